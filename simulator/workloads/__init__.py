@@ -1,0 +1,1 @@
+"""Workloads: one module each, with its generator, its client mapping and its checker."""
