@@ -1,0 +1,68 @@
+"""JSON values compared the way Maelstrom compares them (Clojure equality), and float32.
+
+Python says `1 == 1.0 == True` and `{1, True} == {1}`; Clojure, and so Maelstrom, says these
+are different values. Checkers and services key every value that came from a node with
+`clj_key`, which tags each value with its JSON type.
+"""
+
+import struct
+
+
+def clj_key(value):
+    """A hashable key equal for two JSON values exactly when Clojure's `=` says so."""
+    if value is None:
+        return ("n",)
+    if value is True or value is False:
+        return ("b", value)
+    if isinstance(value, int):
+        return ("i", value)
+    if isinstance(value, float):
+        return ("f", value)
+    if isinstance(value, str):
+        return ("s", str(value))
+    if isinstance(value, (list, tuple)):
+        return ("v", tuple(clj_key(item) for item in value))
+    if isinstance(value, dict):
+        return ("m", tuple(sorted((clj_key(k), clj_key(v)) for k, v in value.items())))
+    if isinstance(value, (set, frozenset)):
+        return ("set", tuple(sorted(clj_key(item) for item in value)))
+    raise TypeError(f"not a JSON value: {value!r}")
+
+
+def clj_equal(a, b):
+    """Clojure equality of two JSON values."""
+    return clj_key(a) == clj_key(b)
+
+
+def is_json_int(value):
+    """True for a JSON integer (Python int that is not a bool)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+class Float32(float):
+    """A float rounded to 32 bits, printed like Java's Float.toString (e.g. 2.0416667)."""
+
+    def __new__(cls, value):
+        return super().__new__(cls, struct.unpack("f", struct.pack("f", value))[0])
+
+    def java_str(self):
+        """Shortest decimal digits that round-trip the 32-bit value, Java-style."""
+        if self != self:
+            return "NaN"
+        if self in (float("inf"), float("-inf")):
+            return "Infinity" if self > 0 else "-Infinity"
+        if self == 0:
+            return "-0.0" if str(float(self)).startswith("-") else "0.0"
+        for digits in range(1, 10):
+            text = f"{float(self):.{digits}g}"
+            if Float32(float(text)) == self:
+                break
+        number = float(text)
+        magnitude = abs(number)
+        if 1e-3 <= magnitude < 1e7:
+            plain = f"{number:.{max(digits - 1, 0) + 10}f}".rstrip("0")
+            return plain + "0" if plain.endswith(".") else plain
+        mantissa, exponent = f"{number:.{digits - 1}e}".split("e")
+        if "." not in mantissa:
+            mantissa += ".0"
+        return f"{mantissa}E{int(exponent)}"
