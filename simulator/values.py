@@ -5,6 +5,7 @@ are different values. Checkers and services key every value that came from a nod
 `clj_key`, which tags each value with its JSON type.
 """
 
+import decimal
 import struct
 
 
@@ -58,10 +59,9 @@ class Float32(float):
             if Float32(float(text)) == self:
                 break
         number = float(text)
-        magnitude = abs(number)
-        if 1e-3 <= magnitude < 1e7:
-            plain = f"{number:.{max(digits - 1, 0) + 10}f}".rstrip("0")
-            return plain + "0" if plain.endswith(".") else plain
+        if 1e-3 <= abs(number) < 1e7:
+            plain = format(decimal.Decimal(text), "f")
+            return plain if "." in plain else plain + ".0"
         mantissa, exponent = f"{number:.{digits - 1}e}".split("e")
         if "." not in mantissa:
             mantissa += ".0"
