@@ -1,0 +1,533 @@
+"""A small library for Maelstrom nodes: the JSON line protocol on one asyncio event loop.
+
+A script creates handlers, one per message type, on a `Node`; the node answers `init`
+itself, routes replies to the requests that are waiting for them, turns exceptions into
+Maelstrom error replies and never lets bad input or a stray `print` break the protocol.
+Everything a node touches from the outside (output, log, clock, randomness) is injected,
+so tests drive it with literal lines and the offline bench can host many nodes in one
+process on a virtual clock.
+"""
+
+import asyncio
+import enum
+import inspect
+import json
+import os
+import random as _random
+import sys
+import threading
+import traceback
+
+__all__ = ["ErrorCode", "RPCError", "Message", "Node", "run",
+           "KV", "LinKV", "SeqKV", "LWWKV", "TSO"]
+
+# One encoder built once: json.dumps with options builds a new encoder on every call.
+# allow_nan=False because NaN is not JSON and one bad stdout line ends a Maelstrom node.
+_encode = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
+
+
+class ErrorCode(enum.IntEnum):
+    """Maelstrom's error codes.
+
+    A definite error promises the request had no effect, so a client may record it as
+    failed; an indefinite one (timeout, crash, any unknown code) means it may or may not
+    have happened.
+    """
+
+    TIMEOUT = 0
+    NODE_NOT_FOUND = 1
+    NOT_SUPPORTED = 10
+    TEMPORARILY_UNAVAILABLE = 11
+    MALFORMED_REQUEST = 12
+    CRASH = 13
+    ABORT = 14
+    KEY_DOES_NOT_EXIST = 20
+    KEY_ALREADY_EXISTS = 21
+    PRECONDITION_FAILED = 22
+    TXN_CONFLICT = 30
+
+    @property
+    def definite(self):
+        """True when the failed request certainly had no effect."""
+        return self not in (ErrorCode.TIMEOUT, ErrorCode.CRASH)
+
+
+class RPCError(Exception):
+    """An error reply, received or to be sent: Maelstrom's code and a text."""
+
+    def __init__(self, code, text=""):
+        try:
+            code = ErrorCode(code)
+        except ValueError:
+            pass  # a custom code (1000+) stays a plain int, and is indefinite
+        self.code = code
+        self.text = text
+        super().__init__(f"{self.name} ({code}): {text}" if text else f"{self.name} ({code})")
+
+    @property
+    def name(self):
+        """Maelstrom's name for the code, e.g. 'not-supported', or 'unknown'."""
+        if isinstance(self.code, ErrorCode):
+            return self.code.name.lower().replace("_", "-")
+        return "unknown"
+
+    @property
+    def definite(self):
+        """True when the failed request certainly had no effect."""
+        return isinstance(self.code, ErrorCode) and self.code.definite
+
+    def body(self):
+        """The error reply body (in_reply_to is added by the reply)."""
+        return {"type": "error", "code": int(self.code), "text": str(self.text or self.name)}
+
+
+class Body(dict):
+    """A request body: reading a field it lacks is the sender's fault, not a crash."""
+
+    def __missing__(self, key):
+        raise RPCError(ErrorCode.MALFORMED_REQUEST,
+                       f"{self.get('type')} request has no field {key!r}")
+
+
+class Message:
+    """One envelope: src, dest, body (a dict) and Maelstrom's network id, if any."""
+
+    __slots__ = ("src", "dest", "body", "id")
+
+    def __init__(self, src, dest, body, id=None):
+        self.src, self.dest, self.body, self.id = src, dest, body, id
+
+    def __repr__(self):
+        return f"Message(src={self.src!r}, dest={self.dest!r}, body={self.body!r})"
+
+
+# The process's real protocol stdout, once run() has moved fd 1 over to stderr.
+_protocol_fd = None
+
+
+def _protect_stdout():
+    """Keep a private copy of stdout for protocol lines; send everything else to stderr."""
+    global _protocol_fd
+    if _protocol_fd is None:
+        _protocol_fd = os.dup(1)
+        os.dup2(2, 1)  # C extensions and subprocesses writing to fd 1 land on stderr too
+        sys.stdout = sys.stderr
+    return _protocol_fd
+
+
+class Node:
+    """A Maelstrom node: handlers by message type, replies, RPCs, timers."""
+
+    def __init__(self, *, write=None, log=None, random=None):
+        self.node_id = None
+        self.node_ids = []
+        self.random = random if random is not None else _random.Random()
+        self._write = write if write is not None else self._write_stdout
+        self._log = log if log is not None else self._log_stderr
+        self._handlers = {}
+        self._pending = {}      # msg_id of our request -> callback for its reply
+        self._next_msg_id = 0
+        self._inflight = set()  # handler and callback tasks: finish() waits for them
+        self._starters = []     # background coroutine functions, started after init
+        self._background = set()
+        self._initialized = False
+        self._out = []          # protocol lines not yet written (default writer only)
+
+    # ----- registration ------------------------------------------------------------
+
+    def handler(self, fn_or_type):
+        """Decorator: handle messages whose type is the function's name (or the given str).
+
+        The handler receives the Message and returns the reply body, or None for no reply.
+        An `async def` handler runs as a task; a plain one runs inline.
+        """
+        if isinstance(fn_or_type, str):
+            def register(fn):
+                self._handlers[fn_or_type] = fn
+                return fn
+            return register
+        self._handlers[fn_or_type.__name__] = fn_or_type
+        return fn_or_type
+
+    def every(self, seconds, fn):
+        """Run fn() (sync or async) every `seconds`, from init until the end of input."""
+        async def repeat():
+            while True:
+                await asyncio.sleep(seconds)
+                try:
+                    result = fn()
+                    if inspect.isawaitable(result):
+                        await result
+                except Exception:
+                    self.log(f"periodic task {name} failed:\n{traceback.format_exc()}")
+        name = getattr(fn, "__name__", "task")
+        repeat.__name__ = name
+        self.spawn(repeat)
+
+    def spawn(self, coro_fn):
+        """Run the coroutine function coro_fn() as a background task once init has happened."""
+        self._starters.append(coro_fn)
+        if self._initialized:
+            self._start(coro_fn)
+
+    # ----- sending -----------------------------------------------------------------
+
+    def send(self, dest, body):
+        """Fire and forget: one message to dest, no msg_id, no reply expected."""
+        self._write(_encode({"src": self.node_id, "dest": dest, "body": body}))
+
+    def reply(self, msg, body):
+        """Answer msg with body plus in_reply_to (no msg_id of our own)."""
+        msg_id = msg.body.get("msg_id")
+        if msg_id is None:
+            self.log(f"cannot reply to a message without msg_id: {msg!r}")
+            return
+        src = self.node_id if self.node_id is not None else msg.dest
+        self._write(_encode({"src": src, "dest": msg.src,
+                             "body": {**body, "in_reply_to": msg_id}}))
+
+    def rpc(self, dest, body, callback):
+        """Send a request with a fresh msg_id; callback(reply_msg) runs when its reply arrives."""
+        self._next_msg_id += 1
+        msg_id = self._next_msg_id
+        # Registered before sending: on the bench the reply may be delivered synchronously.
+        self._pending[msg_id] = callback
+        try:
+            self.send(dest, {**body, "msg_id": msg_id})
+        except Exception:
+            del self._pending[msg_id]
+            raise
+        return msg_id
+
+    async def call(self, dest, body, timeout=1.0):
+        """Send a request and return the reply body.
+
+        Raises RPCError with the reply's code on an error reply, and with code 0 (timeout)
+        when no reply comes within `timeout` seconds; a reply arriving later is dropped.
+        """
+        loop = asyncio.get_running_loop()
+        reply = loop.create_future()
+
+        def deliver(msg):
+            if not reply.done():
+                reply.set_result(msg)
+
+        msg_id = self.rpc(dest, body, deliver)
+
+        def expire():
+            if not reply.done():
+                reply.set_exception(RPCError(
+                    ErrorCode.TIMEOUT, f"no reply from {dest} within {timeout} s"))
+
+        timer = loop.call_later(timeout, expire)
+        try:
+            msg = await reply  # other handlers run here; shared state may change meanwhile
+        finally:
+            timer.cancel()
+            self._pending.pop(msg_id, None)
+        if msg.body.get("type") == "error":
+            raise RPCError(msg.body.get("code"), msg.body.get("text") or "")
+        return msg.body
+
+    # ----- clock and log -----------------------------------------------------------
+
+    def time(self):
+        """Seconds on the running event loop's clock (virtual under the bench)."""
+        return asyncio.get_running_loop().time()
+
+    def log(self, text):
+        """One line on stderr (or the injected log)."""
+        self._log(text)
+
+    # ----- input -------------------------------------------------------------------
+
+    def feed(self, line):
+        """Handle one input line; must be called on the running event loop."""
+        if not line or line.isspace():
+            return
+        try:
+            raw = json.loads(line)
+        except ValueError:
+            self.log(f"ignored input that is not JSON: {line[:200]!r}")
+            return
+        if not isinstance(raw, dict):
+            self.log(f"ignored input that is not a JSON object: {line[:200]!r}")
+            return
+        body = raw.get("body")
+        if not isinstance(body, dict):
+            self.log(f"ignored message whose body is not an object: {line[:200]!r}")
+            return
+        msg = Message(raw.get("src"), raw.get("dest"), body, raw.get("id"))
+        if "in_reply_to" in body:
+            self._route_reply(msg)
+        elif not isinstance(msg.src, str):
+            self.log(f"ignored message without a src to answer: {line[:200]!r}")
+        else:
+            self._dispatch(msg)
+
+    async def finish(self):
+        """End of input: let in-flight handlers finish and reply, then stop periodic tasks."""
+        while self._inflight:
+            await asyncio.gather(*self._inflight, return_exceptions=True)
+        for task in self._background:
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+        if self._out:
+            self._flush()
+
+    def run(self):
+        """Process entry point: serve stdin/stdout until end of input, then finish."""
+        _protect_stdout()
+        try:
+            asyncio.run(self._serve_stdin())
+        except KeyboardInterrupt:
+            pass
+        finally:
+            if self._out:
+                self._flush()
+
+    # ----- internals ---------------------------------------------------------------
+
+    def _route_reply(self, msg):
+        """Give a reply to the request waiting for it; late and duplicate replies are dropped."""
+        in_reply_to = msg.body["in_reply_to"]
+        if type(in_reply_to) is not int:
+            return
+        callback = self._pending.pop(in_reply_to, None)
+        if callback is None:
+            return
+        try:
+            result = callback(msg)
+            if inspect.isawaitable(result):
+                self._track(self._guard(result, f"callback for {in_reply_to}"))
+        except Exception:
+            self.log(f"callback for reply {msg!r} failed:\n{traceback.format_exc()}")
+
+    def _dispatch(self, msg):
+        """Run the handler for a request and answer with its result or its error."""
+        kind = msg.body.get("type")
+        if not isinstance(kind, str):
+            return self._answer(msg, RPCError(
+                ErrorCode.MALFORMED_REQUEST, "message body has no string type").body())
+        handler = self._init if kind == "init" else self._handlers.get(kind)
+        if handler is None:
+            return self._answer(msg, RPCError(
+                ErrorCode.NOT_SUPPORTED, f"no handler for message type {kind!r}").body())
+        msg.body = Body(msg.body)
+        try:
+            result = handler(msg)
+        except Exception as error:
+            return self._fail(msg, error)
+        if inspect.isawaitable(result):
+            self._track(self._await_handler(msg, result))
+        elif result is not None:
+            self._answer(msg, result)
+
+    async def _await_handler(self, msg, result):
+        try:
+            body = await result
+        except Exception as error:
+            self._fail(msg, error)
+        else:
+            if body is not None:
+                self._answer(msg, body)
+
+    def _fail(self, msg, error):
+        """RPCError becomes that error reply; anything else a crash reply and a traceback."""
+        if isinstance(error, RPCError):
+            return self._answer(msg, error.body())
+        self.log(f"handler for {msg!r} crashed:\n"
+                 + "".join(traceback.format_exception(error)))
+        self._answer(msg, RPCError(ErrorCode.CRASH, f"{type(error).__name__}: {error}").body())
+
+    def _answer(self, msg, body):
+        """Reply if the request can be answered (has a msg_id); otherwise just log errors."""
+        if msg.body.get("msg_id") is None:
+            if isinstance(body, dict) and body.get("type") == "error":
+                self.log(f"{body['text']} (no msg_id to reply to): {msg!r}")
+            return
+        if not isinstance(body, dict):
+            return self._fail(msg, TypeError(f"handler returned {body!r}, not a dict"))
+        try:
+            self.reply(msg, body)
+        except (TypeError, ValueError) as error:  # the body is not JSON; error bodies are
+            self._fail(msg, error)
+
+    def _init(self, msg):
+        """Built-in init: learn our id and the cluster, start timers, answer init_ok."""
+        self.node_id = msg.body["node_id"]
+        self.node_ids = list(msg.body["node_ids"])
+        if not self._initialized:
+            self._initialized = True
+            for coro_fn in self._starters:
+                self._start(coro_fn)
+        return {"type": "init_ok"}
+
+    def _start(self, coro_fn):
+        task = asyncio.get_running_loop().create_task(
+            self._guard(coro_fn(), getattr(coro_fn, "__name__", "task")))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def _track(self, coro):
+        task = asyncio.get_running_loop().create_task(coro)
+        self._inflight.add(task)
+        task.add_done_callback(self._inflight.discard)
+
+    async def _guard(self, awaitable, name):
+        try:
+            await awaitable
+        except Exception:
+            self.log(f"{name} failed:\n{traceback.format_exc()}")
+
+    def _log_stderr(self, text):
+        print(text, file=sys.stderr)
+
+    def _write_stdout(self, line):
+        """Buffer a protocol line; one write per loop iteration carries the whole batch."""
+        self._out.append(line)
+        if len(self._out) == 1:
+            try:
+                asyncio.get_running_loop().call_soon(self._flush)
+            except RuntimeError:  # no loop running: nothing would flush later
+                self._flush()
+
+    def _flush(self):
+        data = memoryview(("\n".join(self._out) + "\n").encode())
+        self._out.clear()
+        fd = 1 if _protocol_fd is None else _protocol_fd
+        try:
+            while data:
+                data = data[os.write(fd, data):]
+        except OSError as error:  # the reader is gone; nothing useful to do but say so
+            self.log(f"cannot write to stdout: {error}")
+
+    async def _serve_stdin(self):
+        """Feed stdin to the loop, batch by batch, until end of input; then finish."""
+        loop = asyncio.get_running_loop()
+        ended = loop.create_future()
+        reader = threading.Thread(target=self._read_stdin, args=(loop, ended),
+                                  name="stdin", daemon=True)
+        reader.start()
+        await ended
+        await self.finish()
+
+    def _read_stdin(self, loop, ended):
+        """Reader thread: os.read works on pipes, regular files and terminals alike
+        (the loop's own pipe readers refuse regular files). It only hands whole lines to
+        the loop, one batch per chunk, and touches no node state."""
+        partial = []
+        try:
+            while chunk := os.read(0, 1 << 16):
+                cut = chunk.rfind(b"\n") + 1
+                if not cut:
+                    partial.append(chunk)
+                    continue
+                lines = b"".join(partial) + chunk[:cut]
+                partial = [chunk[cut:]] if cut < len(chunk) else []
+                loop.call_soon_threadsafe(self._feed_bytes, lines)
+        except OSError as error:
+            loop.call_soon_threadsafe(self.log, f"stopped reading stdin: {error}")
+        if partial:
+            loop.call_soon_threadsafe(self._feed_bytes, b"".join(partial))
+        loop.call_soon_threadsafe(ended.set_result, None)
+
+    def _feed_bytes(self, data):
+        """Feed a batch of complete lines (bytes) to the node, one by one."""
+        try:
+            # Only "\n" ends a line: JSON strings may hold raw U+2028 and friends.
+            lines = data.decode().split("\n")
+        except UnicodeDecodeError:
+            lines = [line.decode(errors="replace") for line in data.split(b"\n")]
+        for line in lines:
+            try:
+                self.feed(line)
+            except Exception:
+                self.log(f"input line {line[:200]!r} failed:\n{traceback.format_exc()}")
+
+
+def run(setup):
+    """Process entry point for a script: protect stdout, register handlers, serve stdin."""
+    _protect_stdout()
+    node = Node()
+    setup(node)
+    node.run()
+
+
+class KV:
+    """Client of a Maelstrom key-value service ("lin-kv", "seq-kv" or "lww-kv").
+
+    A missing key is RPCError code 20 (KEY_DOES_NOT_EXIST) unless read() has a default;
+    a compare-and-set whose `from_` does not match returns False.
+    """
+
+    _RAISE = object()
+
+    def __init__(self, node, service, timeout=1.0):
+        self.node, self.service, self.timeout = node, service, timeout
+
+    async def read(self, key, default=_RAISE):
+        """The value under key; `default` if the key is missing and a default was given."""
+        try:
+            body = await self.node.call(self.service, {"type": "read", "key": key},
+                                        self.timeout)
+        except RPCError as error:
+            if error.code == ErrorCode.KEY_DOES_NOT_EXIST and default is not KV._RAISE:
+                return default
+            raise
+        return body["value"]
+
+    async def write(self, key, value):
+        """Store value under key (creates the key)."""
+        await self.node.call(self.service, {"type": "write", "key": key, "value": value},
+                             self.timeout)
+
+    async def cas(self, key, from_, to, create=False):
+        """Set key to `to` if it holds `from_`; False if it holds something else.
+
+        With create=True a missing key is created holding `to` (lin-kv and seq-kv only;
+        lww-kv ignores the flag and answers code 20).
+        """
+        body = {"type": "cas", "key": key, "from": from_, "to": to}
+        if create:
+            body["create_if_not_exists"] = True
+        try:
+            await self.node.call(self.service, body, self.timeout)
+        except RPCError as error:
+            if error.code == ErrorCode.PRECONDITION_FAILED:
+                return False
+            raise
+        return True
+
+
+class LinKV(KV):
+    """The linearizable key-value service."""
+
+    def __init__(self, node, timeout=1.0):
+        super().__init__(node, "lin-kv", timeout)
+
+
+class SeqKV(KV):
+    """The sequentially consistent key-value service (reads may be stale)."""
+
+    def __init__(self, node, timeout=1.0):
+        super().__init__(node, "seq-kv", timeout)
+
+
+class LWWKV(KV):
+    """The last-write-wins key-value service (eventually consistent, may lose writes)."""
+
+    def __init__(self, node, timeout=1.0):
+        super().__init__(node, "lww-kv", timeout)
+
+
+class TSO:
+    """Client of the lin-tso timestamp oracle: strictly increasing integers."""
+
+    def __init__(self, node, timeout=1.0):
+        self.node, self.timeout = node, timeout
+
+    async def ts(self):
+        """A fresh timestamp."""
+        body = await self.node.call("lin-tso", {"type": "ts"}, self.timeout)
+        return body["ts"]
