@@ -1,0 +1,295 @@
+"""Tests for simulator/nemesis.py: partition shapes, their randomness, and their descriptions."""
+
+import gzip
+import itertools
+import json
+import pathlib
+import random
+import re
+import subprocess
+import sys
+
+import pytest
+
+from simulator import nemesis
+from simulator.nemesis import SPECS, choose_spec, describe, grudge, next_gap
+
+ORACLE = pathlib.Path("/work/shared/oracle")
+REPO = pathlib.Path(__file__).resolve().parent.parent
+SIZES = (1, 2, 3, 4, 5, 25)
+
+
+def ids(count):
+    return [f"n{i}" for i in range(count)]
+
+
+def cuts(g):
+    """Every (receiver, sender) pair the grudge drops."""
+    return {(receiver, sender) for receiver, senders in g.items() for sender in senders}
+
+
+def is_symmetric(g):
+    return all((sender, receiver) in cuts(g) for receiver, sender in cuts(g))
+
+
+def heard(g, node):
+    """Nodes whose messages `node` still receives, itself included."""
+    return set(g) - g[node]
+
+
+class OrderRng:
+    """A stand-in rng that 'shuffles' into a given order and 'chooses' its first element."""
+
+    def __init__(self, order):
+        self.order = list(order)
+
+    def shuffle(self, items):
+        items[:] = [node for node in self.order if node in items]
+
+    def choice(self, items):
+        return next(node for node in self.order if node in items)
+
+
+@pytest.mark.parametrize("spec", SPECS)
+@pytest.mark.parametrize("count", SIZES)
+def test_every_grudge_keys_every_node_and_names_only_other_test_nodes(spec, count):
+    nodes = ids(count)
+    for seed in range(5):
+        g = grudge(spec, nodes, random.Random(seed))
+        assert list(g) == nodes
+        for receiver, senders in g.items():
+            assert receiver not in senders
+            assert senders <= set(nodes)
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_one_node_cluster_is_never_cut(spec):
+    assert grudge(spec, ["n0"], random.Random(1)) == {"n0": set()}
+
+
+@pytest.mark.parametrize("count", SIZES[1:])
+def test_one_cuts_a_single_node_off_both_ways(count):
+    nodes = ids(count)
+    g = grudge("one", nodes, random.Random(count))
+    loners = [node for node in nodes if len(g[node]) == count - 1]
+    # With two nodes both are "the loner"; otherwise exactly one is.
+    assert len(loners) == (2 if count == 2 else 1)
+    loner = loners[0]
+    assert all(g[node] == {loner} for node in nodes if node != loner)
+    assert is_symmetric(g)
+
+
+@pytest.mark.parametrize("count", SIZES[1:])
+def test_majority_splits_floor_half_from_the_rest(count):
+    nodes = ids(count)
+    g = grudge("majority", nodes, random.Random(count))
+    sides = {frozenset(heard(g, node)) for node in nodes}
+    assert sorted(len(side) for side in sides) == [count // 2, count - count // 2]
+    assert is_symmetric(g)
+    assert all(g[node] == set(nodes) - heard(g, node) for node in nodes)
+
+
+@pytest.mark.parametrize("count", [1, 2, 3])
+def test_minority_third_cuts_nothing_up_to_three_nodes(count):
+    g = grudge("minority-third", ids(count), random.Random(7))
+    assert cuts(g) == set()
+    assert list(g) == ids(count)
+
+
+@pytest.mark.parametrize("count, minority", [(4, 1), (5, 1), (6, 1), (7, 2), (25, 8)])
+def test_minority_third_splits_off_just_under_a_third(count, minority):
+    nodes = ids(count)
+    g = grudge("minority-third", nodes, random.Random(count))
+    sides = {frozenset(heard(g, node)) for node in nodes}
+    assert sorted(len(side) for side in sides) == [minority, count - minority]
+    assert is_symmetric(g)
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_majorities_ring_cuts_nothing_for_one_or_two_nodes(count):
+    g = grudge("majorities-ring", ids(count), random.Random(3))
+    assert cuts(g) == set() and list(g) == ids(count)
+
+
+def test_majorities_ring_of_three_is_a_one_way_cycle():
+    for seed in range(10):
+        g = grudge("majorities-ring", ids(3), random.Random(seed))
+        assert all(len(senders) == 1 for senders in g.values())
+        assert not any((sender, receiver) in cuts(g) for receiver, sender in cuts(g))
+        # Following "a drops b" from any node visits all three nodes.
+        node, seen = "n0", []
+        for _ in range(3):
+            seen.append(node)
+            (node,) = g[node]
+        assert sorted(seen) == ids(3) and node == "n0"
+
+
+def test_majorities_ring_of_four_cuts_each_node_from_the_one_opposite():
+    for seed in range(10):
+        g = grudge("majorities-ring", ids(4), random.Random(seed))
+        assert all(len(senders) == 1 for senders in g.values())
+        assert is_symmetric(g)
+        assert all(len(heard(g, node)) == 3 for node in g)
+
+
+def test_majorities_ring_of_five_leaves_each_node_its_two_ring_neighbours():
+    for seed in range(10):
+        g = grudge("majorities-ring", ids(5), random.Random(seed))
+        assert is_symmetric(g)
+        neighbours = {node: heard(g, node) - {node} for node in g}
+        assert all(len(around) == 2 for around in neighbours.values())
+        # The "hears" links form one cycle through all five nodes.
+        previous, node, walk = None, "n0", []
+        for _ in range(5):
+            walk.append(node)
+            previous, node = node, next(n for n in sorted(neighbours[node]) if n != previous)
+        assert sorted(walk) == ids(5) and node == "n0"
+
+
+def test_majorities_ring_of_25_gives_every_node_a_majority_but_not_everyone():
+    for seed in range(10):
+        g = grudge("majorities-ring", ids(25), random.Random(seed))
+        assert is_symmetric(g)
+        assert all(len(heard(g, node)) >= 13 for node in g)
+        assert cuts(g)
+        # The growth stops as soon as the least-connected node reaches a majority, so some
+        # node sits exactly at the bound.
+        assert min(len(heard(g, node)) for node in g) == 13
+
+
+def test_majorities_ring_of_six_uses_the_grown_ring():
+    g = grudge("majorities-ring", ids(6), random.Random(0))
+    assert is_symmetric(g)
+    assert all(len(heard(g, node)) >= 4 for node in g)
+
+
+def test_same_seed_same_partitions_and_different_seeds_differ():
+    def run(seed):
+        rng = random.Random(seed)
+        out = []
+        for _ in range(20):
+            spec = choose_spec(rng)
+            out.append((spec, grudge(spec, ids(25), rng), next_gap(rng, 10)))
+        return out
+
+    assert run(42) == run(42)
+    assert run(42) != run(43)
+
+
+def test_grudges_do_not_depend_on_string_hashing():
+    # Set iteration order of strings changes with PYTHONHASHSEED; the grudges must not.
+    script = (
+        "import json, random; from simulator.nemesis import grudge\n"
+        "rng = random.Random(5)\n"
+        "nodes = ['n%d' % i for i in range(25)]\n"
+        "out = [{k: sorted(v) for k, v in grudge(s, nodes, rng).items()}\n"
+        "       for s in ['majorities-ring', 'majority', 'one', 'minority-third'] * 3]\n"
+        "print(json.dumps(out))\n")
+    outputs = set()
+    for hash_seed in ("1", "2", "3"):
+        result = subprocess.run(
+            [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True,
+            env={"PYTHONHASHSEED": hash_seed, "PYTHONPATH": str(REPO)}, check=True)
+        outputs.add(result.stdout)
+    assert len(outputs) == 1
+    assert json.loads(outputs.pop())
+
+
+def test_choose_spec_picks_all_four_about_evenly():
+    rng = random.Random(9)
+    counts = {spec: 0 for spec in SPECS}
+    for _ in range(4000):
+        counts[choose_spec(rng)] += 1
+    assert all(850 < count < 1150 for count in counts.values())
+
+
+def test_gaps_are_uniform_on_zero_to_twice_the_interval():
+    rng = random.Random(11)
+    gaps = [next_gap(rng, 10.0) for _ in range(20000)]
+    assert all(0 <= gap < 20.0 for gap in gaps)
+    assert 9.8 < sum(gaps) / len(gaps) < 10.2
+    assert min(gaps) < 0.05 and max(gaps) > 19.95
+    # Each quarter of the range gets about a quarter of the gaps.
+    quarters = [sum(1 for gap in gaps if q * 5 <= gap < (q + 1) * 5) for q in range(4)]
+    assert all(4700 < count < 5300 for count in quarters)
+
+
+def test_gap_stays_below_twice_the_interval_at_the_top_of_the_range():
+    class TopRng:
+        def random(self):
+            return 1 - 2 ** -53
+
+    assert next_gap(TopRng(), 10.0) < 20.0
+    assert next_gap(TopRng(), 3.0) < 6.0
+
+
+def test_unknown_spec_is_refused():
+    with pytest.raises(ValueError, match="primaries"):
+        grudge("primaries", ids(5), random.Random(0))
+
+
+def test_shapes_follow_the_shuffled_order():
+    order = ["n3", "n0", "n4", "n1", "n2"]
+    assert grudge("one", ids(5), OrderRng(order))["n3"] == {"n0", "n1", "n2", "n4"}
+    majority = grudge("majority", ids(5), OrderRng(order))
+    assert majority["n3"] == {"n4", "n1", "n2"} and majority["n4"] == {"n3", "n0"}
+    ring = grudge("majorities-ring", ids(5), OrderRng(order))
+    assert ring["n0"] == {"n1", "n2"}  # n0 sits between n3 and n4 on the ring
+
+
+def _oracle_grudges():
+    """Every distinct grudge recorded by a real Maelstrom run in the oracle histories."""
+    pattern = re.compile(r":f :start-partition, :value \[:isolated \{(.*?)\}\]")
+    entry = re.compile(r'"([^"]+)" #\{([^}]*)\}')
+    found = {}
+    for path in sorted(ORACLE.glob("*/*/history.edn.gz")):
+        with gzip.open(path, "rt") as history:
+            text = history.read()
+        for match in pattern.finditer(text):
+            g = {receiver: frozenset(re.findall(r'"([^"]+)"', senders))
+                 for receiver, senders in entry.findall(match.group(1))}
+            found[tuple(sorted(g.items()))] = g
+    return list(found.values())
+
+
+@pytest.mark.skipif(not ORACLE.is_dir(), reason="oracle runs not present on this machine")
+def test_every_grudge_real_maelstrom_recorded_is_one_this_module_can_produce():
+    observed = _oracle_grudges()
+    assert len(observed) >= 10
+    for g in observed:
+        nodes = sorted(g, key=nemesis.node_sort_key)
+        producible = any(
+            {k: frozenset(v) for k, v in grudge(spec, nodes, OrderRng(order)).items()} == g
+            for spec in SPECS for order in itertools.permutations(nodes))
+        assert producible, g
+
+
+def test_describe_a_single_isolated_node():
+    g = grudge("one", ids(5), OrderRng(["n3", "n0", "n1", "n2", "n4"]))
+    assert describe("one", g) == "one: n3 isolated from n0 n1 n2 n4"
+
+
+def test_describe_a_split():
+    g = nemesis.complete_grudge(ids(5), [["n4", "n1"], ["n0", "n2", "n3"]])
+    assert describe("majority", g) == "majority: n1 n4 cut off from n0 n2 n3"
+
+
+def test_describe_the_one_way_ring_of_three():
+    g = {"n0": {"n1"}, "n1": {"n2"}, "n2": {"n0"}}
+    assert describe("majorities-ring", g) == (
+        "majorities-ring (one-way cuts): n0 drops messages from n1; "
+        "n1 drops messages from n2; n2 drops messages from n0")
+
+
+def test_describe_the_ring_of_five():
+    g = grudge("majorities-ring", ids(5), OrderRng(ids(5)))
+    assert describe("majorities-ring", g) == (
+        "majorities-ring (two-way cuts): n0 hears only n1 n4; n1 hears only n0 n2; "
+        "n2 hears only n1 n3; n3 hears only n2 n4; n4 hears only n0 n3")
+
+
+def test_describe_a_no_op_and_sorts_numerically():
+    assert describe("minority-third", {"n0": set(), "n1": set(), "n2": set()}) == (
+        "minority-third: nothing cut with 3 node(s); every node hears every other")
+    g = nemesis.complete_grudge(ids(12), [["n10"], ids(10) + ["n11"]])
+    assert describe("one", g) == "one: n10 isolated from " + " ".join(ids(10) + ["n11"])
