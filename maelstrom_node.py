@@ -275,6 +275,14 @@ class Node:
         if self._out:
             self._flush()
 
+    def stop(self):
+        """Teardown without draining: cancel in-flight and periodic work at once.
+
+        The bench's in-process host calls this where Maelstrom would kill the process.
+        """
+        for task in (*self._inflight, *self._background):
+            task.cancel()
+
     def run(self):
         """Process entry point: serve stdin/stdout until end of input, then finish."""
         _protect_stdout()
