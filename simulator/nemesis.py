@@ -128,17 +128,17 @@ def node_sort_key(node):
 
 
 def describe(spec, grudge):
-    """One plain-English line saying which links a grudge cuts."""
+    """One plain-English line saying which links a grudge cuts, e.g. "n3 isolated from n0 n1"."""
     nodes = sorted(grudge, key=node_sort_key)
     cut = [(receiver, sender) for receiver in nodes for sender in grudge[receiver]]
     if not cut:
-        return f"{spec}: nothing cut with {len(nodes)} node(s); every node hears every other"
+        return f"nothing cut ({spec} has no effect on {len(nodes)} node(s))"
     groups = _components(grudge)
     if groups is not None:
         small, large = sorted(groups, key=lambda group: (len(group), node_sort_key(group[0])))
         if len(small) == 1:
-            return f"{spec}: {small[0]} isolated from {' '.join(large)}"
-        return f"{spec}: {' '.join(small)} cut off from {' '.join(large)}"
+            return f"{small[0]} isolated from {' '.join(large)}"
+        return f"{' '.join(small)} cut off from {' '.join(large)}"
     symmetric = all(receiver in grudge.get(sender, ()) for receiver, sender in cut)
     parts = []
     for receiver in nodes:
@@ -148,8 +148,7 @@ def describe(spec, grudge):
             parts.append(f"{receiver} hears only {' '.join(heard) or 'itself'}")
         elif dropped:
             parts.append(f"{receiver} drops messages from {' '.join(dropped)}")
-    kind = "two-way" if symmetric else "one-way"
-    return f"{spec} ({kind} cuts): " + "; ".join(parts)
+    return ("" if symmetric else "one-way cuts: ") + "; ".join(parts)
 
 
 def _components(grudge):
