@@ -1,0 +1,96 @@
+# Gossip Glomers in Python.
+#
+# `make <part>` runs the REAL Maelstrom with the challenge's published flags (needs Java; get
+# Maelstrom with `make maelstrom`). `make check` runs every part on the offline bench instead.
+
+MAELSTROM ?= ./maelstrom/maelstrom
+MAELSTROM_URL = https://github.com/jepsen-io/maelstrom/releases/download/v0.2.4/maelstrom.tar.bz2
+PYTHON ?= python3
+BROADCAST_EFFICIENT = -w broadcast --node-count 25 --time-limit 20 --rate 100 --latency 100
+KAFKA_MULTI = -w kafka --node-count 2 --concurrency 2n --time-limit 20 --rate 1000
+TXN_MULTI = -w txn-rw-register --node-count 2 --concurrency 2n --time-limit 20 --rate 1000
+
+MAELSTROM_PARTS = echo unique-ids broadcast-a broadcast-b broadcast-c broadcast-d broadcast-e \
+	counter kafka-a kafka-b kafka-c txn-a txn-b txn-b-partition txn-c
+
+.PHONY: help test check bench oracle maelstrom $(MAELSTROM_PARTS) maelstrom-present
+
+help:
+	@echo "make test            run the test suite (what CI runs)"
+	@echo "make check           every challenge part on the offline bench (python3 -m simulator)"
+	@echo "make bench           performance figures (medians over several runs)"
+	@echo "make oracle          re-check every real Maelstrom run in ../shared/oracle"
+	@echo "make maelstrom       download Maelstrom v0.2.4 into ./maelstrom (needs internet)"
+	@echo "make echo | unique-ids | broadcast-a..e | counter | kafka-a..c | txn-a | txn-b |"
+	@echo "     txn-b-partition | txn-c     run a part under the REAL Maelstrom"
+
+test:
+	$(PYTHON) -m pytest -q
+
+check:
+	$(PYTHON) -m simulator challenge all --quiet
+
+bench:
+	$(PYTHON) -m bench
+
+oracle:
+	$(PYTHON) -m simulator oracle
+
+maelstrom:
+	curl -fL -o maelstrom.tar.bz2 $(MAELSTROM_URL)
+	tar -xjf maelstrom.tar.bz2
+	rm maelstrom.tar.bz2
+	@echo "Maelstrom is in ./maelstrom; it needs Java (OpenJDK 11+), graphviz and gnuplot."
+
+maelstrom-present:
+	@test -x "$(MAELSTROM)" || { \
+	  echo "Maelstrom not found at $(MAELSTROM)."; \
+	  echo "Run 'make maelstrom' to download v0.2.4 (needs internet and Java), or set"; \
+	  echo "MAELSTROM=/path/to/maelstrom. Without Java, use the offline bench instead:"; \
+	  echo "  python3 -m simulator challenge <part>"; \
+	  exit 2; }
+
+echo: maelstrom-present
+	$(MAELSTROM) test -w echo --bin ./echo.py --node-count 1 --time-limit 10
+
+unique-ids: maelstrom-present
+	$(MAELSTROM) test -w unique-ids --bin ./unique_ids.py --time-limit 30 --rate 1000 --node-count 3 --availability total --nemesis partition
+
+broadcast-a: maelstrom-present
+	$(MAELSTROM) test -w broadcast --bin ./broadcast.py --node-count 1 --time-limit 20 --rate 10
+
+broadcast-b: maelstrom-present
+	$(MAELSTROM) test -w broadcast --bin ./broadcast.py --node-count 5 --time-limit 20 --rate 10
+
+broadcast-c: maelstrom-present
+	$(MAELSTROM) test -w broadcast --bin ./broadcast.py --node-count 5 --time-limit 20 --rate 10 --nemesis partition
+
+broadcast-d: maelstrom-present
+	$(MAELSTROM) test $(BROADCAST_EFFICIENT) --bin ./broadcast.py
+
+broadcast-e: maelstrom-present
+	$(MAELSTROM) test $(BROADCAST_EFFICIENT) --bin ./broadcast.py
+
+counter: maelstrom-present
+	$(MAELSTROM) test -w g-counter --bin ./counter.py --node-count 3 --rate 100 --time-limit 20 --nemesis partition
+
+kafka-a: maelstrom-present
+	$(MAELSTROM) test -w kafka --bin ./kafka_log.py --node-count 1 --concurrency 2n --time-limit 20 --rate 1000
+
+kafka-b: maelstrom-present
+	$(MAELSTROM) test $(KAFKA_MULTI) --bin ./kafka_log.py
+
+kafka-c: maelstrom-present
+	$(MAELSTROM) test $(KAFKA_MULTI) --bin ./kafka_log.py
+
+txn-a: maelstrom-present
+	$(MAELSTROM) test -w txn-rw-register --bin ./txn.py --node-count 1 --time-limit 20 --rate 1000 --concurrency 2n --consistency-models read-uncommitted --availability total
+
+txn-b: maelstrom-present
+	$(MAELSTROM) test $(TXN_MULTI) --bin ./txn.py --consistency-models read-uncommitted
+
+txn-b-partition: maelstrom-present
+	$(MAELSTROM) test $(TXN_MULTI) --bin ./txn.py --consistency-models read-uncommitted --availability total --nemesis partition
+
+txn-c: maelstrom-present
+	$(MAELSTROM) test $(TXN_MULTI) --bin ./txn.py --consistency-models read-committed --availability total --nemesis partition
