@@ -1,0 +1,71 @@
+"""The real Maelstrom runs kept in shared/oracle, as objects tests and tools can walk.
+
+Each run folder holds results.edn (when the real tool finished its analysis) and
+history.edn.gz; manifest.json says where each came from and with which command. The
+oracle lives next to the repository (../shared/oracle from the repo root) unless the
+SIMULATOR_ORACLE environment variable points elsewhere.
+"""
+
+import json
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from simulator import edn
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def oracle_dir():
+    """The oracle folder (it may not exist on a machine without the shared data)."""
+    override = os.environ.get("SIMULATOR_ORACLE")
+    return Path(override) if override else REPO_ROOT.parent / "shared" / "oracle"
+
+
+@dataclass(eq=False)
+class Run:
+    """One real `maelstrom test` run: its folder, manifest entry and parsed files."""
+
+    workload: str
+    dir: Path
+    manifest: dict = field(default_factory=dict)
+
+    @property
+    def cmd(self):
+        """The command line the run was started with, when its log kept it (else None)."""
+        return self.manifest.get("cmd")
+
+    @cached_property
+    def results(self):
+        """The parsed results.edn, or None when the run never wrote one."""
+        path = self.dir / "results.edn"
+        return edn.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+    def history(self):
+        """The run's ops, parsed from history.edn.gz (or history.edn)."""
+        for name in ("history.edn.gz", "history.edn"):
+            if (self.dir / name).exists():
+                return edn.read_history(self.dir / name)
+        raise FileNotFoundError(f"no history in {self.dir}")
+
+    def __repr__(self):
+        return f"Run({self.workload}/{self.dir.name})"
+
+
+def runs(workload=None):
+    """Every oracle run (of one workload if given), sorted by folder; [] without an oracle."""
+    root = oracle_dir()
+    if not root.is_dir():
+        return []
+    manifest_path = root / "manifest.json"
+    entries = json.loads(manifest_path.read_text()) if manifest_path.exists() else []
+    by_dest = {entry.get("dest"): entry for entry in entries}
+    found = []
+    for run_dir in sorted(path for path in root.glob("*/*") if path.is_dir()):
+        name = run_dir.parent.name
+        if workload is not None and name != workload:
+            continue
+        entry = by_dest.get(f"{name}/{run_dir.name}", {})
+        found.append(Run(workload=name, dir=run_dir, manifest=entry))
+    return found
