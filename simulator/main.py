@@ -1,0 +1,159 @@
+"""`python3 -m simulator`: run a test, a challenge, many seeds, or explain a run folder."""
+
+import dataclasses
+import importlib
+import shlex
+import sys
+
+from . import challenges, cli, report, store, virtual_time
+from .analysis import analyze
+from .run import Aborted, Test
+
+ABORTED = 255
+
+
+@dataclasses.dataclass
+class Outcome:
+    """What one run produced."""
+    exit_status: int
+    valid: object
+    run_dir: str
+    results: dict | None
+    seed: int
+
+
+def load_workload(name):
+    """The workload module for a Maelstrom workload name (e.g. "g-counter")."""
+    return importlib.import_module(f"simulator.workloads.{name.replace('-', '_')}")
+
+
+def run_test(opts, out=sys.stdout):
+    """Run one test end to end: bench, analysis, run folder, console verdict."""
+    workload = load_workload(opts["workload"])
+    run_dir = store.new_run_dir(opts["store"], opts["workload"])
+    store.link_latest(opts["store"], opts["workload"], run_dir)
+    mode = "virtual time, in-process nodes" if opts["virtual_time"] else "real time, node processes"
+    print(f"{opts['workload']}: {len(opts['nodes'])} node(s), {opts['time_limit']} s, "
+          f"rate {opts['rate']:g}, concurrency {opts['concurrency']}, seed {opts['seed']}, "
+          f"{mode}\nrun folder: {run_dir}", file=out, flush=True)
+    test = Test(opts, workload, run_dir, quiet=opts.get("quiet", False))
+    history, aborted = [], None
+    try:
+        history = virtual_time.run(test.run(), virtual=opts["virtual_time"])
+    except Aborted as error:
+        aborted = str(error)
+    aborted = aborted or test.aborted
+    journal = list(test.net.journal_events()) if test.net else []
+    store.write_history(run_dir, history)
+    store.write_journal(run_dir, journal)
+    store.write_test(run_dir, opts, {"aborted": aborted,
+                                     "problems": [dataclasses.asdict(p) for p in test.problems]})
+    print("", file=out)
+    if test.problems:
+        print("Node problems", file=out)
+        for line in report.describe_problems(test.problems, test.hosts):
+            print(line, file=out)
+    if aborted and not history:
+        print(f"Maelstrom would abort this run before analysis (exit {ABORTED}): {aborted}",
+              file=out)
+        return Outcome(ABORTED, None, run_dir, None, opts["seed"])
+    results = analyze(history, opts, test.net.stats(), workload)
+    store.write_results(run_dir, results)
+    print("Checks", file=out)
+    for line in report.check_lines(results, history, opts, workload, journal):
+        print(line, file=out)
+    part = opts.get("challenge")
+    if part in challenges.TARGETS:
+        from .checkers import set_full
+        _, line = set_full.targets(results.get("workload", {}), results.get("net", {}), part)
+        print(f"  published targets of {part} (Maelstrom does not judge these): {line}", file=out)
+    valid = results.get("valid?")
+    print(report.verdict_line(valid), file=out)
+    if aborted:
+        print(f"But Maelstrom would abort this run at teardown (exit {ABORTED}), with no "
+              f"results.edn: {aborted}", file=out)
+        return Outcome(ABORTED, valid, run_dir, results, opts["seed"])
+    return Outcome(report.exit_status(valid), valid, run_dir, results, opts["seed"])
+
+
+def run_seeds(opts, count, replay_argv, out=sys.stdout):
+    """Run `count` seeds from opts["seed"] on; list the failing ones with a replay command."""
+    failures = []
+    statuses = []
+    for seed in range(opts["seed"], opts["seed"] + count):
+        outcome = run_test({**opts, "seed": seed, "quiet": True}, out=_Null())
+        statuses.append(outcome.exit_status)
+        mark = "valid" if outcome.exit_status == 0 else f"FAILED (exit {outcome.exit_status})"
+        print(f"seed {seed}: {mark}  {outcome.run_dir}", file=out, flush=True)
+        if outcome.exit_status != 0:
+            failures.append(seed)
+    print(f"\n{count - len(failures)} of {count} seeds valid", file=out)
+    for seed in failures:
+        print(f"  replay seed {seed}: python3 -m simulator "
+              f"{shlex.join(_with_seed(replay_argv, seed))}", file=out)
+    return max(statuses, key=lambda s: (s != 0, s)) if failures else 0
+
+
+def _with_seed(argv, seed):
+    cleaned, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+            continue
+        if arg in ("--seeds", "--seed"):
+            skip = True
+            continue
+        if arg.startswith("--seeds=") or arg.startswith("--seed="):
+            continue
+        cleaned.append(arg)
+    return cleaned + ["--seed", str(seed)]
+
+
+class _Null:
+    def write(self, text):
+        return len(text)
+
+    def flush(self):
+        pass
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        parser, ns = cli.parse(argv)
+        if ns.command == "explain":
+            from . import explain
+            return explain.main(ns.dir, as_json=ns.json)
+        if ns.command == "challenge":
+            return run_challenges(parser, ns)
+        opts = cli.test_options(ns)
+    except cli.UsageError as error:
+        print(f"simulator: {error} (see python3 -m simulator --help)", file=sys.stderr)
+        return cli.BAD_ARGS
+    if ns.seeds:
+        return run_seeds(opts, ns.seeds, argv)
+    return run_test(opts).exit_status
+
+
+def run_challenges(parser, ns):
+    """`challenge PART`: the published command against our script (or --bin)."""
+    parts = challenges.available() if ns.part == "all" else [ns.part.lower()]
+    for part in parts:
+        if part not in challenges.PARTS:
+            raise cli.UsageError(f"unknown challenge part {part!r}; expected one of "
+                                 f"{', '.join(challenges.PARTS)} or all")
+    worst = 0
+    for part in parts:
+        argv = challenges.argv(part, ns.bin)
+        for flag, on in (("--virtual-time", ns.virtual_time), ("--quiet", ns.quiet),
+                         ("--log-stderr", ns.log_stderr)):
+            if on:
+                argv.append(flag)
+        argv += ["--store", ns.store] + (["--seed", str(ns.seed)] if ns.seed is not None else [])
+        sub = parser.parse_args(argv)
+        opts = {**cli.test_options(sub), "challenge": part}
+        print(f"== challenge {part}: {' '.join(argv[1:])}", flush=True)
+        status = (run_seeds(opts, ns.seeds, argv) if ns.seeds
+                  else run_test(opts).exit_status)
+        worst = max(worst, status)
+    return worst
