@@ -45,13 +45,13 @@ class DepGraph:
         """Make sure `node` is a vertex (with or without edges)."""
         self.out.setdefault(node, {})
 
-    def link(self, a, b, kind):
-        """Add an edge a -> b of `kind`; self-edges are dropped (they never form an
-        anomaly between two transactions)."""
-        if a == b:
-            return
+    def link(self, a, b, kind, allow_self=False):
+        """Add an edge a -> b of `kind`. A self-edge only adds the vertex (Elle removes
+        them from transaction graphs but keeps the vertex) unless `allow_self`."""
         succ = self.out.setdefault(a, {})
         self.out.setdefault(b, {})
+        if a == b and not allow_self:
+            return
         kinds = succ.get(b)
         if kinds is None:
             succ[b] = {kind}
@@ -126,7 +126,8 @@ def _sorted_nodes(nodes):
 
 
 def strongly_connected_components(graph, kinds=None):
-    """The SCCs of `graph` with more than one node, each a sorted list of nodes, in the
+    """The SCCs of `graph` that hold a cycle (more than one node, or one node with a
+    self-edge), each a sorted list of nodes, in the
     order Tarjan's algorithm closes them. With `kinds`, only edges carrying one of those
     kinds count. Iterative, so deep graphs do not hit Python's recursion limit."""
     if kinds is None:
@@ -177,7 +178,7 @@ def strongly_connected_components(graph, kinds=None):
                     component.append(member)
                     if member == node:
                         break
-                if len(component) > 1:
+                if len(component) > 1 or node in graph.out[node]:
                     result.append(_sorted_nodes(component))
     return result
 
@@ -187,9 +188,9 @@ def sequential_extension(a, b, kind="ext"):
     and y -> z in `b`. A cycle here is a cycle of A-edges in which every B-edge directly
     follows an A-edge (Elle's snapshot-isolation cycle test)."""
     graph = DepGraph().union(a)
-    for x, y, _ in a.edges():
+    for x, y, _ in list(a.edges()):
         for z in b.successors(y):
-            graph.link(x, z, kind)
+            graph.link(x, z, kind, allow_self=True)
     return graph
 
 
