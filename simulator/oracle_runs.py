@@ -8,6 +8,7 @@ SIMULATOR_ORACLE environment variable points elsewhere.
 
 import json
 import os
+import shlex
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -35,6 +36,27 @@ class Run:
     def cmd(self):
         """The command line the run was started with, when its log kept it (else None)."""
         return self.manifest.get("cmd")
+
+    def option(self, name):
+        """The value of `--name` on the run's command line, or None (no command or no flag)."""
+        words = shlex.split(self.cmd) if self.cmd else []
+        for position, word in enumerate(words):
+            if word == f"--{name}" and position + 1 < len(words):
+                return words[position + 1]
+            if word.startswith(f"--{name}="):
+                return word.split("=", 1)[1]
+        return None
+
+    @property
+    def availability(self):
+        """The run's --availability target as the checker takes it: None, "total" or a number."""
+        value = self.option("availability")
+        return value if value in (None, "total") else float(value)
+
+    @property
+    def has_history(self):
+        """True when the run kept its history."""
+        return any((self.dir / name).exists() for name in ("history.edn.gz", "history.edn"))
 
     @cached_property
     def results(self):
