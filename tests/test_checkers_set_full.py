@@ -141,6 +141,8 @@ def test_worst_stale_keeps_eight_highest_and_breaks_ties_by_reverse_element():
 def test_quantiles_use_floor_of_n_times_p():
     assert set_full.quantiles(list(range(10, 0, -1))) == {
         0: 1, 0.5: 6, 0.95: 10, 0.99: 10, 1: 10}
+    # n·p = 1.5 picks index 1, not the rounded 2.
+    assert set_full.quantiles([30, 10, 20]) == {0: 10, 0.5: 20, 0.95: 30, 0.99: 30, 1: 30}
     assert set_full.quantiles([]) is None
 
 
