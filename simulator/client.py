@@ -77,10 +77,11 @@ def validate(body, type_name, fields):
 class Connection:
     """One client connection `cK` to a node."""
 
-    def __init__(self, net, client_id, node_id):
+    def __init__(self, net, client_id, node_id, on_stray=None):
         self.net = net
         self.id = client_id
         self.node_id = node_id
+        self.on_stray = on_stray    # told of each message no request was waiting for
         self.next_msg_id = 1
         self._waiting = None    # (msg_id, future)
         self.last_request = None
@@ -91,7 +92,9 @@ class Connection:
         if waiting and message.body.get("in_reply_to") == waiting[0] \
                 and is_json_int(message.body.get("in_reply_to")) and not waiting[1].done():
             waiting[1].set_result(message.body)
-        # anything else is stale, duplicate or unsolicited: discarded, as Maelstrom does
+        elif self.on_stray is not None:
+            # stale, duplicate or unsolicited: Maelstrom discards it silently; we say so
+            self.on_stray(self, message, waiting[0] if waiting else None)
 
     async def rpc(self, body, timeout=DEFAULT_TIMEOUT):
         """Send a request to the node; return the reply body or raise Timeout / ErrorReply."""

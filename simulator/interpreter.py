@@ -50,7 +50,7 @@ class Interpreter:
         conn = self.connections[thread]
         if conn is None:
             conn = Connection(self.net, self.test.new_client_id(),
-                              self.nodes[thread % len(self.nodes)])
+                              self.nodes[thread % len(self.nodes)], self.test.on_stray)
             self.connections[thread] = conn
         return conn
 

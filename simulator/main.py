@@ -69,6 +69,9 @@ def run_test(opts, out=sys.stdout):
         print(f"  published targets of {part} (Maelstrom does not judge these): {line}", file=out)
     valid = results.get("valid?")
     print(report.verdict_line(valid), file=out)
+    if valid is True and any(p.kind not in report.NOTES for p in test.problems):
+        print("(Maelstrom would call this run valid too, but the node problems listed above "
+              "are real: fix them before a longer or busier run fails.)", file=out)
     if aborted:
         print(f"But Maelstrom would abort this run at teardown (exit {ABORTED}), with no "
               f"results.edn: {aborted}", file=out)

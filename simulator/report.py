@@ -5,11 +5,13 @@ op, which node, what was sent and what came back, at what time.
 """
 
 from .checkers import common
+from .values import Float32
 
 VERDICT_LINES = {True: "Everything looks good! ヽ(‘ー`)ノ",
                  False: "Analysis invalid! (ﾉಥ益ಥ）ﾉ ┻━┻",
                  "unknown": "Errors occurred during analysis, but no anomalies found. ಠ~ಠ"}
 MARKS = {True: "✓", False: "✗", "unknown": "?"}
+NOTES = {"late-reply"}      # problem kinds worth a line that do not mean the node is broken
 
 
 def exit_status(valid):
@@ -26,7 +28,8 @@ def describe_problems(problems, hosts=None):
     lines = []
     for p in problems:
         where = f"{p.node} at {p.time:.3f} s" if p.time >= 0 else f"{p.node} during setup"
-        lines.append(f"  ✗ {where}: {p.detail}")
+        mark = "·" if p.kind in NOTES else "✗"
+        lines.append(f"  {mark} {where}: {p.detail}")
         if p.line is not None:
             lines.append(f"      offending line: {p.line[:300]}")
         if p.kind == "crash" and hosts and p.node in hosts:
@@ -93,8 +96,10 @@ def check_lines(results, history, opts, workload, journal=None):
 def _fmt(value):
     if value is None:
         return "-"
+    if isinstance(value, Float32):
+        return value.java_str()
     if isinstance(value, float):
-        return f"{value:.4g}" if value < 1000 else f"{value:.0f}"
+        return f"{value:.4g}"
     return str(value)
 
 

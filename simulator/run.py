@@ -30,7 +30,7 @@ class Problem:
     """Something a node did that Maelstrom would punish, with the evidence."""
     time: float                # seconds since the time origin (negative: during init)
     node: str
-    kind: str                  # "stdout", "init", "crash", "flood", "setup", "service"
+    kind: str      # stdout, init, crash, flood, setup, service, reply, late-reply (a note)
     detail: str
     line: str | None = None
 
@@ -51,6 +51,7 @@ class Test:
         self.muted = set()          # nodes whose stdout Maelstrom would stop reading
         self._sent_window = {}      # node -> (window start, count) for flood detection
         self._next_client = 0
+        self._strays = set()        # (node, kind) of stray replies already reported
         self.generator = None
         self.quiet = quiet
         self.net = None
@@ -73,6 +74,26 @@ class Test:
     def problem(self, node, kind, detail, line=None):
         self.problems.append(Problem(round(self.now(), 3), node, kind, detail, line))
         self.progress.note(f"{node}: {detail}" + (f": {line[:200]}" if line else ""))
+
+    def on_stray(self, conn, message, awaited):
+        """A client got a message no request was waiting for; name the first of each kind."""
+        body = message.body
+        if "in_reply_to" not in body:
+            why = "a message without in_reply_to, so it cannot be matched to any request"
+        elif awaited is None:
+            why = (f"a reply to request {body.get('in_reply_to')!r} that nobody was waiting "
+                   "for any more (late or duplicate)")
+        else:
+            why = (f"a reply with in_reply_to {body.get('in_reply_to')!r} while request "
+                   f"{awaited} was waiting (a wrong in_reply_to?)")
+        key = (message.src, "in_reply_to" in body, awaited is None)
+        if key in self._strays:
+            return
+        self._strays.add(key)
+        kind = "late-reply" if awaited is None and "in_reply_to" in body else "reply"
+        self.problem(message.src, kind, f"sent client {conn.id} {why}; Maelstrom "
+                     "discards such messages (further ones like it are not listed)",
+                     json.dumps(body))
 
     def generator_update(self, completion):
         update = getattr(self.generator, "update", None)
@@ -176,7 +197,7 @@ class Test:
         nodes = self.opts["nodes"]
 
         async def init(node_id):
-            conn = Connection(self.net, self.new_client_id(), node_id)
+            conn = Connection(self.net, self.new_client_id(), node_id, self.on_stray)
             try:
                 reply = await conn.rpc({"type": "init", "node_id": node_id,
                                         "node_ids": list(nodes)}, timeout=INIT_TIMEOUT)
@@ -199,7 +220,8 @@ class Test:
 
     async def _setup_clients(self):
         from .client import Connection
-        conns = [Connection(self.net, self.new_client_id(), n) for n in self.opts["nodes"]]
+        conns = [Connection(self.net, self.new_client_id(), n, self.on_stray)
+                 for n in self.opts["nodes"]]
         setup = getattr(self.workload, "setup", None)
         if setup:
             async def one(conn):
