@@ -150,6 +150,6 @@ def test_scc_search_reports_cycle_exists_and_the_specific_cycle():
     graph = graph_of((1, 2, WR), (2, 1, WR))
     found = elle_search.cycle_anomalies(graph)
     assert set(found) == {"PL-2-cycle-exists", "G1c"}
-    assert found["PL-2-cycle-exists"][0]["scc"] == [1, 2]
+    assert found["PL-2-cycle-exists"][0]["scc"] == {1, 2}
     # the specific cycle makes the cycle-exists entry redundant
     assert set(elle_search.remove_redundant_cycle_exists(found)) == {"G1c"}

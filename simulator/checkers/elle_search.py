@@ -83,7 +83,7 @@ def cycle_exists_cases(graph):
                       "not": _K(elle_models.friendly(model)),
                       "subgraph": printed,
                       "scc-size": len(sccs[0]),
-                      "scc": sorted(sccs[0])})
+                      "scc": frozenset(sccs[0])})
         settled |= elle_models.stronger_models([model])
     return cases
 
