@@ -186,7 +186,9 @@ def describe_op(op, opts):
     """'op 237 (ok read by process 14 on n4 at 13.171 s)'."""
     node = node_of(op.get("process"), opts)
     where = f" on {node}" if node else ""
-    return (f"op {op['index']} ({op['type']} {op['f']} by process {op['process']}{where} "
+    # set-full calls a broadcast an add; say it the way the user wrote it.
+    f = "broadcast" if op["f"] == "add" else op["f"]
+    return (f"op {op['index']} ({op['type']} {f} by process {op['process']}{where} "
             f"at {seconds(op['time'])})")
 
 
@@ -203,6 +205,11 @@ def explain(result, history, opts=None, journal=None):
     """
     opts = opts or {}
     lines = [_verdict_line(result)]
+    for name in ("stable-latencies", "lost-latencies"):
+        if result.get(name):
+            q = result[name]
+            lines.append(f"{name} (ms): min {q[0]}, median {q[0.5]}, p95 {q[0.95]}, "
+                         f"p99 {q[0.99]}, max {q[1]}")
     states = {clj_key(s["element"]): s for s in _track(history)}
     lost = list(result.get("lost", ()))
     if lost:
@@ -223,11 +230,6 @@ def explain(result, history, opts=None, journal=None):
                 lines.extend(_describe_trail(value, trails[key], opts))
     lines.extend(_explain_stale(result, opts))
     lines.extend(_explain_never_read(result, history))
-    for name in ("stable-latencies", "lost-latencies"):
-        if result.get(name):
-            q = result[name]
-            lines.append(f"{name} (ms): min {q[0]}, median {q[0.5]}, p95 {q[0.95]}, "
-                         f"p99 {q[0.99]}, max {q[1]}")
     return lines
 
 
@@ -254,9 +256,10 @@ def _explain_lost(value, state, ack, lacking, opts):
                  f"{describe_op(state['known'], opts)}")
     lines = [first + ", yet a read that began later did not return it.",
              f"  last read without it: invoked as {describe_op(state['last-absent'], opts)}."]
-    for op in lacking:
-        lines.append(f"  final read lacked it: {describe_op(op, opts)}, "
-                     f"{len(op.get('value') or ())} values returned.")
+    if lacking:
+        shown = ", ".join(f"{node_of(op['process'], opts) or 'process ' + str(op['process'])} "
+                          f"(op {op['index']}, {seconds(op['time'])})" for op in lacking)
+        lines.append(f"  final reads without it: {shown}.")
     return lines
 
 
@@ -341,10 +344,18 @@ def _describe_trail(value, trail, opts):
     if missing:
         lines.append(f"  never reached: {' '.join(missing)}.")
     last = events[-1]
-    delivered = any(e["event"] == "recv" and e["id"] == last["id"] for e in events)
-    fate = "delivered" if delivered else "sent, never delivered (dropped or still queued)"
+    delivered = {e["id"] for e in events if e["event"] == "recv"}
+    fate = "delivered" if last["id"] in delivered else "never delivered"
     lines.append(f"  last hop seen: {last['src']} -> {last['dest']} "
                  f"{last['body'].get('type')} at {seconds(last['time'])}, {fate}.")
+    # Sends with no delivery: dropped by a partition, or still queued at the end.
+    dropped = [e for e in events if e["event"] == "send" and e["id"] not in delivered]
+    if dropped:
+        shown = ", ".join(f"{e['src']} -> {e['dest']} at {seconds(e['time'])}"
+                          for e in dropped[:6])
+        more = f" and {len(dropped) - 6} more" if len(dropped) > 6 else ""
+        lines.append(f"  sent but never delivered (dropped by a partition or still "
+                     f"queued): {shown}{more}.")
     return lines
 
 
