@@ -69,7 +69,7 @@ def run_test(opts, out=sys.stdout):
         print(f"  published targets of {part} (Maelstrom does not judge these): {line}", file=out)
     valid = results.get("valid?")
     print(report.verdict_line(valid), file=out)
-    if valid is True and any(p.kind not in report.NOTES for p in test.problems):
+    if valid is True and not aborted and any(p.kind not in report.NOTES for p in test.problems):
         print("(Maelstrom would call this run valid too, but the node problems listed above "
               "are real: fix them before a longer or busier run fails.)", file=out)
     if aborted:

@@ -68,7 +68,12 @@ def check_lines(results, history, opts, workload, journal=None):
     exceptions = results.get("exceptions", {})
     if exceptions.get("exceptions"):
         lines.append(f"  · exceptions    {len(exceptions['exceptions'])} kind(s) of client "
-                     "exception (malformed replies or errors), see below")
+                     "exception (malformed replies or errors)")
+        for entry in exceptions["exceptions"][:5]:
+            example = entry.get("example", {})
+            lines.append(f"      {entry.get('count')} op(s) like process {example.get('process')}"
+                         f" {example.get('f')} at {example.get('time', 0) / 1e9:.3f} s: "
+                         f"{example.get('error')}")
     result = results.get("workload", {})
     lines.append(f"  {_mark(result.get('valid?'))} workload      {workload.NAME}")
     if "error" in result:
@@ -84,12 +89,6 @@ def check_lines(results, history, opts, workload, journal=None):
             explanation = [f"(could not explain: {error!r})"]
         shown = explanation if result.get("valid?") is not True else explanation[:3]
         lines.extend("      " + l for l in shown)
-    if exceptions.get("exceptions"):
-        for entry in exceptions["exceptions"][:5]:
-            example = entry.get("example", {})
-            lines.append(f"      {entry.get('count')} op(s) like process {example.get('process')}"
-                         f" {example.get('f')} at {example.get('time', 0) / 1e9:.3f} s: "
-                         f"{example.get('error')}")
     return lines
 
 
