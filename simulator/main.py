@@ -59,6 +59,12 @@ def run_test(opts, out=sys.stdout):
         return Outcome(ABORTED, None, run_dir, None, opts["seed"])
     results = analyze(history, opts, test.net.stats(), workload)
     store.write_results(run_dir, results)
+    if "workload" not in results:
+        print(f"The whole analysis failed, as Maelstrom's does when a checker asserts: "
+              f"{results.get('error', {}).get('cause')}", file=out)
+        print(report.verdict_line(results.get("valid?")), file=out)
+        return Outcome(report.exit_status(results.get("valid?")), results.get("valid?"),
+                       run_dir, results, opts["seed"])
     print("Checks", file=out)
     for line in report.check_lines(results, history, opts, workload, journal):
         print(line, file=out)
