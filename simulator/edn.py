@@ -52,20 +52,25 @@ class EDNError(ValueError):
 # Reader
 
 _DELIM = r'\s,\[\]\(\)\{\}";'
+# Each match swallows the whitespace, commas and comments before one token, so the reader
+# makes one regex call per token; an all-whitespace tail matches with no token group.
 _TOKEN = re.compile(
     rf"""
-    (?P<ws>[\s,]+|;[^\n]*)
-  | (?P<open>\#\{{|[\[\(\{{])
-  | (?P<close>[\]\)\}}])
-  | (?P<str>"(?:[^"\\]|\\.)*")
-  | (?P<kw>:[^{_DELIM}]+)
-  | (?P<num>[+-]?\d[^{_DELIM}]*)
-  | (?P<discard>\#_)
-  | (?P<special>\#\#[^{_DELIM}]+)
-  | (?P<tag>\#[^{_DELIM}\#_][^{_DELIM}]*)
-  | (?P<char>\\(?:newline|space|tab|return|backspace|formfeed|u[0-9A-Fa-f]{{4}}|o[0-7]{{1,3}}|.))
-  | (?P<sym>[^{_DELIM}\\\#][^{_DELIM}]*)
-  """,
+    (?:[\s,]+|;[^\n]*)*
+    (?:
+      (?P<open>\#\{{|[\[\(\{{])
+    | (?P<close>[\]\)\}}])
+    | (?P<kw>:[^{_DELIM}]+)
+    | (?P<int>[+-]?(?:0|[1-9]\d*)(?![^{_DELIM}]))
+    | (?P<str>"[^"\\]*(?:\\.[^"\\]*)*")
+    | (?P<num>[+-]?\d[^{_DELIM}]*)
+    | (?P<discard>\#_)
+    | (?P<special>\#\#[^{_DELIM}]+)
+    | (?P<tag>\#[^{_DELIM}\#_][^{_DELIM}]*)
+    | (?P<char>\\(?:newline|space|tab|return|backspace|formfeed|u[0-9A-Fa-f]{{4}}|o[0-7]{{1,3}}|.))
+    | (?P<sym>[^{_DELIM}\\\#][^{_DELIM}]*)
+    )?
+    """,
     re.VERBOSE | re.DOTALL,
 )
 
@@ -145,23 +150,31 @@ def _read_forms(text):
     items = top
     pending = []  # prefixes (tags, discards) waiting for the next complete form
     stack = []  # (opener, parent items, parent's pending prefixes) per open collection
+    keywords = {}  # one Keyword object per distinct keyword: histories repeat a few
     pos = 0
     end = len(text)
     match_at = _TOKEN.match
     while pos < end:
         match = match_at(text, pos)
-        if match is None:
-            raise EDNError(f"cannot read EDN at offset {pos}: {text[pos:pos + 30]!r}")
-        pos = match.end()
         kind = match.lastgroup
-        token = match.group()
-        if kind == "ws":
-            continue
-        if kind == "open":
+        if kind is None:
+            if match.end() == end:
+                break
+            raise EDNError(f"cannot read EDN at offset {match.end()}: "
+                           f"{text[match.end():match.end() + 30]!r}")
+        pos = match.end()
+        token = match.group(kind)
+        if kind == "int":
+            value = int(token)
+        elif kind == "kw":
+            value = keywords.get(token)
+            if value is None:
+                value = keywords[token] = Keyword(token[1:])
+        elif kind == "open":
             stack.append((token, items, pending))
             items, pending = [], []
             continue
-        if kind == "close":
+        elif kind == "close":
             if not stack:
                 raise EDNError(f"unmatched {token!r} at offset {pos - 1}")
             opener, parent, parent_pending = stack.pop()
@@ -169,8 +182,6 @@ def _read_forms(text):
                 raise EDNError(f"{opener!r} closed by {token!r} at offset {pos - 1}")
             value = _build(opener, items)
             items, pending = parent, parent_pending
-        elif kind == "kw":
-            value = Keyword(token[1:])
         elif kind == "str":
             body = token[1:-1]
             value = _STRING_ESCAPE.sub(_unescape, body) if "\\" in body else body
