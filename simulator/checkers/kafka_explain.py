@@ -1,0 +1,220 @@
+"""Plain-English account of a kafka checker result, for someone new to the workload.
+
+Each line names the key, the messages and their offsets, the processes (and the node each
+talked to), and the times (seconds since the test began) of the ops involved.
+"""
+
+from .kafka_ops import vkey
+
+# At most this many lines per error type; the rest are summarised in one line.
+PER_TYPE = 8
+
+
+def explain(result, history, opts=None):
+    """Plain-English lines explaining a kafka `:workload` result."""
+    opts = opts or {}
+    if "error" in result and result.get("valid?") not in (True, False):
+        return [f"kafka: the analysis could not finish, so the verdict is unknown: "
+                f"{result['error']}"]
+    facts = _Facts(history, opts)
+    lines = []
+    types = [str(t) for t in result.get("error-types", ())]
+    for error_type in types:
+        explain_one = _EXPLAINERS.get(error_type, _generic)
+        entry = result.get(error_type)
+        if error_type == "unseen":
+            lines.extend(_unseen(entry, facts))
+            continue
+        errs = list(entry["errs"]) if isinstance(entry, dict) and isinstance(
+            entry.get("errs"), (list, tuple)) else [entry]
+        count = entry.get("count", len(errs)) if isinstance(entry, dict) else 1
+        allowed = error_type not in [str(t) for t in result.get("bad-error-types", ())]
+        head = f"kafka {error_type}: {count} case(s)" + (
+            " (allowed: does not make the test fail)" if allowed else "")
+        lines.append(head + ".")
+        for err in errs[:PER_TYPE]:
+            lines.append("  " + explain_one(err, facts, error_type))
+        if count > min(len(errs), PER_TYPE):
+            lines.append(f"  ... and {count - min(len(errs), PER_TYPE)} more.")
+    lag = result.get("worst-realtime-lag") or {}
+    if "key" in lag:
+        lines.append(f"kafka: worst realtime lag {lag['lag']:.3f} s: process "
+                     f"{facts.who_process(lag['process'])} polling key {lag['key']!r} at "
+                     f"{lag['time']:.3f} s was that far behind the newest message.")
+    if result.get("valid?") is True:
+        lines.insert(0, "kafka: valid: every acknowledged message was polled, at one offset, "
+                        "in the same order by every consumer.")
+    return lines
+
+
+class _Facts:
+    """Who sent each message, and at which offset, looked up from the history."""
+
+    def __init__(self, history, opts):
+        self.opts = opts
+        self.sent = {}     # (key, vkey) -> completed send op
+        self.offset = {}   # (key, vkey) -> offset acked or polled
+        for op in history:
+            if op.get("type") == "invoke" or not isinstance(op.get("value"), list):
+                continue
+            for mop in op["value"]:
+                if op.get("f") == "send" and mop[0] == "send":
+                    message = mop[2][1] if isinstance(mop[2], list) else mop[2]
+                    self.sent[(mop[1], vkey(message))] = op
+                    if isinstance(mop[2], list):
+                        self.offset.setdefault((mop[1], vkey(message)), mop[2][0])
+                elif mop[0] == "poll" and len(mop) > 1 and op.get("type") == "ok":
+                    for key, pairs in (mop[1] or {}).items():
+                        for offset, message in pairs:
+                            self.offset.setdefault((key, vkey(message)), offset)
+
+    def node(self, process):
+        """The node a client process talked to, when the test's options say."""
+        nodes, concurrency = self.opts.get("nodes"), self.opts.get("concurrency")
+        if not nodes or not concurrency or not isinstance(process, int):
+            return None
+        return nodes[(process % concurrency) % len(nodes)]
+
+    def who_process(self, process):
+        node = self.node(process)
+        return f"{process} ({node})" if node else f"{process}"
+
+    def who(self, op):
+        return f"process {self.who_process(op['process'])}"
+
+    def message(self, key, message):
+        """'message 6 (offset 5, sent by process 1 (n0), acknowledged at 11.002 s)'."""
+        offset = self.offset.get((key, vkey(message)))
+        parts = [f"offset {offset}"] if offset is not None else []
+        send = self.sent.get((key, vkey(message)))
+        if send is not None:
+            verb = {"ok": "acknowledged", "info": "left uncertain",
+                    "fail": "definitely failed"}.get(send["type"], send["type"])
+            parts.append(f"sent by {self.who(send)}, {verb} at {at(send)}")
+        return f"message {message!r}" + (f" ({', '.join(parts)})" if parts else "")
+
+
+def at(op):
+    """An op's time in seconds, 3 decimals."""
+    return f"{op['time'] / 1e9:.3f} s"
+
+
+def _poll_range(op, key):
+    """'offsets 4..7' for what a poll returned under key."""
+    for mop in op.get("value") or ():
+        if mop[0] == "poll" and len(mop) > 1 and (mop[1] or {}).get(key):
+            offsets = [pair[0] for pair in mop[1][key]]
+            return f"offsets {offsets[0]}..{offsets[-1]}"
+    return "nothing"
+
+
+def _skip(err, facts, error_type):
+    key = err["key"]
+    skipped = ", ".join(facts.message(key, m) for m in err["skipped"])
+    if "ops" in err:
+        before, after = err["ops"]
+        return (f"key {key!r}: {facts.who(after)} polled {_poll_range(after, key)} at "
+                f"{at(after)}, but its previous poll (completed {at(before)}) ended at "
+                f"{_poll_range(before, key).split('..')[-1]}; skipped {skipped}.")
+    v1, v2 = err["values"]
+    return (f"key {key!r}: one {err['op']['f']} by {facts.who(err['op'])} at "
+            f"{at(err['op'])} went from {facts.message(key, v1)} straight to "
+            f"{facts.message(key, v2)}, skipping {skipped}.")
+
+
+def _backwards(err, facts, error_type):
+    key = err["key"]
+    v1, v2 = err["values"]
+    what = "repeated" if err["delta"] == 0 else f"went back {-err['delta']} message(s)"
+    if "ops" in err:
+        before, after = err["ops"]
+        verb = "sent" if error_type == "nonmonotonic-send" else "polled"
+        return (f"key {key!r}: {facts.who(after)} {verb} {facts.message(key, v2)} at "
+                f"{at(after)} after it had {verb} {facts.message(key, v1)} at "
+                f"{at(before)}: the log order {what}.")
+    return (f"key {key!r}: one {err['op']['f']} by {facts.who(err['op'])} at "
+            f"{at(err['op'])} returned {facts.message(key, v1)} and then "
+            f"{facts.message(key, v2)}: it {what}.")
+
+
+def _lost(err, facts, error_type):
+    key = err["key"]
+    reader = err.get("max-read")
+    seen = (f"{facts.who(reader)} polled past it (up to dense index "
+            f"{err['max-read-index']}) at {at(reader)}") if reader else \
+        f"polls reached dense index {err['max-read-index']}"
+    return (f"key {key!r}: {facts.message(key, err['value'])} at dense index "
+            f"{err['index']} was never returned by any poll, yet {seen}.")
+
+
+def _duplicate(err, facts, error_type):
+    return (f"key {err['key']!r}: message {err['value']!r} appears {err['count']} times, at "
+            f"offsets {list(err['offsets'])}; each message must be stored once.")
+
+
+def _inconsistent(err, facts, error_type):
+    key = err["key"]
+    held = "; ".join(facts.message(key, m) for m in sorted(err["values"], key=repr))
+    return (f"key {key!r}: offset {err['offset']} holds different messages: {held}. "
+            f"An offset must name one message for every client.")
+
+
+def _g1a(err, facts, error_type):
+    key, reader = err["key"], err["reader"]
+    writer = err.get("writer")
+    failed = f"{facts.who(writer)}'s send failed definitely at {at(writer)}" if writer \
+        else "its send failed definitely"
+    return (f"key {key!r}: {facts.who(reader)} polled message {err['value']!r} at "
+            f"{at(reader)}, but {failed}: a failed send must never become visible.")
+
+
+def _cycle(err, facts, error_type):
+    parts = []
+    for step in err.get("steps", ()):
+        if step["type"] == "wr":
+            parts.append(f"message {step['value']!r} of key {step['key']!r} was sent by one "
+                         f"op and polled by the next")
+        else:
+            before = step["a'"]
+            parts.append(f"{facts.who(before)} completed at {at(before)} before "
+                         f"{facts.who(step['b'])} invoked at {at(step['b'])}")
+    ops = ", ".join(f"{op['f']} by {facts.who(op)} at {at(op)}"
+                    for op in err.get("cycle", ())[:-1])
+    return (f"{ops} form a cycle: {'; '.join(parts)}. A poll returned a message before "
+            f"its send was even invoked.")
+
+
+def _cycle_exists(err, facts, error_type):
+    return (f"{err['scc-size']} ops (indices {sorted(err['scc'])[:10]}...) depend on one "
+            f"another in a cycle, so the history is not {err['not']}.")
+
+
+def _generic(err, facts, error_type):
+    if err is True:
+        return ("no two sends or polls could be related: the history has no completed "
+                "sends or polls to order.")
+    return f"{err!r}"
+
+
+def _unseen(entry, facts):
+    counts = entry["unseen"]
+    total = sum(counts.values())
+    lines = [f"kafka unseen: at the end ({entry['time'] / 1e9:.3f} s) {total} acknowledged "
+             f"message(s) in {len(counts)} key(s) were never returned by any poll."]
+    for key in list(counts)[:PER_TYPE]:
+        shown = ", ".join(facts.message(key, m) for m in list(entry["messages"][key])[:3])
+        more = f" and {counts[key] - 3} more" if counts[key] > 3 else ""
+        lines.append(f"  key {key!r}: {counts[key]} unseen: {shown}{more}.")
+    if len(counts) > PER_TYPE:
+        lines.append(f"  ... and {len(counts) - PER_TYPE} more key(s).")
+    return lines
+
+
+_EXPLAINERS = {
+    "poll-skip": _skip, "int-poll-skip": _skip, "int-send-skip": _skip,
+    "nonmonotonic-poll": _backwards, "int-nonmonotonic-poll": _backwards,
+    "nonmonotonic-send": _backwards, "int-nonmonotonic-send": _backwards,
+    "lost-write": _lost, "duplicate": _duplicate, "inconsistent-offsets": _inconsistent,
+    "G1a": _g1a, "G1c-realtime": _cycle, "G1c": _cycle,
+    "strong-PL-2-cycle-exists": _cycle_exists, "PL-2-cycle-exists": _cycle_exists,
+}
