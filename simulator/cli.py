@@ -133,12 +133,16 @@ def build_parser():
     challenge = commands.add_parser("challenge", help="run a challenge part's published command")
     challenge.add_argument("part", help="1, 2, 3a..3e, 4, 5a..5c, 6a, 6b, 6b-partition, 6c, or all")
     challenge.add_argument("--bin", metavar="FILE", help="node program (default: ours)")
-    challenge.add_argument("--seed", type=int, default=None)
-    challenge.add_argument("--seeds", type=_positive_int, default=None, metavar="N")
-    challenge.add_argument("--virtual-time", action="store_true")
-    challenge.add_argument("--store", default="store", metavar="DIR")
-    challenge.add_argument("--quiet", action="store_true")
-    challenge.add_argument("--log-stderr", action="store_true")
+    challenge.add_argument("--seed", type=int, default=None, help="seed for every random choice")
+    challenge.add_argument("--seeds", type=_positive_int, default=None, metavar="N",
+                           help="run N seeds and list the failing ones")
+    challenge.add_argument("--virtual-time", action="store_true",
+                           help="in-process nodes on a virtual clock (maelstrom_node.py scripts)")
+    challenge.add_argument("--store", default="store", metavar="DIR",
+                           help="folder for run outputs (default ./store)")
+    challenge.add_argument("--quiet", action="store_true", help="no progress lines")
+    challenge.add_argument("--log-stderr", action="store_true",
+                           help="also print each node's stderr on the console")
     explain = commands.add_parser("explain", help="explain a Maelstrom run folder")
     explain.add_argument("dir", help="a store folder (e.g. store/latest)")
     explain.add_argument("--json", action="store_true", help="one JSON object for scripts")
