@@ -123,12 +123,6 @@ def _hashable(value):
     return value
 
 
-def _tagged(tag, value):
-    """A tagged literal's value: Jepsen records (#jepsen.history.Op{...}), #inst, #uuid,
-    #object[...] and #error {...} all read as the form that follows the tag."""
-    return value
-
-
 def _build(opener, items):
     if opener == "[":
         return items
@@ -209,12 +203,11 @@ def _read_forms(text):
             if token not in _SPECIALS:
                 raise EDNError(f"unknown symbolic value {token}")
             value = _SPECIALS[token]
-        # The innermost prefix applies first: `#_ #_ a b` drops both a and b.
+        # The innermost prefix applies first: `#_ #_ a b` drops both a and b. A tag
+        # (#jepsen.history.Op, #inst, #uuid, #object, #error) keeps the form it labels.
         while pending:
-            prefix = pending.pop()
-            if prefix is _DISCARD:
+            if pending.pop() is _DISCARD:
                 break
-            value = _tagged(prefix, value)
         else:
             items.append(value)
     if stack:
