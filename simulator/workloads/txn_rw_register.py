@@ -1,0 +1,106 @@
+"""The txn-rw-register workload (challenges 6a-6c): transactions of reads and writes (§6.6).
+
+Each op is one `txn` request holding 1..--max-txn-length micro-ops ("mops") `[f, k, v]`:
+`["r", k, None]` asks the node to fill in k's value, `["w", k, v]` sets k to v. Keys come
+from Elle's exponential pool of --key-count active keys; each key is written 1, 2, ...,
+--max-writes-per-key and then retired for a fresh one, so every (key, value) pair is written
+at most once and a read names its writer. The completion records the txn as the node
+returned it. Checked by Elle's rw-register analysis (checkers/txn_rw_register.py).
+"""
+
+import math
+
+from ..checkers import txn_rw_register as checker
+from ..client import validate
+from ..edn import Keyword as K
+
+NAME = "txn-rw-register"
+IDEMPOTENT = frozenset()
+REUSABLE_CLIENT = True
+
+DEFAULT_KEY_COUNT = 10
+KEY_DIST_BASE = 2
+
+
+class KeyPool:
+    """Elle's active-key pool: `count` slots, slot i drawn with probability
+    base^(i+1) / (base + base^2 + ... + base^count), so the last slot is the hottest.
+
+    Keys start as 0..count-1. Each key's writes carry 1, 2, ..., `max_writes`; after that
+    the key is retired: its slot gets (largest active key) + 1.
+    """
+
+    def __init__(self, rng, count, max_writes):
+        self.rng = rng
+        self.active = list(range(count))
+        self.max_writes = max_writes
+        self.next_value = {}        # key -> the value its next write will carry
+        # A uniform draw from [0, scale) maps onto the slots by a logarithm (Elle's trick).
+        self.scale = (KEY_DIST_BASE ** count - 1) * KEY_DIST_BASE / (KEY_DIST_BASE - 1)
+
+    def key(self):
+        """A random active key."""
+        x = self.rng.random() * self.scale + KEY_DIST_BASE
+        slot = int(math.floor(math.log(x) / math.log(KEY_DIST_BASE) - 1))
+        # Floating-point rounding must never pick a slot past the end.
+        return self.active[min(slot, len(self.active) - 1)]
+
+    def exhausted(self, k):
+        """True when k has had all its writes."""
+        return self.next_value.get(k, 1) > self.max_writes
+
+    def take_value(self, k):
+        """The next write value of k: 1, 2, ... (unique per key)."""
+        v = self.next_value.get(k, 1)
+        self.next_value[k] = v + 1
+        return v
+
+    def retire(self, k):
+        """Replace used-up k in its slot by a fresh key, one above the largest active key."""
+        self.active[self.active.index(k)] = max(self.active) + 1
+
+
+class Generator:
+    """Endless txns: length uniform in 1..max-txn-length, each mop a read or a write at 1/2."""
+
+    def __init__(self, opts, rng):
+        self.rng = rng
+        self.max_length = opts.get("max_txn_length") or 4
+        key_count = opts.get("key_count") or DEFAULT_KEY_COUNT
+        self.pool = KeyPool(rng, key_count, opts.get("max_writes_per_key") or 16)
+
+    def next(self, ctx):
+        length = self.rng.randint(1, self.max_length)
+        txn = []
+        while len(txn) < length:
+            f = "r" if self.rng.random() < 0.5 else "w"
+            k = self.pool.key()
+            if f == "r":
+                txn.append([K("r"), k, None])
+            elif self.pool.exhausted(k):
+                # As Elle does: retire the key, then draw the whole mop again.
+                self.pool.retire(k)
+            else:
+                txn.append([K("w"), k, self.pool.take_value(k)])
+        return {"f": "txn", "value": txn}
+
+
+generator = Generator
+
+
+def _mop(value):
+    """One returned mop: exactly [f, k, v] with f "r" or "w" (Maelstrom's reply schema)."""
+    return isinstance(value, list) and len(value) == 3 and value[0] in ("r", "w") \
+        and isinstance(value[0], str)
+
+
+def _txn(value):
+    return isinstance(value, list) and all(_mop(mop) for mop in value)
+
+
+async def invoke(conn, op, opts):
+    """Send the txn; the completion's value is the txn the node sent back, f as keywords."""
+    request = [[str(f), k, v] for f, k, v in op["value"]]
+    reply = await conn.rpc({"txn": request, "type": "txn"})
+    validate(reply, "txn_ok", {"txn": _txn})
+    return {**op, "type": K("ok"), "value": [[K(f), k, v] for f, k, v in reply["txn"]]}
