@@ -25,6 +25,7 @@ class Generator:
         self.rng = rng
 
     def next(self, ctx):
+        """The next add or read; a negative add is thrown away and the coin tossed again."""
         while True:
             if self.rng.random() < 0.5:
                 return {"f": "read", "value": None}
@@ -42,6 +43,7 @@ def final_ops(ctx, thread):
 
 
 async def invoke(conn, op, opts):
+    """One add (`delta`, answered by add_ok) or read (its integer value becomes the op's)."""
     if op["f"] == "add":
         reply = await conn.rpc({"delta": op["value"], "type": "add"})
         validate(reply, "add_ok", {})
