@@ -11,12 +11,16 @@ Layout: one key, "counter", holds the total. A node remembers the last total it 
 
 Why the read needs a write first: seq-kv answers every request from a random state between
 the caller's last position and the newest one, and moves a caller to the newest state only
-when its request changes the store. A plain read can therefore return a total that is
-seconds old, and a node that only reads may never catch up. The catch-up is a write of a
-value never written before, to a key only this node writes ("sync-<node id>"): such a
+when its request changes the store. A plain read can therefore miss adds that other nodes
+finished long ago, and a node that only reads never moves forward. The catch-up is a write
+of a value never written before, to a key only this node writes ("sync-<node id>"): such a
 write always changes the store, so seq-kv applies it to the newest state and moves this
 node there. The read that follows is answered from that state or a newer one, so it counts
 every add acknowledged before this read began: the value is the latest, not a stale one.
+
+The price is two seq-kv calls per read. Reads are two ops in three, so that alone is about
+2.7 messages per op. A cheaper read would have to give up "latest", or make every add wait
+until the other nodes have heard of it, which a partition stalls.
 """
 
 from maelstrom_node import ErrorCode, Node, RPCError, SeqKV, run
