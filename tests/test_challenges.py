@@ -1,0 +1,78 @@
+"""Every challenge part passes on the bench: breadth in virtual time, one real run each.
+
+Breadth: each part over many seeds in virtual time, partitions included where the part has
+them. Parts at rate 1000 run a shorter main phase here (BREADTH_TIME_LIMIT) so that tens of
+seeds per part fit in a few minutes; everything else (nodes, rate, concurrency, latency,
+nemesis, final phase) is the published command. Depth: one real-time run per part of the
+exact published command, nodes as processes, as Maelstrom runs them.
+"""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from simulator import challenges
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PARTS = challenges.available()
+SEEDS = int(os.environ.get("BREADTH_SEEDS", "10"))
+BREADTH_TIME_LIMIT = {"2": 5, "5a": 5, "5b": 5, "5c": 5, "6a": 5, "6b": 5,
+                      "6b-partition": 5, "6c": 5}
+
+
+def test_every_part_has_a_script():
+    # Fails until every challenge's script exists: the suite must cover all of them.
+    assert PARTS == list(challenges.PARTS), f"missing: {set(challenges.PARTS) - set(PARTS)}"
+
+
+def breadth_argv(part):
+    argv = challenges.argv(part)
+    if part in BREADTH_TIME_LIMIT:
+        at = argv.index("--time-limit")
+        argv[at + 1] = str(BREADTH_TIME_LIMIT[part])
+    return argv
+
+
+@pytest.mark.parametrize("part", PARTS)
+def test_part_passes_over_many_seeds_in_virtual_time(tmp_path, part):
+    proc = subprocess.run(
+        [sys.executable, "-m", "simulator", *breadth_argv(part), "--virtual-time",
+         "--seeds", str(SEEDS), "--seed", "1000", "--store", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=1200)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert f"{SEEDS} of {SEEDS} seeds valid" in proc.stdout
+
+
+@pytest.mark.parametrize("part", PARTS)
+def test_part_passes_as_processes(tmp_path, part):
+    proc = subprocess.run(
+        [sys.executable, "-m", "simulator", "challenge", part, "--quiet", "--seed", "7",
+         "--store", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-3000:]
+    assert "Everything looks good" in proc.stdout
+    if part in challenges.TARGETS:
+        assert "✗" not in proc.stdout.split("published targets")[1].splitlines()[0]
+
+
+def test_makefile_runs_maelstrom_with_the_published_flags():
+    # `make -n <target>` shows the command; it must carry exactly the part's flags.
+    for part, (script, target, flags) in challenges.PARTS.items():
+        proc = subprocess.run(["make", "-n", target, "MAELSTROM=maelstrom"], cwd=ROOT,
+                              capture_output=True, text=True)
+        command = [line for line in proc.stdout.splitlines() if " test " in line]
+        assert command, f"make {target}: {proc.stdout} {proc.stderr}"
+        words = command[-1].split()
+        assert words[words.index("--bin") + 1] == f"./{script}"
+        rest = [w for i, w in enumerate(words[2:], 2)
+                if w != "--bin" and words[i - 1] != "--bin"]
+        assert sorted(rest) == sorted(flags.split()), target
+
+
+def test_maelstrom_target_without_maelstrom_says_how_to_get_it():
+    proc = subprocess.run(["make", "echo", "MAELSTROM=/nonexistent/maelstrom"], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "make maelstrom" in proc.stdout + proc.stderr
