@@ -46,14 +46,17 @@ def final_ops(ctx, thread):
 
 
 def _messages(value):
+    """The read_ok schema: a list of anything; null is accepted as none."""
     return value is None or isinstance(value, list)
 
 
 async def invoke(conn, op, opts):
+    """One broadcast or read RPC; the completion as Maelstrom records it."""
     if op["f"] == "broadcast":
         reply = await conn.rpc({"type": "broadcast", "message": op["value"]})
         validate(reply, "broadcast_ok", {})
         return {**op, "type": K("ok")}
     reply = await conn.rpc({"type": "read"})
     validate(reply, "read_ok", {"messages": _messages})
-    return {**op, "type": K("ok"), "value": reply["messages"] or []}
+    # Recorded as returned, order and duplicates kept; a null stays nil, as in Maelstrom.
+    return {**op, "type": K("ok"), "value": reply["messages"]}
