@@ -1,0 +1,367 @@
+"""txn.py (challenges 6a-6c) and the txn-rw-register workload's generator and client.
+
+The store is tested directly (two stores wired by a hand-driven network that can drop and
+replay messages), then through literal protocol lines, then on the bench: every published
+6a-6c command passes; a store that lets other txns see its intermediate writes fails read
+committed with G1b named and explained.
+"""
+
+import asyncio
+import json
+import os
+import random
+import subprocess
+import sys
+
+import pytest
+
+from maelstrom_node import Node
+from simulator.client import MalformedReply
+from simulator.edn import Keyword
+from simulator.workloads import txn_rw_register as workload
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+import txn  # noqa: E402  (the script at the repository root)
+
+
+# ----- the store -------------------------------------------------------------------------
+
+class FakeNode:
+    """What a Store needs from its node: an id and a clock the test moves by hand."""
+
+    def __init__(self, node_id):
+        self.node_id = node_id
+        self.now = 0.0
+
+    def time(self):
+        return self.now
+
+
+def pair():
+    return txn.Store(FakeNode("n0")), txn.Store(FakeNode("n1"))
+
+
+def exchange(a, b, deliver=True):
+    """One replication tick in both directions at the stores' current time."""
+    for src, dest in ((a, b), (b, a)):
+        body = src.batch(dest.node.node_id)
+        if body is not None and deliver:
+            body = json.loads(json.dumps(body))     # what crosses the wire is JSON
+            dest.receive(src.node.node_id, body["first"], body["entries"], body["ack"])
+
+
+def advance(a, b, seconds):
+    a.node.now += seconds
+    b.node.now += seconds
+
+
+def test_txn_fills_reads_in_order_and_sees_its_own_writes():
+    store, _ = pair()
+    done = store.transact([["r", 1, None], ["w", 1, 6], ["r", 1, None], ["w", 2, 9]])
+    assert done == [["r", 1, None], ["w", 1, 6], ["r", 1, 6], ["w", 2, 9]]
+    assert store.transact([["r", 2, None], ["r", 3, None]]) == [["r", 2, 9], ["r", 3, None]]
+
+
+def test_only_a_txns_final_write_of_each_key_is_logged():
+    store, _ = pair()
+    store.transact([["w", 1, 1], ["w", 2, 1], ["w", 1, 2]])
+    store.transact([["r", 1, None]])            # read-only: nothing to replicate
+    assert len(store.log) == 1
+    assert sorted(store.log[0][1]) == [[1, 2], [2, 1]]
+
+
+def test_a_replicated_txn_arrives_whole_and_in_order():
+    a, b = pair()
+    a.transact([["w", 1, 1], ["w", 2, 1]])
+    a.transact([["w", 1, 2]])
+    exchange(a, b)
+    assert b.values == {1: 2, 2: 1}
+    assert b.transact([["r", 1, None], ["r", 2, None]]) == [["r", 1, 2], ["r", 2, 1]]
+
+
+def test_partitioned_writes_arrive_after_the_heal_and_both_nodes_converge():
+    a, b = pair()
+    rng = random.Random(7)
+    written = {}
+    for tick in range(100):
+        for store in (a, b):
+            for _ in range(3):
+                k = rng.randint(0, 4)
+                written[k] = written.get(k, 0) + 1
+                store.transact([["r", k, None], ["w", k, f"{store.node.node_id}:{written[k]}"]])
+        # ticks 20-59 are a partition: every message in both directions is lost
+        exchange(a, b, deliver=not 20 <= tick < 60)
+        advance(a, b, txn.BATCH_INTERVAL)
+    for _ in range(int(2 * txn.RETRANSMIT_AFTER / txn.BATCH_INTERVAL) + 2):
+        exchange(a, b)
+        advance(a, b, txn.BATCH_INTERVAL)
+    assert a.values == b.values
+    assert a.peer("n1").applied == len(b.log) and b.peer("n0").applied == len(a.log)
+    assert a.peer("n1").acked == len(a.log) and b.peer("n0").acked == len(b.log)
+
+
+def test_conflicts_keep_the_later_lamport_stamp_on_both_nodes():
+    a, b = pair()
+    a.transact([["w", 1, "a1"]])
+    exchange(a, b)
+    b.transact([["r", 1, None], ["w", 1, "b1"]])   # b saw a1, so b1 must win everywhere
+    a.transact([["w", 2, "a2"]])
+    b.transact([["w", 2, "b2"]])                    # concurrent, equal clocks: n1 > n0
+    exchange(a, b)
+    assert a.values == b.values == {1: "b1", 2: "b2"}
+
+
+def test_duplicate_batches_apply_once_and_gaps_wait_for_the_retransmission():
+    a, b = pair()
+    a.transact([["w", 1, 1]])
+    first = a.batch("n1")
+    a.transact([["w", 1, 2]])
+    second = a.batch("n1")
+    b.receive("n0", second["first"], second["entries"], second["ack"])   # overtook `first`
+    assert b.values == {} and b.peer("n0").applied == 0
+    b.receive("n0", first["first"], first["entries"], first["ack"])
+    b.receive("n0", first["first"], first["entries"], first["ack"])      # a duplicate
+    assert b.values == {1: 1} and b.peer("n0").applied == 1
+    assert a.batch("n1") is None            # nothing new, and the resend time is not up
+    a.node.now += txn.RETRANSMIT_AFTER
+    again = a.batch("n1")
+    assert again["first"] == 1 and len(again["entries"]) == 2
+    b.receive("n0", again["first"], again["entries"], again["ack"])
+    assert b.values == {1: 2}
+
+
+def test_entries_call_for_an_ack_but_a_bare_ack_does_not():
+    a, b = pair()
+    a.transact([["w", 1, 1]])
+    exchange(a, b)                              # a -> b carries the entry; b acks at once
+    assert a.peer("n1").acked == 1
+    assert a.batch("n1") is None and b.batch("n0") is None
+
+
+def test_txn_and_replicate_on_literal_lines():
+    lines = []
+
+    async def scenario():
+        node = Node(write=lines.append, log=lambda text: None)
+        txn.serve(node)
+        node.feed('{"src":"c1","dest":"n0","body":{"type":"init","node_id":"n0",'
+                  '"node_ids":["n0","n1"],"msg_id":1}}')
+        node.feed('{"src":"c2","dest":"n0","body":{"type":"txn","msg_id":3,'
+                  '"txn":[["r",1,null],["w",1,6],["w",2,9]]}}')
+        node.feed('{"src":"n1","dest":"n0","body":{"type":"replicate","first":1,'
+                  '"entries":[[5,[[1,7]]]],"ack":0}}')
+        node.feed('{"src":"c2","dest":"n0","body":{"type":"txn","msg_id":4,'
+                  '"txn":[["r",1,null],["r",2,null]]}}')
+        await asyncio.sleep(txn.BATCH_INTERVAL * 1.5)
+        node.stop()
+
+    asyncio.run(scenario())
+    assert [json.loads(line) for line in lines] == [
+        {"src": "n0", "dest": "c1", "body": {"type": "init_ok", "in_reply_to": 1}},
+        {"src": "n0", "dest": "c2", "body": {"type": "txn_ok", "in_reply_to": 3,
+                                             "txn": [["r", 1, None], ["w", 1, 6], ["w", 2, 9]]}},
+        {"src": "n0", "dest": "c2", "body": {"type": "txn_ok", "in_reply_to": 4,
+                                             "txn": [["r", 1, 7], ["r", 2, 9]]}},
+        {"src": "n0", "dest": "n1", "body": {"type": "replicate", "first": 1,
+                                             "entries": [[1, [[1, 6], [2, 9]]]], "ack": 1}},
+    ]
+
+
+# ----- the workload's generator and client -----------------------------------------------
+
+def generated(count, seed=1, **opts):
+    options = {"max_txn_length": 4, "key_count": None, "max_writes_per_key": 16, **opts}
+    gen = workload.generator(options, random.Random(seed))
+    return gen, [gen.next(None) for _ in range(count)]
+
+
+def test_txns_have_lengths_1_to_max_and_mops_in_maelstroms_shape():
+    _, ops = generated(3000, max_txn_length=3)
+    assert {len(op["value"]) for op in ops} == {1, 2, 3}
+    mops = [mop for op in ops for mop in op["value"]]
+    assert {op["f"] for op in ops} == {"txn"}
+    assert all(type(f) is Keyword and f in ("r", "w") for f, _, _ in mops)
+    assert all(v is None for f, _, v in mops if f == "r")
+    reads = sum(f == "r" for f, _, _ in mops)
+    assert 0.45 < reads / len(mops) < 0.55
+
+
+def test_write_values_count_up_per_key_and_never_repeat():
+    _, ops = generated(5000, max_writes_per_key=5)
+    seen = {}
+    for op in ops:
+        for f, k, v in op["value"]:
+            if f == "w":
+                assert v == seen.get(k, 0) + 1, (k, v)    # 1, 2, 3, ... in order
+                seen[k] = v
+    assert max(seen.values()) == 5
+    assert len(seen) > 100                  # keys were retired and replaced
+
+
+def test_a_used_up_key_is_retired_for_the_largest_active_key_plus_one():
+    gen = workload.generator({"max_txn_length": 4, "key_count": 3, "max_writes_per_key": 2},
+                             random.Random(1))
+    pool, events = gen.pool, []
+    draw, retire = pool.key, pool.retire
+    pool.key = lambda: events.append(("draw", draw())) or events[-1][1]
+    pool.retire = lambda k: (events.append(("retire", k, max(pool.active) + 1)), retire(k))
+    ops = [gen.next(None) for _ in range(3000)]
+    writes = {}
+    for op in ops:
+        for f, k, v in op["value"]:
+            if f == "w":
+                writes[k] = writes.get(k, 0) + 1
+                assert v == writes[k]
+    active, retired, drawn = [0, 1, 2], set(), set()
+    for event in events:
+        if event[0] == "draw":
+            assert event[1] in active           # only active keys are drawn
+            drawn.add(event[1])
+        else:
+            _, k, fresh = event
+            assert writes[k] == 2               # retired only once used up ...
+            assert fresh == max(active) + 1     # ... for one above every active key
+            active[active.index(k)] = fresh
+            retired.add(k)
+    assert active == pool.active and len(retired) > 100
+    assert not retired & set(active)
+    assert sorted(drawn) == list(range(len(drawn)))     # keys 0, 1, 2, 3, ... no gaps
+
+
+def test_key_slots_follow_the_exponential_distribution():
+    pool = workload.KeyPool(random.Random(3), 10, 16)
+    draws = [pool.key() for _ in range(40_000)]
+    share = [draws.count(k) / len(draws) for k in range(10)]
+    for slot in range(10):
+        expected = 2 ** (slot + 1) / (2 ** 11 - 2)
+        assert abs(share[slot] - expected) < 0.01 + expected * 0.1, (slot, share[slot])
+
+
+class FakeConnection:
+    """Answers every rpc with a fixed reply body and remembers the request."""
+
+    def __init__(self, reply):
+        self.reply = reply
+        self.request = None
+
+    async def rpc(self, body, timeout=None):
+        self.request = body
+        return {**self.reply, "in_reply_to": 1}
+
+
+def invoke(reply):
+    op = {"process": 0, "f": Keyword("txn"),
+          "value": [[Keyword("r"), 1, None], [Keyword("w"), 1, 6]]}
+    conn = FakeConnection(reply)
+    return conn, asyncio.run(workload.invoke(conn, op, {}))
+
+
+def test_the_completion_records_the_txn_the_node_returned():
+    conn, done = invoke({"type": "txn_ok", "txn": [["r", 1, 3], ["w", 1, 6], ["r", 2, None]]})
+    assert conn.request == {"type": "txn", "txn": [["r", 1, None], ["w", 1, 6]]}
+    assert done["type"] == "ok"
+    assert done["value"] == [["r", 1, 3], ["w", 1, 6], ["r", 2, None]]
+    assert all(type(f) is Keyword for f, _, _ in done["value"])
+
+
+@pytest.mark.parametrize("reply", [
+    {"type": "txn_ok", "txn": [["r", 1, 3], ["w", 1]]},           # a 2-element mop
+    {"type": "txn_ok", "txn": [["read", 1, 3]]},                  # f is not r or w
+    {"type": "txn_ok", "txn": {"1": 3}},                          # not a list of mops
+    {"type": "txn_ok", "txn": [], "extra": 1},                    # the schema is closed
+    {"type": "txn_okay", "txn": []},
+])
+def test_malformed_replies_are_rejected(reply):
+    with pytest.raises(MalformedReply):
+        invoke(reply)
+
+
+# ----- on the bench ----------------------------------------------------------------------
+
+LEAKY_STORE = '''
+"""A broken store: it pauses after each write, so other txns see intermediate values."""
+import asyncio
+from maelstrom_node import run
+
+
+def serve(node):
+    values = {}
+
+    @node.handler
+    async def txn(msg):
+        done = []
+        for f, k, v in msg.body["txn"]:
+            if f == "r":
+                done.append([f, k, values.get(k)])
+            else:
+                values[k] = v
+                done.append([f, k, v])
+                await asyncio.sleep(0.002)
+        return {"type": "txn_ok", "txn": done}
+
+
+if __name__ == "__main__":
+    run(serve)
+'''
+
+
+def bench(tmp_path, *args):
+    """Run the bench; return (exit status, console text, results map)."""
+    store = str(tmp_path / "store")
+    proc = subprocess.run([sys.executable, "-m", "simulator", *args, "--store", store],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    text = proc.stdout + proc.stderr
+    path = os.path.join(store, "latest", "results.json")
+    results = json.load(open(path)) if os.path.exists(path) else None
+    history = open(os.path.join(store, "latest", "history.edn")).read() \
+        if os.path.exists(path) else ""
+    return proc.returncode, text, results, history
+
+
+@pytest.mark.parametrize("part", ["6a", "6b", "6b-partition", "6c"])
+def test_every_published_command_passes_in_virtual_time(tmp_path, part):
+    status, text, results, history = bench(tmp_path, "challenge", part, "--virtual-time",
+                                           "--seed", "11", "--quiet")
+    assert status == 0, text
+    assert results["workload"]["valid?"] is True
+    assert results["availability"]["ok-fraction"] == 1.0
+    assert results["stats"]["count"] > 10_000
+    assert results["net"]["servers"]["msgs-per-op"] <= 0.2
+    assert (":start-partition" in history) == ("partition" in part or part == "6c")
+
+
+C_FLAGS = ["-w", "txn-rw-register", "--bin", os.path.join(ROOT, "txn.py"), "--node-count", "2",
+           "--concurrency", "2n", "--rate", "1000", "--consistency-models", "read-committed",
+           "--availability", "total", "--nemesis", "partition", "--nemesis-interval", "1"]
+
+
+@pytest.mark.parametrize("seed", [2, 3, 4])
+def test_6c_with_frequent_partitions_on_more_seeds(tmp_path, seed):
+    status, text, results, _ = bench(tmp_path, "test", *C_FLAGS, "--time-limit", "6",
+                                     "--virtual-time", "--seed", str(seed), "--quiet")
+    assert status == 0, text
+    assert results["availability"]["ok-fraction"] == 1.0
+
+
+def test_6c_passes_with_the_nodes_as_processes(tmp_path):
+    status, text, results, history = bench(tmp_path, "test", *C_FLAGS, "--time-limit", "4",
+                                           "--quiet")
+    assert status == 0, text
+    assert results["availability"]["ok-fraction"] == 1.0
+    assert ":start-partition" in history
+
+
+def test_a_store_exposing_intermediate_writes_fails_read_committed_with_g1b(tmp_path):
+    leaky = tmp_path / "leaky_txn.py"
+    leaky.write_text(LEAKY_STORE)
+    status, text, results, _ = bench(
+        tmp_path, "test", "-w", "txn-rw-register", "--bin", str(leaky), "--node-count", "1",
+        "--concurrency", "2n", "--rate", "1000", "--time-limit", "3",
+        "--consistency-models", "read-committed", "--availability", "total",
+        "--virtual-time", "--seed", "5")
+    assert status == 1, text
+    assert results["workload"]["valid?"] is False
+    assert "G1b" in results["workload"]["anomaly-types"]
+    g1b = [line for line in text.splitlines() if line.strip().startswith("G1b:")]
+    assert g1b and "intermediate" in g1b[0] and "n0" in g1b[0]
