@@ -1,4 +1,4 @@
-"""Command line: Maelstrom's `test` flags and defaults, plus `challenge` and `explain`.
+"""Command line: Maelstrom's `test` flags and defaults, plus `challenge`, `explain`, `oracle`.
 
 A bad flag or value prints one line naming it and exits 254, as Maelstrom does for bad
 arguments; nothing here raises a traceback at the user.
@@ -146,6 +146,8 @@ def build_parser():
     explain = commands.add_parser("explain", help="explain a Maelstrom run folder")
     explain.add_argument("dir", help="a store folder (e.g. store/latest)")
     explain.add_argument("--json", action="store_true", help="one JSON object for scripts")
+    commands.add_parser("oracle", help="re-check every real Maelstrom run in shared/oracle "
+                                       "and compare verdicts")
     return parser
 
 
@@ -189,5 +191,5 @@ def parse(argv):
     ns = parser.parse_args(argv)
     if ns.command is None:
         parser.print_help(sys.stderr)
-        raise UsageError("expected a command: test, challenge or explain")
+        raise UsageError("expected a command: test, challenge, explain or oracle")
     return parser, ns

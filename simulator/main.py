@@ -1,4 +1,5 @@
-"""`python3 -m simulator`: run a test, a challenge, many seeds, or explain a run folder."""
+"""`python3 -m simulator`: run a test, a challenge, many seeds, explain a run folder, or
+compare our checkers with every real Maelstrom run (oracle)."""
 
 import dataclasses
 import importlib
@@ -133,6 +134,9 @@ def main(argv=None):
         if ns.command == "explain":
             from . import explain
             return explain.main(ns.dir, as_json=ns.json)
+        if ns.command == "oracle":
+            from . import oracle
+            return oracle.main()
         if ns.command == "challenge":
             return run_challenges(parser, ns)
         opts = cli.test_options(ns)
