@@ -182,14 +182,19 @@ def seconds(op):
     return f"{op.get('time', 0) / 1e9:.3f} s"
 
 
-def op_node(op, opts):
-    """The node a client op went to, when opts names the nodes (else None)."""
+def node_of(process, opts):
+    """The node a client process talks to: thread = process mod concurrency, and thread t
+    is bound to nodes[t mod N] (spec §5.1); None when opts do not name the nodes."""
     nodes = (opts or {}).get("nodes")
-    process = op.get("process")
-    if not nodes or not isinstance(process, int):
+    if not nodes or not isinstance(process, int) or isinstance(process, bool):
         return None
     concurrency = opts.get("concurrency") or len(nodes)
     return nodes[(process % concurrency) % len(nodes)]
+
+
+def op_node(op, opts):
+    """The node a client op went to, when opts names the nodes (else None)."""
+    return node_of(op.get("process"), opts)
 
 
 def op_ref(op, opts=None):

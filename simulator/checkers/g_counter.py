@@ -6,6 +6,7 @@ the deltas of some subset of the `:info` adds. Maelstrom keeps that set of integ
 disjoint ranges and reports them as inclusive `[lo hi]` pairs, lowest first.
 """
 
+from simulator.checkers.common import node_of
 from simulator.values import is_json_int
 
 
@@ -56,15 +57,6 @@ def _union(ranges, more):
 def _contains(ranges, value):
     """Is an integer inside one of the inclusive ranges?"""
     return any(lo <= value <= hi for lo, hi in ranges)
-
-
-def node_of(process, opts):
-    """The node a client process talks to: nodes[(process mod concurrency) mod len(nodes)]."""
-    nodes = (opts or {}).get("nodes")
-    if not nodes or not is_json_int(process):
-        return None
-    concurrency = (opts or {}).get("concurrency") or len(nodes)
-    return nodes[(process % concurrency) % len(nodes)]
 
 
 def explain(result, history, opts=None):

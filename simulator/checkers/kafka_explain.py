@@ -4,6 +4,7 @@ Each line names the key, the messages and their offsets, the processes (and the 
 talked to), and the times (seconds since the test began) of the ops involved.
 """
 
+from .common import node_of
 from .kafka_ops import vkey
 
 # At most this many lines per error type; the rest are summarised in one line.
@@ -70,10 +71,7 @@ class _Facts:
 
     def node(self, process):
         """The node a client process talked to, when the test's options say."""
-        nodes, concurrency = self.opts.get("nodes"), self.opts.get("concurrency")
-        if not nodes or not concurrency or not isinstance(process, int):
-            return None
-        return nodes[(process % concurrency) % len(nodes)]
+        return node_of(process, self.opts)
 
     def who_process(self, process):
         node = self.node(process)

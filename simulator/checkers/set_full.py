@@ -22,6 +22,7 @@ efficiency targets of challenges 3d and 3e (`targets`), which Maelstrom itself n
 import math
 
 from simulator.edn import Keyword
+from simulator.checkers.common import node_of
 from simulator.values import clj_key, is_json_int
 
 QUANTILES = (0, 0.5, 0.95, 0.99, 1)
@@ -171,15 +172,6 @@ def _element_result(state):
 
 # ---------------------------------------------------------------------------------------
 # Plain-English explanation
-
-
-def node_of(process, opts):
-    """The node a client process talks to: nodes[(process mod concurrency) mod len(nodes)]."""
-    nodes = (opts or {}).get("nodes")
-    if not nodes or not is_json_int(process):
-        return None
-    concurrency = (opts or {}).get("concurrency") or len(nodes)
-    return nodes[(process % concurrency) % len(nodes)]
 
 
 def describe_op(op, opts):

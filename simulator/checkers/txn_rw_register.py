@@ -41,6 +41,7 @@ from simulator.edn import Keyword
 from simulator.values import clj_key
 
 from . import elle_models, elle_search
+from .common import node_of
 from .cycles import (PROCESS, REALTIME, RW, WR, WW, DepGraph, process_graph,
                      realtime_graph, strongly_connected_components)
 
@@ -544,11 +545,7 @@ def stricter(history, opts=None):
 # Plain-English explanation.
 
 def _node(op, opts):
-    nodes, concurrency = opts.get("nodes"), opts.get("concurrency")
-    process = op.get("process")
-    if nodes and concurrency and isinstance(process, int):
-        return nodes[(process % concurrency) % len(nodes)]
-    return None
+    return node_of(op.get("process"), opts)
 
 
 def _mops_text(op):
