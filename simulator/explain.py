@@ -570,7 +570,8 @@ def _evidence(name, result, folder, ours):
     if result.get("valid?") is True:
         return []
     if name == "stats" and "error" not in result:
-        return ["      " + line for line in common.explain_stats(result)]
+        return ["      " + line for line in common.explain_stats(result) + _stats_errors(
+            result, folder.history)]
     if folder.history is None:
         if name in ("workload", "availability"):
             return ["      (no history in this folder, so no evidence can be re-derived)"]
@@ -581,6 +582,19 @@ def _evidence(name, result, folder, ours):
     if name == "workload" and ours is not None:
         return ["      " + line for line in _capped(workload_lines(folder, ours["workload"]))]
     return []
+
+
+def _stats_errors(result, history):
+    """The commonest errors of the operation kinds that never succeeded, from the history."""
+    failed = {str(f) for f, r in (result.get("by-f") or {}).items()
+              if r.get("valid?") is False and f not in common.STATS_EXEMPT_F}
+    counts = {}
+    for op in history or ():
+        if str(op.get("f")) in failed and op.get("type") in ("fail", "info"):
+            error = edn.dumps(op.get("error"), width=None)[:160]
+            counts[(str(op["f"]), error)] = counts.get((str(op["f"]), error), 0) + 1
+    ranked = sorted(counts.items(), key=lambda item: -item[1])[:3]
+    return [f"  {f} error {error}: {count} time(s)" for (f, error), count in ranked]
 
 
 def _capped(lines):
@@ -613,6 +627,10 @@ def _recheck_lines(folder, report, ours):
         for key in differ:
             lines.append(f"  {key}: Maelstrom {json.dumps(theirs[key])}, "
                          f"ours {json.dumps(mine[key])}")
+        if verdict is not True:
+            lines.append("  what our checker found:")
+            lines.extend("    " + line
+                         for line in _capped(workload_lines(folder, ours["workload"])))
     elif theirs:
         lines[0] += f"; the same as Maelstrom's ({len(mine)} figures compared)"
     return lines
