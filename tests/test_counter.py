@@ -184,6 +184,26 @@ def test_challenge_4_passes_with_partitions_in_virtual_time(tmp_path, seed):
     assert ":start-partition" in history
 
 
+def test_bounded_staleness_mode_stays_exact_at_the_end_and_skips_catch_ups(tmp_path,
+                                                                          monkeypatch):
+    # COUNTER_MAX_STALENESS trades latest reads for fewer seq-kv calls; final reads (after
+    # 10 s of quiet) must still be exact, and fewer catch-up writes must be made.
+    def sync_writes(results_dir):
+        journal = os.path.join(results_dir, "latest", "journal.jsonl")
+        return sum(1 for line in open(journal)
+                   if '"event":"send"' in line and '"sync-' in line)
+    status, text, results, _ = bench(tmp_path / "latest-reads", "challenge", "4",
+                                     "--virtual-time", "--seed", "5")
+    assert status == 0, text
+    monkeypatch.setenv("COUNTER_MAX_STALENESS", "0.1")
+    status, text, bounded, _ = bench(tmp_path / "bounded", "challenge", "4",
+                                     "--virtual-time", "--seed", "5")
+    assert status == 0, text
+    assert bounded["workload"]["valid?"] is True
+    assert sync_writes(tmp_path / "bounded" / "store") < \
+        sync_writes(tmp_path / "latest-reads" / "store") / 2
+
+
 def test_counter_passes_as_processes(tmp_path):
     status, text, results, history = bench(
         tmp_path, "test", "-w", "g-counter", "--bin", "counter.py", "--node-count", "3",
