@@ -1,0 +1,244 @@
+"""The kafka workload (challenges 5a-5c): send / poll / assign / crash ops and the final polls.
+
+Spec §6.5, as Maelstrom 0.2.4 runs Jepsen 0.3.7's kafka test (no transactions, clients
+crashed now and then, subscription by `assign` only):
+
+- The base stream is Elle's list-append generator with one micro-op per op: a read or a write
+  (50/50) on a key drawn from a pool of `key_count` slots with an exponential distribution;
+  each key takes values 1, 2, 3, ... and after `max_writes_per_key` of them its slot gets a
+  fresh key. Writes become `send`s, reads become `poll`s (the key is dropped).
+- With probability 1/64 an op is replaced by an `assign` of its key (the op comes back
+  later); with probability 1/3 such an assign also takes every key with acknowledged but not
+  yet polled sends, and records them under `:unseen`.
+- A crash stream rides alongside, one `crash` every U[0, 60/C) s, the first at the start.
+- Keys are strings in the ops; the generator keeps them as integers internally.
+- Final phase, per thread: crash, assign every key ever touched by an :ok op (integers,
+  ascending, as Maelstrom records them) with seek-to-beginning, then polls every U[0, 0.4) s
+  until this thread has polled up to every key's highest offset; clipped to 10 s.
+"""
+
+import math
+import weakref
+
+from ..checkers import kafka as checker
+from ..client import json_int, validate
+from ..edn import Keyword as K
+
+NAME = "kafka"
+IDEMPOTENT = frozenset({"assign"})
+REUSABLE_CLIENT = False
+FINAL_PHASE = True
+FINAL_TIME_LIMIT = 10
+
+ASSIGN_P = 1 / 64
+UNSEEN_P = 1 / 3
+CRASH_INTERVAL = 30            # seconds, divided by the concurrency
+FINAL_POLL_GAP = 0.4           # final polls are U[0, 0.4) s apart
+POLL_MS = 1000
+
+
+# -- generator ------------------------------------------------------------------------------
+
+def key_slot(rng, key_count):
+    """A slot of the active key pool: slot i has probability 2^(i+1) / (2^(K+1) - 2)."""
+    scale = 2 * (2 ** key_count - 1)
+    return min(int(math.floor(math.log2(rng.random() * scale + 2) - 1)), key_count - 1)
+
+
+def max_offsets(op, kinds=("send", "poll")):
+    """Jepsen's op->max-offsets: key (int) -> highest offset an :ok op sent or polled.
+
+    `kinds` picks the send micro-ops, the poll micro-ops or both. A polled key with no
+    pairs counts as -1, so it is still "touched".
+    """
+    if op.get("type") != "ok" or op.get("f") not in ("send", "poll"):
+        return {}
+    offsets = {}
+    for mop in op.get("value") or ():
+        if mop[0] not in kinds:
+            continue
+        if mop[0] == "poll" and len(mop) > 1:
+            for key, pairs in (mop[1] or {}).items():
+                high = max((p[0] for p in pairs if p[0] is not None), default=-1)
+                offsets[int(key)] = max(offsets.get(int(key), -1), high)
+        elif mop[0] == "send" and isinstance(mop[2], list) and mop[2][0] is not None:
+            offsets[int(mop[1])] = max(offsets.get(int(mop[1]), 0), mop[2][0])
+    return offsets
+
+
+class Generator:
+    """The main-phase op stream (see the module docstring)."""
+
+    def __init__(self, opts, rng):
+        self.rng = rng
+        self.key_count = opts.get("key_count") or 10
+        self.max_writes = opts.get("max_writes_per_key") or 16
+        self.crash_gap = 2 * CRASH_INTERVAL / opts["concurrency"]
+        self.active_keys = list(range(self.key_count))
+        self.next_value = {}      # key -> next value to write
+        self.held = None          # a base op displaced by an assign, offered again next
+        self.sent = {}            # key -> highest offset sent and not yet polled
+        self.polled = {}          # key -> highest offset polled, for keys still in `sent`
+        self.crash_due = None     # when the next crash may go; None: at the first call
+
+    def next(self, ctx):
+        now = ctx.net.loop.time()
+        if self.crash_due is None or self.crash_due <= now:
+            self.crash_due = now + self.rng.random() * self.crash_gap
+            return {"f": "crash", "value": None}
+        if self.held is None:
+            self.held = self._base_op()
+        f, key, value = self.held
+        if self.rng.random() < ASSIGN_P:
+            return self._assign(key)
+        self.held = None
+        if f == "w":
+            return {"f": "send", "value": [[K("send"), str(key), value]]}
+        return {"f": "poll", "value": [[K("poll")]]}
+
+    def _base_op(self):
+        """Elle's wr-txns with one micro-op: (f, key, value); a spent key gets a fresh one."""
+        while True:
+            f = "r" if self.rng.random() < 0.5 else "w"
+            slot = key_slot(self.rng, self.key_count)
+            key = self.active_keys[slot]
+            if f == "r":
+                return f, key, None
+            value = self.next_value.get(key, 1)
+            if value > self.max_writes:
+                self.active_keys[slot] = max(self.active_keys) + 1
+                continue
+            self.next_value[key] = value + 1
+            return f, key, value
+
+    def _assign(self, key):
+        keys = [key]
+        op = {"f": "assign"}
+        if self.rng.random() < UNSEEN_P and self.sent:
+            keys += [k for k in self.sent if k != key]
+            op["unseen"] = {k: {"polled": self.polled.get(k, -1), "sent": s}
+                            for k, s in sorted(self.sent.items())}
+        op["value"] = [str(k) for k in keys]
+        return op
+
+    def update(self, completion):
+        """Track sent-but-unpolled offsets from :ok completions (Jepsen's PollUnseen)."""
+        if completion.get("type") != "ok":
+            return
+        for key, offset in max_offsets(completion, ("send",)).items():
+            self.sent[key] = max(self.sent.get(key, -1), offset)
+        for key, offset in max_offsets(completion, ("poll",)).items():
+            self.polled[key] = max(self.polled.get(key, -1), offset)
+        for key in set(self.sent) | set(self.polled):
+            if self.polled.get(key, -1) >= self.sent.get(key, -1):
+                self.sent.pop(key, None)
+                self.polled.pop(key, None)
+
+
+generator = Generator
+
+
+# -- final phase ----------------------------------------------------------------------------
+
+_targets = weakref.WeakKeyDictionary()     # interpreter -> its one snapshot of the targets
+
+
+def target_offsets(history):
+    """Key (int) -> highest offset of any :ok send or poll in the history."""
+    targets = {}
+    for op in history:
+        for key, offset in max_offsets(op).items():
+            targets[key] = max(targets.get(key, -1), offset)
+    return dict(sorted(targets.items()))
+
+
+def _last_completion(history, thread, concurrency):
+    for op in reversed(history):
+        process = op.get("process")
+        if isinstance(process, int) and process % concurrency == thread \
+                and op.get("type") != "invoke":
+            return op
+    return None
+
+
+def final_ops(ctx, thread):
+    """Crash, assign every key from the start, then poll until this thread has caught up."""
+    if ctx not in _targets:       # one snapshot for all threads, taken as the phase begins
+        _targets[ctx] = target_offsets(ctx.history)
+    snapshot = _targets[ctx]
+    remaining = dict(snapshot)
+    if not remaining:
+        return
+    concurrency = ctx.opts["concurrency"]
+    loop = ctx.net.loop
+    rng = ctx.test.rng(f"final-polls/{thread}")
+    yield {"f": "crash", "value": None}
+    yield {"f": "assign", "value": list(snapshot), "seek-to-beginning?": True}
+    # Polls are staggered: each is due U[0, 0.4) s after the previous one was due, or at
+    # once if that moment has passed. (Jepsen would restart crash-assign-poll after 10000 s;
+    # the 10 s clip always comes first.)
+    due = loop.time()
+    while remaining:
+        now = loop.time()
+        due = max(due, now)
+        yield {"f": "poll", "value": [[K("poll")]], "poll-ms": POLL_MS, "_sleep": due - now}
+        due += rng.random() * FINAL_POLL_GAP
+        done = _last_completion(ctx.history, thread, concurrency)
+        for key, seen in max_offsets(done or {}).items():
+            if remaining.get(key, -1) <= seen:
+                remaining.pop(key, None)
+
+
+# -- client ---------------------------------------------------------------------------------
+
+_positions = weakref.WeakKeyDictionary()   # connection -> key -> next offset to poll
+
+
+def _offset_map(value):
+    return isinstance(value, dict) and all(json_int(v) for v in value.values())
+
+
+def _pairs_map(value):
+    return isinstance(value, dict) and all(
+        isinstance(pairs, list) and all(isinstance(p, list) and len(p) == 2 and json_int(p[0])
+                                        for p in pairs)
+        for pairs in value.values())
+
+
+async def invoke(conn, op, opts):
+    """Run one op on this connection's client, as Maelstrom's kafka client does."""
+    positions = _positions.setdefault(conn, {})
+    f = op["f"]
+    if f == "crash":
+        return {**op, "type": K("info")}
+    if f == "assign":
+        keys = [str(k) for k in op["value"]]
+        if op.get("seek-to-beginning?"):
+            fresh = {k: 0 for k in keys}
+        else:
+            reply = await conn.rpc({"type": "list_committed_offsets", "keys": keys})
+            validate(reply, "list_committed_offsets_ok", {"offsets": _offset_map})
+            committed = reply["offsets"]
+            fresh = {k: positions[k] if k in positions else committed.get(k, 0) for k in keys}
+        positions.clear()
+        positions.update(fresh)
+        return {**op, "type": K("ok")}
+    if f == "send":
+        [[_, key, msg]] = op["value"]
+        reply = await conn.rpc({"type": "send", "key": key, "msg": msg})
+        validate(reply, "send_ok", {"offset": json_int})
+        return {**op, "type": K("ok"), "value": [[K("send"), key, [reply["offset"], msg]]]}
+    reply = await conn.rpc({"type": "poll", "offsets": dict(positions)})
+    validate(reply, "poll_ok", {"msgs": _pairs_map})
+    msgs = reply["msgs"]
+    highest = {}
+    for key, pairs in msgs.items():
+        positions[key] = max(positions.get(key, 0),
+                             max((p[0] for p in pairs), default=-1) + 1)
+        if pairs:
+            highest[key] = max(p[0] for p in pairs)
+    if highest:
+        # Committing the highest offset polled, not +1; a failure here fails the whole op.
+        reply = await conn.rpc({"type": "commit_offsets", "offsets": highest})
+        validate(reply, "commit_offsets_ok", {})
+    return {**op, "type": K("ok"), "value": [[K("poll"), msgs]]}
