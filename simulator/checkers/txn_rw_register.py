@@ -637,8 +637,16 @@ def _case_lines(name, case, opts):
     if name.endswith("-cycle-exists"):
         return [f"{name}: {case['scc-size']} transactions (ops {sorted(case['scc'])[:10]}"
                 f"{'...' if len(case['scc']) > 10 else ''}) form a cycle using only "
-                f"{case['subgraph']} edges, which {case['not']} forbids."]
+                f"{_kinds_text(case['subgraph'])} edges, which {case['not']} forbids."]
     return [f"{name}: {case!r}"]
+
+
+def _kinds_text(subgraph):
+    """Edge kinds in words: [K('union'), K('ww'), K('wwp')] -> 'ww / wwp'."""
+    if isinstance(subgraph, (list, tuple)):
+        kinds = [str(k) for k in subgraph if str(k) != "union"]
+        return " / ".join(kinds)
+    return str(subgraph)
 
 
 def explain(result, history, opts):
