@@ -56,9 +56,12 @@ class _Facts:
         self.sent = {}     # (key, vkey) -> completed send op
         self.offset = {}   # (key, vkey) -> offset acked or polled
         for op in history:
-            if op.get("type") == "invoke" or not isinstance(op.get("value"), list):
-                continue
+            if op.get("type") == "invoke" or op.get("f") not in ("send", "poll") \
+                    or not isinstance(op.get("value"), list):
+                continue            # assign / crash values are key lists, not micro-ops
             for mop in op["value"]:
+                if not isinstance(mop, list) or not mop:
+                    continue
                 if op.get("f") == "send" and mop[0] == "send":
                     message = mop[2][1] if isinstance(mop[2], list) else mop[2]
                     self.sent[(mop[1], vkey(message))] = op
