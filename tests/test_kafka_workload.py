@@ -148,6 +148,9 @@ def test_max_offsets_reads_ok_sends_and_polls():
                               "value": [[K("send"), "3", [7, 1]]]}) == {3: 7}
     assert kafka.max_offsets({"type": "ok", "f": "poll", "value": [[K("poll"), {
         "3": [[1, 1], [2, 2]], "4": []}]]}) == {3: 2, 4: -1}
+    # A node that invents a non-numeric key must not break the generator.
+    assert kafka.max_offsets({"type": "ok", "f": "poll", "value": [[K("poll"), {
+        "x": [[0, 1]], "2": [[0, 1]]}]]}) == {"x": 0, 2: 0}
     assert kafka.max_offsets({"type": "info", "f": "send",
                               "value": [[K("send"), "3", 1]]}) == {}
 

@@ -45,6 +45,19 @@ def key_slot(rng, key_count):
     return min(int(math.floor(math.log2(rng.random() * scale + 2) - 1)), key_count - 1)
 
 
+def _int_key(key):
+    """A key as the generator tracks it: an int (Jepsen's parse-long), or as is if not one."""
+    try:
+        return int(key)
+    except (TypeError, ValueError):
+        return key
+
+
+def _key_order(item):
+    """Sort (key, value) pairs: integer keys ascending, then any non-integer keys."""
+    return (isinstance(item[0], str), item[0])
+
+
 def max_offsets(op, kinds=("send", "poll")):
     """Jepsen's op->max-offsets: key (int) -> highest offset an :ok op sent or polled.
 
@@ -59,10 +72,12 @@ def max_offsets(op, kinds=("send", "poll")):
             continue
         if mop[0] == "poll" and len(mop) > 1:
             for key, pairs in (mop[1] or {}).items():
+                key = _int_key(key)
                 high = max((p[0] for p in pairs if p[0] is not None), default=-1)
-                offsets[int(key)] = max(offsets.get(int(key), -1), high)
+                offsets[key] = max(offsets.get(key, -1), high)
         elif mop[0] == "send" and isinstance(mop[2], list) and mop[2][0] is not None:
-            offsets[int(mop[1])] = max(offsets.get(int(mop[1]), 0), mop[2][0])
+            key = _int_key(mop[1])
+            offsets[key] = max(offsets.get(key, 0), mop[2][0])
     return offsets
 
 
@@ -117,7 +132,7 @@ class Generator:
         if self.rng.random() < UNSEEN_P and self.sent:
             keys += [k for k in self.sent if k != key]
             op["unseen"] = {k: {"polled": self.polled.get(k, -1), "sent": s}
-                            for k, s in sorted(self.sent.items())}
+                            for k, s in sorted(self.sent.items(), key=_key_order)}
         op["value"] = [str(k) for k in keys]
         return op
 
@@ -149,7 +164,7 @@ def target_offsets(history):
     for op in history:
         for key, offset in max_offsets(op).items():
             targets[key] = max(targets.get(key, -1), offset)
-    return dict(sorted(targets.items()))
+    return dict(sorted(targets.items(), key=_key_order))
 
 
 def _last_completion(history, thread, concurrency):
