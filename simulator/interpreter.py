@@ -30,6 +30,7 @@ class Interpreter:
         self.history = []
         self.processes = list(range(self.concurrency))
         self.connections = [None] * self.concurrency
+        self.replace = [False] * self.concurrency    # connection to renew before next op
         self.busy = [False] * self.concurrency
         self.rotation = 0
         self.changed = asyncio.Event()     # set whenever a thread frees or an op completes
@@ -47,7 +48,13 @@ class Interpreter:
     # -- threads -----------------------------------------------------------------------------
 
     def _connection(self, thread):
+        # A non-reusable client replaced after an :info is closed only now, when the thread
+        # issues its next op, as Maelstrom does: a late reply in between is just discarded.
         conn = self.connections[thread]
+        if conn is not None and self.replace[thread]:
+            conn.close()
+            conn = None
+            self.replace[thread] = False
         if conn is None:
             conn = Connection(self.net, self.test.new_client_id(),
                               self.nodes[thread % len(self.nodes)], self.test.on_stray)
@@ -92,8 +99,7 @@ class Interpreter:
         if completion["type"] == "info":
             self.processes[thread] += self.concurrency
             if not workload.REUSABLE_CLIENT:
-                conn.close()
-                self.connections[thread] = None
+                self.replace[thread] = True
         self.test.generator_update(completion)
         self.busy[thread] = False
         self.changed.set()
