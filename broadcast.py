@@ -27,8 +27,8 @@ from maelstrom_node import Node, run
 
 MODE_VARIABLE = "BROADCAST_MODE"
 
-# batch mode: how often the hub sends each node what it lacks. Latency is about two hops
-# plus up to one period; fewer periods mean fewer messages.
+# batch mode: how often the hub sends each node what it lacks. A value needs two hops plus
+# up to one period to reach everyone; each period costs one message per node.
 FANOUT_PERIOD = 0.35
 
 # How often every node looks for overdue resends and acknowledgements.
@@ -101,28 +101,30 @@ class Broadcast:
         """The batch-mode hub: the first node in init's list, the same on every node."""
         return self.node.node_ids[0]
 
-    def learn(self, values, source=None):
-        """Keep new values and queue them for the peers that get them from us.
+    def targets(self, source):
+        """The links on which a value learned from `source` (None: a client) goes out.
 
-        `source` is the peer they came from, None for a client. In direct mode only a
-        value's first node sends it on; in batch mode other nodes send their clients'
-        values to the hub, and the hub sends everything to everyone but its source.
+        Direct mode: a value's first node sends it to everyone, nobody relays. Batch mode:
+        other nodes send their clients' values to the hub; the hub sends every value it
+        learns to everyone but the node it came from.
         """
+        if self.mode == "direct":
+            return list(self.links.values()) if source is None else []
+        if self.node.node_id == self.hub:
+            return [link for peer, link in self.links.items() if peer != source]
+        return [self.links[self.hub]] if source is None else []
+
+    def learn(self, values, source=None):
+        """Keep the values we did not have and queue them for their targets."""
         fresh = [v for v in values if v not in self.values]
         if not fresh:
             return
         self.values.update(fresh)
-        me = self.node.node_id
-        if self.mode == "direct" or me == self.hub:
-            if self.mode == "direct" and source is not None:
-                return
-            targets = [link for peer, link in self.links.items() if peer != source]
-        else:
-            targets = [self.links[self.hub]] if source is None else []
+        targets = self.targets(source)
         for link in targets:
             link.out.extend(fresh)
-        # A client's value goes out at once; the hub keeps its batches for the next period.
-        if source is None and not (self.mode == "batch" and me == self.hub):
+        # Values leave at once, except at the hub, which gathers a whole period's worth.
+        if not (self.mode == "batch" and self.node.node_id == self.hub):
             for link in targets:
                 self.send(link)
 
