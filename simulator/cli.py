@@ -121,6 +121,9 @@ def add_test_flags(parser, with_workload=True):
     parser.add_argument("--store", default="store", metavar="DIR",
                         help="folder for run outputs (default ./store)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    parser.add_argument("--stricter", action="store_true",
+                        help="txn-rw-register: also report what Maelstrom's inference misses "
+                             "(e.g. blind-write G0); never changes the verdict")
 
 
 def build_parser():
@@ -182,6 +185,7 @@ def test_options(ns):
         "max_writes_per_key": ns.max_writes_per_key, "log_stderr": ns.log_stderr,
         "seed": ns.seed if ns.seed is not None else random.SystemRandom().randrange(1 << 31),
         "virtual_time": ns.virtual_time, "store": ns.store, "quiet": ns.quiet,
+        "stricter": ns.stricter,
     }
 
 

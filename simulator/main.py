@@ -74,6 +74,8 @@ def run_test(opts, out=sys.stdout):
         from .checkers import set_full
         _, line = set_full.targets(results.get("workload", {}), results.get("net", {}), part)
         print(f"  published targets of {part} (Maelstrom does not judge these): {line}", file=out)
+    if opts.get("stricter"):
+        _report_stricter(workload, history, opts, run_dir, out)
     valid = results.get("valid?")
     print(report.verdict_line(valid), file=out)
     if valid is True and not aborted and any(p.kind not in report.NOTES for p in test.problems):
@@ -84,6 +86,20 @@ def run_test(opts, out=sys.stdout):
               f"results.edn: {aborted}", file=out)
         return Outcome(ABORTED, valid, run_dir, results, opts["seed"])
     return Outcome(report.exit_status(valid), valid, run_dir, results, opts["seed"])
+
+
+def _report_stricter(workload, history, opts, run_dir, out):
+    """--stricter: the checker's analysis beyond Maelstrom, printed and saved apart."""
+    stricter = getattr(workload.checker, "stricter", None)
+    if stricter is None:
+        print(f"  · --stricter has nothing to add for {workload.NAME}", file=out)
+        return
+    result = stricter(history, opts)
+    store.write_json(run_dir, "stricter.json", result)
+    print("  Beyond Maelstrom (--stricter; the verdict below is Maelstrom's, unchanged):",
+          file=out)
+    for line in workload.checker.explain_stricter(result, history, opts):
+        print(f"      {line}", file=out)
 
 
 def run_seeds(opts, count, replay_argv, out=sys.stdout):

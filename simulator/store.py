@@ -90,6 +90,13 @@ def read_journal(run_dir):
         return [json.loads(line) for line in f]
 
 
+def write_json(run_dir, name, value):
+    """Any extra result as JSON beside the others (e.g. stricter.json)."""
+    with open(os.path.join(run_dir, name), "w", encoding="utf-8") as out:
+        json.dump(to_json(value), out, indent=1)
+        out.write("\n")
+
+
 def write_test(run_dir, opts, extra):
     with open(os.path.join(run_dir, "test.json"), "w", encoding="utf-8") as out:
         json.dump({**to_json(opts), **to_json(extra)}, out, indent=1)

@@ -144,3 +144,17 @@ def test_bad_flags_get_one_clear_line(tmp_path, args, message):
     assert message in text
     assert "Traceback" not in text
     assert len(text.strip().splitlines()) == 1
+
+
+def test_stricter_reports_beyond_maelstrom_without_changing_the_verdict(tmp_path):
+    args = ("test", "-w", "txn-rw-register", "--bin", "txn.py", "--node-count", "2",
+            "--concurrency", "2n", "--time-limit", "3", "--rate", "200",
+            "--consistency-models", "read-committed", "--virtual-time", "--seed", "4")
+    status, text, run_dir = bench(tmp_path / "plain", *args)
+    strict_status, strict_text, strict_dir = bench(tmp_path / "strict", *args, "--stricter")
+    assert status == strict_status == 0, strict_text
+    assert "Beyond Maelstrom" in strict_text and "Beyond Maelstrom" not in text
+    stricter = json.load(open(os.path.join(strict_dir, "stricter.json")))
+    assert stricter["missed-by-maelstrom"] == [] and "assumption" in stricter
+    assert open(os.path.join(run_dir, "results.edn")).read() == \
+        open(os.path.join(strict_dir, "results.edn")).read()

@@ -668,3 +668,14 @@ def explain(result, history, opts):
     if result.get("not"):
         lines.append("So the history is not " + ", ".join(sorted(result["not"])) + ".")
     return lines
+
+
+def explain_stricter(result, history, opts):
+    """Plain-English lines for stricter()'s result: its assumption and what it adds."""
+    lines = [f"assumption: {result['assumption']}"]
+    if not result["missed-by-maelstrom"]:
+        return lines + ["nothing beyond what Maelstrom's inference reports."]
+    for name, cases in result["anomalies"].items():
+        for case in (cases if isinstance(cases, list) else [cases])[:5]:
+            lines.extend(_case_lines(name, case, opts or {}))
+    return lines
