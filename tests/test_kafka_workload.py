@@ -45,15 +45,6 @@ def client_ops(gen, ctx, count):
     return ops
 
 
-def test_key_slots_follow_the_exponential_distribution():
-    rng = random.Random(1)
-    draws = Counter(kafka.key_slot(rng, 10) for _ in range(200_000))
-    for slot in range(10):
-        expected = 2 ** (slot + 1) / (2 ** 11 - 2)
-        assert abs(draws[slot] / 200_000 - expected) < 0.01 + expected * 0.05, slot
-    assert draws[9] > draws[8] > draws[7]
-
-
 def test_sends_and_polls_are_even_and_keys_are_strings():
     ops = client_ops(generator(), Ctx(), 20_000)
     counts = Counter(op["f"] for op in ops)
@@ -80,7 +71,7 @@ def test_each_key_takes_values_1_to_16_then_a_fresh_key_takes_its_slot():
     assert all(v == list(range(1, len(v) + 1)) and len(v) <= 16 for v in values.values())
     assert sum(len(v) == 16 for v in values.values()) > 100
     assert sorted(map(int, values)) == list(range(len(values)))  # fresh keys are max + 1
-    assert len(set(gen.active_keys)) == 10
+    assert len(set(gen.pool.active)) == 10
 
 
 def test_max_writes_per_key_is_an_option():

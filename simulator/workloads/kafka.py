@@ -17,12 +17,12 @@ crashed now and then, subscription by `assign` only):
   until this thread has polled up to every key's highest offset; clipped to 10 s.
 """
 
-import math
 import weakref
 
 from ..checkers import kafka as checker
 from ..client import json_int, validate
 from ..edn import Keyword as K
+from .key_pool import DEFAULT_KEY_COUNT, KeyPool
 
 NAME = "kafka"
 IDEMPOTENT = frozenset({"assign"})
@@ -38,12 +38,6 @@ POLL_MS = 1000
 
 
 # -- generator ------------------------------------------------------------------------------
-
-def key_slot(rng, key_count):
-    """A slot of the active key pool: slot i has probability 2^(i+1) / (2^(K+1) - 2)."""
-    scale = 2 * (2 ** key_count - 1)
-    return min(int(math.floor(math.log2(rng.random() * scale + 2) - 1)), key_count - 1)
-
 
 def _int_key(key):
     """A key as the generator tracks it: an int (Jepsen's parse-long), or as is if not one."""
@@ -86,11 +80,9 @@ class Generator:
 
     def __init__(self, opts, rng):
         self.rng = rng
-        self.key_count = opts.get("key_count") or 10
-        self.max_writes = opts.get("max_writes_per_key") or 16
+        self.pool = KeyPool(rng, opts.get("key_count") or DEFAULT_KEY_COUNT,
+                            opts.get("max_writes_per_key") or 16)
         self.crash_gap = 2 * CRASH_INTERVAL / opts["concurrency"]
-        self.active_keys = list(range(self.key_count))
-        self.next_value = {}      # key -> next value to write
         self.held = None          # a base op displaced by an assign, offered again next
         self.sent = {}            # key -> highest offset sent and not yet polled
         self.polled = {}          # key -> highest offset polled, for keys still in `sent`
@@ -115,16 +107,13 @@ class Generator:
         """Elle's wr-txns with one micro-op: (f, key, value); a spent key gets a fresh one."""
         while True:
             f = "r" if self.rng.random() < 0.5 else "w"
-            slot = key_slot(self.rng, self.key_count)
-            key = self.active_keys[slot]
+            key = self.pool.key()
             if f == "r":
                 return f, key, None
-            value = self.next_value.get(key, 1)
-            if value > self.max_writes:
-                self.active_keys[slot] = max(self.active_keys) + 1
+            if self.pool.exhausted(key):
+                self.pool.retire(key)
                 continue
-            self.next_value[key] = value + 1
-            return f, key, value
+            return f, key, self.pool.take_value(key)
 
     def _assign(self, key):
         keys = [key]
