@@ -223,3 +223,11 @@ def test_matches_maelstrom_on_real_runs(run):
     assert result["worst-stale"] == tuple(expected["worst-stale"])
     # Same keys, types and order: printed, the section reads exactly as Maelstrom's.
     assert edn.dumps(result) == edn.dumps(expected)
+
+
+def test_trail_ignores_counters_beside_value_lists():
+    from simulator.checkers.set_full import _numbers_in
+    assert sorted(_numbers_in({"type": "gossip", "start": 7, "ack": 3, "messages": [5, 9]})) \
+        == [5, 9]
+    assert _numbers_in({"type": "forward", "message": 7, "msg_id": 7}) == [7]
+    assert sorted(_numbers_in({"type": "g", "batch": {"n1": [1, 2]}, "seq": 4})) == [1, 2]

@@ -286,9 +286,17 @@ def _explain_never_read(result, history):
 
 
 def _numbers_in(body):
-    """Every JSON integer anywhere in a message body, except the msg_id / in_reply_to fields."""
-    found = []
-    stack = [v for k, v in body.items() if k not in ("msg_id", "in_reply_to")]
+    """The integers a message body may carry as broadcast values.
+
+    Values travel in collections, so when the body has any array or object, only integers
+    inside one count: a bare integer field beside them (a sequence number, an ack count)
+    is not a value. A body with no collection at all (a single forwarded value) counts
+    its top-level integers. msg_id and in_reply_to never count.
+    """
+    fields = [v for k, v in body.items() if k not in ("msg_id", "in_reply_to")]
+    nested = [v for v in fields if isinstance(v, (dict, list, tuple))]
+    found = [] if nested else [v for v in fields if is_json_int(v)]
+    stack = nested
     while stack:
         item = stack.pop()
         if isinstance(item, dict):
