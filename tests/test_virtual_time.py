@@ -70,3 +70,19 @@ def test_seeds_lists_failures_with_replay_commands(tmp_path):
         assert f"--seed {seed}" in proc.stdout
     assert "0 of 3 seeds valid" in proc.stdout
     assert "--seeds" not in proc.stdout.split("replay seed 10:")[1].splitlines()[0]
+
+
+@pytest.mark.parametrize("script", ["echo.py", "unique_ids.py", "broadcast.py", "counter.py",
+                                    "kafka_log.py", "txn.py"])
+def test_scripts_use_the_nodes_clock_and_random_only(script):
+    # Under --virtual-time the clock and the random source must come from the node, or a
+    # run could not be replayed from its seed.
+    import ast
+    tree = ast.parse(open(os.path.join(ROOT, script)).read())
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module.split(".")[0])
+    assert not imported & {"time", "random", "datetime", "threading", "secrets"}, imported
