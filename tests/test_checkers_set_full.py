@@ -231,3 +231,13 @@ def test_trail_ignores_counters_beside_value_lists():
         == [5, 9]
     assert _numbers_in({"type": "forward", "message": 7, "msg_id": 7}) == [7]
     assert sorted(_numbers_in({"type": "g", "batch": {"n1": [1, 2]}, "seq": 4})) == [1, 2]
+
+
+def test_lost_values_acknowledged_by_one_node_are_summed_up():
+    from simulator.checkers.set_full import _lost_pattern
+    from simulator.values import clj_key
+    opts = {"nodes": ["n0", "n1"], "concurrency": 2}
+    acks = {clj_key(v): {"process": p} for v, p in ((1, 1), (2, 1), (3, 3), (4, 0))}
+    assert "all 3 lost values were acknowledged by n1" in _lost_pattern([1, 2, 3], acks, opts)[0]
+    assert "2 of the 3" in _lost_pattern([1, 2, 4], acks, opts)[0]
+    assert _lost_pattern([1, 4], acks, opts) == []

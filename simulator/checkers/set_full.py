@@ -214,6 +214,7 @@ def explain(result, history, opts=None, journal=None):
             elif op.get("f") == "read" and op.get("final?"):
                 final_reads.append((op, {clj_key(v) for v in (op.get("value") or ())}))
         trails = _trails(journal, lost, opts) if journal is not None else {}
+        lines.extend(_lost_pattern(lost, acks, opts))
         for value in lost:
             key = clj_key(value)
             lacking = [op for op, seen in final_reads if key not in seen]
@@ -236,6 +237,22 @@ def _verdict_line(result):
     if valid is False:
         return f"broadcast: INVALID, values were lost. {counts}."
     return (f"broadcast: unknown, no value was ever confirmed by a later read. {counts}.")
+
+
+def _lost_pattern(lost, acks, opts):
+    """One line when the lost values share the node that acknowledged them."""
+    nodes = [node_of(acks[clj_key(v)]["process"], opts) if clj_key(v) in acks else None
+             for v in lost]
+    if len(lost) < 2 or None in nodes:
+        return []
+    counts = {n: nodes.count(n) for n in sorted(set(nodes))}
+    top, count = max(counts.items(), key=lambda item: item[1])
+    if count == len(lost):
+        return [f"pattern: all {count} lost values were acknowledged by {top}, so look first "
+                f"at how {top} passes values on."]
+    if count * 2 > len(lost):
+        return [f"pattern: {count} of the {len(lost)} lost values were acknowledged by {top}."]
+    return []
 
 
 def _explain_lost(value, state, ack, lacking, opts):
