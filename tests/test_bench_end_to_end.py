@@ -158,3 +158,10 @@ def test_stricter_reports_beyond_maelstrom_without_changing_the_verdict(tmp_path
     assert stricter["missed-by-maelstrom"] == [] and "assumption" in stricter
     assert open(os.path.join(run_dir, "results.edn")).read() == \
         open(os.path.join(strict_dir, "results.edn")).read()
+
+
+def test_message_to_an_unknown_node_is_named(tmp_path):
+    status, text, _ = bench(tmp_path, "test", "-w", "echo", "--bin", node("unknown_dest.py"),
+                            "--node-count", "2", "--time-limit", "3", "--virtual-time")
+    assert "'n9' is not a node, service or open client connection" in text, text
+    assert '"dest": "n9"' in text or '"dest":"n9"' in text        # the offending line
