@@ -154,6 +154,19 @@ def build_parser():
     return parser
 
 
+def derived_options(ns):
+    """What follows from the flags as Maelstrom reads them: node ids (n0.. with
+    --node-count, else n1..n5), client threads (Kn = K per node), and the consistency
+    models (split only on a comma with spaces around it)."""
+    nodes = ([f"n{i}" for i in range(ns.node_count)] if ns.node_count
+             else [f"n{i}" for i in range(1, 6)])
+    count = int(ns.concurrency.rstrip("n"))
+    return {"nodes": nodes, "node_count": len(nodes),
+            "concurrency": count * len(nodes) if ns.concurrency.endswith("n") else count,
+            "consistency_models": [m for m in re.split(r"\s+,\s+", ns.consistency_models.strip())
+                                   if m]}
+
+
 def test_options(ns):
     """Turn parsed `test` flags into the options dict the bench and checkers read."""
     if ns.workload in MAELSTROM_ONLY:
@@ -169,18 +182,13 @@ def test_options(ns):
         raise UsageError(f"--bin {ns.bin} is not executable (chmod +x it, and give it a #! line)")
     if ns.latency_dist != "constant" and ns.latency < 1:
         raise UsageError(f"--latency-dist {ns.latency_dist} needs --latency of at least 1")
-    nodes = ([f"n{i}" for i in range(ns.node_count)] if ns.node_count
-             else [f"n{i}" for i in range(1, 6)])
-    count = int(ns.concurrency.rstrip("n"))
-    concurrency = count * len(nodes) if ns.concurrency.endswith("n") else count
-    models = [m for m in re.split(r"\s+,\s+", ns.consistency_models.strip()) if m]
     return {
         "workload": ns.workload, "bin": os.path.abspath(ns.bin), "args": list(ns.args),
-        "nodes": nodes, "node_count": len(nodes), "time_limit": ns.time_limit,
-        "rate": ns.rate, "concurrency": concurrency, "latency": ns.latency,
+        **derived_options(ns), "time_limit": ns.time_limit,
+        "rate": ns.rate, "latency": ns.latency,
         "latency_dist": ns.latency_dist, "nemesis": ns.nemesis,
         "nemesis_interval": ns.nemesis_interval, "topology": ns.topology,
-        "availability": ns.availability, "consistency_models": models,
+        "availability": ns.availability,
         "key_count": ns.key_count, "max_txn_length": ns.max_txn_length,
         "max_writes_per_key": ns.max_writes_per_key, "log_stderr": ns.log_stderr,
         "seed": ns.seed if ns.seed is not None else random.SystemRandom().randrange(1 << 31),

@@ -16,7 +16,7 @@ import json
 import sys
 import time
 
-from . import explain, oracle_runs
+from . import explain, run_folder, oracle_runs
 from .values import Float32
 
 _SOUSA_KAFKA = "SousaGLucas__gossip-glomers-challenges__single-node-kafka-style-log_results"
@@ -91,7 +91,7 @@ def compare(run):
     """Re-check one oracle run and compare it with its results.edn."""
     if not run.has_history:
         return Outcome(run, "no-history")
-    folder = explain.load(run.dir)
+    folder = run_folder.load(run.dir)
     ours = explain.recheck(folder.history, folder.opts, folder.workload)
     outcome = Outcome(run, "compared" if run.results is not None else "no-results",
                       recheck_valid=ours["workload"].get("valid?"))

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from simulator import edn, explain, oracle_runs, store
+from simulator import edn, explain, oracle_runs, run_folder, store
 from simulator.checkers import common, echo
 from simulator.edn import Keyword as K
 
@@ -28,14 +28,14 @@ def _explain(path, as_json=False):
 
 def test_command_line_from_the_oracle_tail_and_from_a_test_map():
     tail = "# header\nCommand line:\nlein run test -w echo --bin ./e --node-count 1\n..."
-    assert explain.command_line(tail) == ["-w", "echo", "--bin", "./e", "--node-count", "1"]
+    assert run_folder.command_line(tail) == ["-w", "echo", "--bin", "./e", "--node-count", "1"]
     log = ' :argv\n ("test"\n  "-w"\n  "kafka"\n  "--concurrency"\n  "2n")\n :nemesis nil'
-    assert explain.command_line(log) == ["-w", "kafka", "--concurrency", "2n"]
-    assert explain.command_line("no command here") is None
+    assert run_folder.command_line(log) == ["-w", "kafka", "--concurrency", "2n"]
+    assert run_folder.command_line("no command here") is None
 
 
 def test_options_from_a_command_line_follow_maelstrom_defaults():
-    opts, source = explain.infer_options(
+    opts, source = run_folder.infer_options(
         "Command line:\nmaelstrom test -w kafka --bin x --node-count 2 --concurrency 2n "
         "--availability total --consistency-models read-committed\n", None)
     assert source == "the command line in the log"
@@ -43,7 +43,7 @@ def test_options_from_a_command_line_follow_maelstrom_defaults():
     assert opts["availability"] == "total"
     assert opts["consistency_models"] == ["read-committed"]
     # Without --node-count Maelstrom names five nodes n1..n5.
-    opts, _ = explain.infer_options("Command line:\nlein run test -w echo --bin x\n", None)
+    opts, _ = run_folder.infer_options("Command line:\nlein run test -w echo --bin x\n", None)
     assert opts["nodes"] == ["n1", "n2", "n3", "n4", "n5"] and opts["concurrency"] == 5
 
 
@@ -51,8 +51,8 @@ def test_concurrency_guess_stops_at_the_first_info():
     history = [{"process": p, "type": t} for p, t in
                [(0, "invoke"), (1, "invoke"), (2, "invoke"), (0, "ok"), (1, "info"),
                 (4, "invoke")]]
-    assert explain.guess_concurrency(history) == 3
-    opts, source = explain.infer_options(None, history)
+    assert run_folder.guess_concurrency(history) == 3
+    opts, source = run_folder.infer_options(None, history)
     assert opts == {"concurrency": 3} and "guess" in source
 
 
@@ -203,7 +203,7 @@ def test_efficient_broadcast_targets_are_judged():
             and "--node-count 25" in r.cmd and "--latency 100" in r.cmd]
     if not runs:
         pytest.skip("shared/oracle is not on this machine")
-    folder = explain.load(runs[0].dir)
+    folder = run_folder.load(runs[0].dir)
     found = explain.targets(folder)
     assert [part for part, _, _ in found] == ["3d", "3e"]
     mpo = runs[0].results["net"]["servers"]["msgs-per-op"]
@@ -213,7 +213,7 @@ def test_efficient_broadcast_targets_are_judged():
 
 
 def test_workload_is_inferred_without_test_json():
-    assert explain._workload_from_results({"workload": {"final-reads": []}}) == "g-counter"
-    assert explain._workload_from_history([{"f": "txn"}]) == "txn-rw-register"
-    assert explain._workload_from_history([{"f": "nemesis"}]) is None
-    assert edn.Keyword("kafka") == explain._workload_from_history([{"f": K("poll")}])
+    assert run_folder._workload_from_results({"workload": {"final-reads": []}}) == "g-counter"
+    assert run_folder._workload_from_history([{"f": "txn"}]) == "txn-rw-register"
+    assert run_folder._workload_from_history([{"f": "nemesis"}]) is None
+    assert edn.Keyword("kafka") == run_folder._workload_from_history([{"f": K("poll")}])
