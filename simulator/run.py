@@ -14,7 +14,7 @@ import os
 import random
 
 from . import hosts
-from .edn import Keyword as K
+from .client import Connection, ErrorReply, Timeout
 from .interpreter import Interpreter
 from .net import InvalidMessage, Network, latency_sampler, parse_node_line
 from .progress import Progress
@@ -192,8 +192,19 @@ class Test:
                 self.problem(node_id, "crash", f"could not be started: {error}")
                 raise Aborted(f"{node_id} could not be started: {error}") from None
 
+    async def _on_every_node(self, kind, attempt):
+        """Run `attempt(node_id)` on all nodes at once; it returns None, or why that node
+        failed. Any failure is a problem of `kind` and aborts the run, as in Maelstrom."""
+        nodes = self.opts["nodes"]
+        failures = [(n, why) for n, why in zip(nodes, await asyncio.gather(*map(attempt, nodes)))
+                    if why]
+        for node_id, why in failures:
+            self.problem(node_id, kind, why)
+        if failures:
+            raise Aborted(failures[0][1])
+
     async def _init_nodes(self):
-        from .client import Connection, ErrorReply, Timeout
+        """Each node gets init from a client of its own, closed right after (§1.4)."""
         nodes = self.opts["nodes"]
 
         async def init(node_id):
@@ -212,30 +223,24 @@ class Test:
                 conn.close()
             return None
 
-        failures = [f for f in await asyncio.gather(*(init(n) for n in nodes)) if f]
-        for failure in failures:
-            self.problem(failure.split()[0], "init", failure)
-        if failures:
-            raise Aborted(failures[0])
+        await self._on_every_node("init", init)
 
     async def _setup_clients(self):
-        from .client import Connection
-        conns = [Connection(self.net, self.new_client_id(), n, self.on_stray)
-                 for n in self.opts["nodes"]]
+        """One client per node, open to the end; the workload's setup runs on each (§3)."""
+        conns = {n: Connection(self.net, self.new_client_id(), n, self.on_stray)
+                 for n in self.opts["nodes"]}
         setup = getattr(self.workload, "setup", None)
+
+        async def run_setup(node_id):
+            try:
+                await setup(conns[node_id], self.opts, SETUP_TIMEOUT)
+            except Exception as error:
+                return f"{node_id} failed the workload's setup: {error}"
+            return None
+
         if setup:
-            async def one(conn):
-                try:
-                    await setup(conn, self.opts, SETUP_TIMEOUT)
-                except Exception as error:
-                    return f"{conn.node_id} failed the workload's setup: {error}"
-                return None
-            failures = [f for f in await asyncio.gather(*(one(c) for c in conns)) if f]
-            for failure in failures:
-                self.problem(failure.split()[0], "setup", failure)
-            if failures:
-                raise Aborted(failures[0])
-        return conns
+            await self._on_every_node("setup", run_setup)
+        return list(conns.values())
 
     async def _teardown(self):
         # A node that exited before teardown is a crash: Maelstrom aborts the analysis.
