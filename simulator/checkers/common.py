@@ -177,9 +177,10 @@ def compose(results):
 # Plain-English explanations
 
 
-def seconds(op):
-    """An op's time in seconds with three decimals, e.g. "3.120 s"."""
-    return f"{op.get('time', 0) / 1e9:.3f} s"
+def seconds(op_or_ns):
+    """A time in seconds with three decimals, e.g. "3.120 s", from an op or nanoseconds."""
+    ns = op_or_ns.get("time", 0) if isinstance(op_or_ns, dict) else op_or_ns
+    return f"{ns / 1e9:.3f} s"
 
 
 def node_of(process, opts):

@@ -6,7 +6,7 @@ the deltas of some subset of the `:info` adds. Maelstrom keeps that set of integ
 disjoint ranges and reports them as inclusive `[lo hi]` pairs, lowest first.
 """
 
-from simulator.checkers.common import node_of
+from simulator.checkers.common import node_of, seconds
 from simulator.values import is_json_int
 
 
@@ -74,7 +74,7 @@ def explain(result, history, opts=None):
             lines.append(_final_read_line(op, acceptable, opts))
     maybe = _indeterminate_adds(history)
     if maybe:
-        listed = ", ".join(f"+{op['value']} ({_who(op, opts)} at {_seconds(op['time'])})"
+        listed = ", ".join(f"+{op['value']} ({_who(op, opts)} at {seconds(op['time'])})"
                            for op in maybe[:10])
         more = f" and {len(maybe) - 10} more" if len(maybe) > 10 else ""
         lines.append(f"{len(maybe)} add(s) were indeterminate (timed out or failed; each "
@@ -92,7 +92,7 @@ def _final_read_line(op, acceptable, opts):
         return f"{who}'s final read did not complete ({op['type']}: {reason}); not checked."
     value = op["value"]
     ranges = ", ".join(f"{lo}..{hi}" for lo, hi in acceptable)
-    text = (f"{who} read {value} at {_seconds(op['time'])} (op {op['index']}); "
+    text = (f"{who} read {value} at {seconds(op['time'])} (op {op['index']}); "
             f"acceptable {ranges}; ")
     if _contains(acceptable, value):
         return text + "ok"
@@ -108,7 +108,3 @@ def _who(op, opts):
     """'n1' (or 'process 4' when the nodes are not known)."""
     return node_of(op.get("process"), opts) or f"process {op.get('process')}"
 
-
-def _seconds(time_ns):
-    """Nanoseconds as '12.345 s'."""
-    return f"{time_ns / 1e9:.3f} s"

@@ -4,7 +4,7 @@ Each line names the key, the messages and their offsets, the processes (and the 
 talked to), and the times (seconds since the test began) of the ops involved.
 """
 
-from .common import node_of
+from .common import node_of, seconds
 from .kafka_ops import vkey
 
 # At most this many lines per error type; the rest are summarised in one line.
@@ -91,13 +91,9 @@ class _Facts:
         if send is not None:
             verb = {"ok": "acknowledged", "info": "left uncertain",
                     "fail": "definitely failed"}.get(send["type"], send["type"])
-            parts.append(f"sent by {self.who(send)}, {verb} at {at(send)}")
+            parts.append(f"sent by {self.who(send)}, {verb} at {seconds(send)}")
         return f"message {message!r}" + (f" ({', '.join(parts)})" if parts else "")
 
-
-def at(op):
-    """An op's time in seconds, 3 decimals."""
-    return f"{op['time'] / 1e9:.3f} s"
 
 
 def _poll_range(op, key):
@@ -115,11 +111,11 @@ def _skip(err, facts, error_type):
     if "ops" in err:
         before, after = err["ops"]
         return (f"key {key!r}: {facts.who(after)} polled {_poll_range(after, key)} at "
-                f"{at(after)}, but its previous poll (completed {at(before)}) ended at "
+                f"{seconds(after)}, but its previous poll (completed {seconds(before)}) ended at "
                 f"{_poll_range(before, key).split('..')[-1]}; skipped {skipped}.")
     v1, v2 = err["values"]
     return (f"key {key!r}: one {err['op']['f']} by {facts.who(err['op'])} at "
-            f"{at(err['op'])} went from {facts.message(key, v1)} straight to "
+            f"{seconds(err['op'])} went from {facts.message(key, v1)} straight to "
             f"{facts.message(key, v2)}, skipping {skipped}.")
 
 
@@ -131,10 +127,10 @@ def _backwards(err, facts, error_type):
         before, after = err["ops"]
         verb = "sent" if error_type == "nonmonotonic-send" else "polled"
         return (f"key {key!r}: {facts.who(after)} {verb} {facts.message(key, v2)} at "
-                f"{at(after)} after it had {verb} {facts.message(key, v1)} at "
-                f"{at(before)}: the log order {what}.")
+                f"{seconds(after)} after it had {verb} {facts.message(key, v1)} at "
+                f"{seconds(before)}: the log order {what}.")
     return (f"key {key!r}: one {err['op']['f']} by {facts.who(err['op'])} at "
-            f"{at(err['op'])} returned {facts.message(key, v1)} and then "
+            f"{seconds(err['op'])} returned {facts.message(key, v1)} and then "
             f"{facts.message(key, v2)}: it {what}.")
 
 
@@ -142,7 +138,7 @@ def _lost(err, facts, error_type):
     key = err["key"]
     reader = err.get("max-read")
     seen = (f"{facts.who(reader)} polled past it (up to dense index "
-            f"{err['max-read-index']}) at {at(reader)}") if reader else \
+            f"{err['max-read-index']}) at {seconds(reader)}") if reader else \
         f"polls reached dense index {err['max-read-index']}"
     return (f"key {key!r}: {facts.message(key, err['value'])} at dense index "
             f"{err['index']} was never returned by any poll, yet {seen}.")
@@ -163,10 +159,10 @@ def _inconsistent(err, facts, error_type):
 def _g1a(err, facts, error_type):
     key, reader = err["key"], err["reader"]
     writer = err.get("writer")
-    failed = f"{facts.who(writer)}'s send failed definitely at {at(writer)}" if writer \
+    failed = f"{facts.who(writer)}'s send failed definitely at {seconds(writer)}" if writer \
         else "its send failed definitely"
     return (f"key {key!r}: {facts.who(reader)} polled message {err['value']!r} at "
-            f"{at(reader)}, but {failed}: a failed send must never become visible.")
+            f"{seconds(reader)}, but {failed}: a failed send must never become visible.")
 
 
 def _cycle(err, facts, error_type):
@@ -177,9 +173,9 @@ def _cycle(err, facts, error_type):
                          f"op and polled by the next")
         else:
             before = step["a'"]
-            parts.append(f"{facts.who(before)} completed at {at(before)} before "
-                         f"{facts.who(step['b'])} invoked at {at(step['b'])}")
-    ops = ", ".join(f"{op['f']} by {facts.who(op)} at {at(op)}"
+            parts.append(f"{facts.who(before)} completed at {seconds(before)} before "
+                         f"{facts.who(step['b'])} invoked at {seconds(step['b'])}")
+    ops = ", ".join(f"{op['f']} by {facts.who(op)} at {seconds(op)}"
                     for op in err.get("cycle", ())[:-1])
     return (f"{ops} form a cycle: {'; '.join(parts)}. A poll returned a message before "
             f"its send was even invoked.")
@@ -200,7 +196,7 @@ def _generic(err, facts, error_type):
 def _unseen(entry, facts):
     counts = entry["unseen"]
     total = sum(counts.values())
-    lines = [f"kafka unseen: at the end ({entry['time'] / 1e9:.3f} s) {total} acknowledged "
+    lines = [f"kafka unseen: at the end ({seconds(entry['time'])}) {total} acknowledged "
              f"message(s) in {len(counts)} key(s) were never returned by any poll."]
     for key in list(counts)[:PER_TYPE]:
         shown = ", ".join(facts.message(key, m) for m in list(entry["messages"][key])[:3])

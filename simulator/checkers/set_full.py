@@ -22,7 +22,7 @@ efficiency targets of challenges 3d and 3e (`targets`), which Maelstrom itself n
 import math
 
 from simulator.edn import Keyword
-from simulator.checkers.common import node_of
+from simulator.checkers.common import node_of, seconds
 from simulator.values import clj_key, is_json_int
 
 QUANTILES = (0, 0.5, 0.95, 0.99, 1)
@@ -183,10 +183,6 @@ def describe_op(op, opts):
     return (f"op {op['index']} ({op['type']} {f} by process {op['process']}{where} "
             f"at {seconds(op['time'])})")
 
-
-def seconds(time_ns):
-    """Nanoseconds as '12.345 s'."""
-    return f"{time_ns / 1e9:.3f} s"
 
 
 def explain(result, history, opts=None, journal=None):

@@ -41,8 +41,8 @@ from simulator.edn import Keyword
 from simulator.values import clj_key
 
 from . import elle_models, elle_search
-from .common import node_of
-from .cycles import (PROCESS, REALTIME, RW, WR, WW, DepGraph, process_graph,
+from .common import node_of, seconds
+from .cycles import (PROCESS, RW, WR, WW, DepGraph, process_graph,
                      realtime_graph, strongly_connected_components)
 
 K = Keyword
@@ -571,7 +571,7 @@ def _describe(op, opts, name=None):
     node = _node(op, opts)
     if node:
         where.append(node)
-    where.append(f"{op['time'] / 1e9:.3f} s")
+    where.append(seconds(op))
     label = f"{name} " if name else ""
     return f"{label}({', '.join(where)}) {_mops_text(op)}"
 
