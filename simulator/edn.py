@@ -362,6 +362,15 @@ def _is_collection(value):
 
 def _flat(value):
     """`value` on one line."""
+    kind = type(value)                       # fast paths for what histories are made of
+    if kind is int:
+        return str(value)
+    if kind is str:
+        return _string(value)
+    if kind is list:
+        return "[" + " ".join(map(_flat, value)) + "]"
+    if kind is Keyword:
+        return ":" + value
     if not _is_collection(value):
         return _atom(value)
     opening, pairs, closing = _entries(value)
