@@ -171,7 +171,7 @@ def run_challenges(parser, ns):
         if part not in challenges.PARTS:
             raise cli.UsageError(f"unknown challenge part {part!r}; expected one of "
                                  f"{', '.join(challenges.PARTS)} or all")
-    worst = 0
+    summary = []
     for part in parts:
         argv = challenges.argv(part, ns.bin)
         for flag, on in (("--virtual-time", ns.virtual_time), ("--quiet", ns.quiet),
@@ -182,7 +182,28 @@ def run_challenges(parser, ns):
         sub = parser.parse_args(argv)
         opts = {**cli.test_options(sub), "challenge": part}
         print(f"== challenge {part}: {' '.join(argv[1:])}", flush=True)
-        status = (run_seeds(opts, ns.seeds, argv) if ns.seeds
-                  else run_test(opts).exit_status)
-        worst = max(worst, status)
-    return worst
+        if ns.seeds:
+            summary.append((part, run_seeds(opts, ns.seeds, argv), None))
+        else:
+            outcome = run_test(opts)
+            summary.append((part, outcome.exit_status, outcome))
+    if len(summary) > 1:
+        print("\n== summary")
+        for part, status, outcome in summary:
+            print(f"  {part:13} {_status_word(status):8} {_figures(outcome)}")
+    return max(status for _, status, _ in summary)
+
+
+def _status_word(status):
+    return {0: "valid", 1: "INVALID", 2: "unknown", ABORTED: "ABORTED"}.get(status, str(status))
+
+
+def _figures(outcome):
+    """The figures a reader compares across parts: ops, ok-fraction, server msgs-per-op."""
+    results = outcome.results if outcome else None
+    if not results or "stats" not in results:
+        return ""
+    msgs = results.get("net", {}).get("servers", {}).get("msgs-per-op")
+    ok = results.get("availability", {}).get("ok-fraction")
+    return (f"{results['stats'].get('count', 0):6} ops  ok-fraction {report.fmt(ok):10}  "
+            f"server msgs-per-op {report.fmt(msgs):11}  {outcome.run_dir}")

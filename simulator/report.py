@@ -54,7 +54,7 @@ def check_lines(results, history, opts, workload, journal=None):
     availability = results.get("availability", {})
     required = opts.get("availability")
     lines.append(f"  {_mark(availability.get('valid?'))} availability  ok-fraction "
-                 f"{_fmt(availability.get('ok-fraction'))}"
+                 f"{fmt(availability.get('ok-fraction'))}"
                  + (f" (required: {required})" if required is not None else " (not required)"))
     if availability.get("valid?") is not True:
         lines.extend("      " + l for l in common.explain_availability(availability, history,
@@ -62,8 +62,8 @@ def check_lines(results, history, opts, workload, journal=None):
     net = results.get("net", {})
     servers = net.get("servers", {})
     lines.append(f"  {_mark(net.get('valid?'))} net           server msgs-per-op "
-                 f"{_fmt(servers.get('msgs-per-op'))}, all msgs-per-op "
-                 f"{_fmt(net.get('all', {}).get('msgs-per-op'))} "
+                 f"{fmt(servers.get('msgs-per-op'))}, all msgs-per-op "
+                 f"{fmt(net.get('all', {}).get('msgs-per-op'))} "
                  f"({net.get('all', {}).get('msg-count', 0)} messages)")
     exceptions = results.get("exceptions", {})
     if exceptions.get("exceptions"):
@@ -92,7 +92,7 @@ def check_lines(results, history, opts, workload, journal=None):
     return lines
 
 
-def _fmt(value):
+def fmt(value):
     if value is None:
         return "-"
     if isinstance(value, Float32):
