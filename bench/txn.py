@@ -8,7 +8,7 @@ op (replication is batched, so this should stay far below 1) and the largest rep
 message in entries (it grows when a partition holds entries back). Not a test: it only
 prints figures.
 
-    python3 bench/txn.py [--runs 20] [--seed 1] [--real-time]
+    python3 bench/txn.py [--runs 20] [--seed 1] [--process]
 """
 
 import argparse
@@ -54,14 +54,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1, help="first seed")
-    parser.add_argument("--real-time", action="store_true",
+    parser.add_argument("--process", action="store_true",
                         help="run the nodes as processes in real time (20 s per run)")
     args = parser.parse_args()
 
     valid, ok_fractions, server_mpo, ops, largest = 0, [], [], [], []
     with tempfile.TemporaryDirectory() as store:
         for seed in range(args.seed, args.seed + args.runs):
-            results, batch = run_once(seed, not args.real_time, store)
+            results, batch = run_once(seed, not args.process, store)
             valid += results["valid?"] is True
             ok_fractions.append(results["availability"]["ok-fraction"])
             server_mpo.append(results["net"]["servers"]["msgs-per-op"])
@@ -71,7 +71,7 @@ def main():
                   f"anomalies {list(results['workload'].get('anomaly-types', []))}, "
                   f"ok-fraction {ok_fractions[-1]}, server msgs-per-op {server_mpo[-1]:.4f}",
                   flush=True)
-    mode = "real time" if args.real_time else "virtual time"
+    mode = "nodes as processes, real time" if args.process else "virtual time"
     print(f"\ntxn.py, challenge 6c, {args.runs} runs ({mode}, seeds {args.seed}.."
           f"{args.seed + args.runs - 1})")
     print(f"  valid runs               {valid} of {args.runs}")
