@@ -64,8 +64,8 @@ def main():
             else:
                 p_status, p_results, p_wall = run(part, os.path.join(tmp, "p"), False, 1)
                 p_figure = figure(p_results)
-                p_text = (f"{p_status}    {p_figure if p_figure is not None else '-'!s:>8}  "
-                          f"{p_wall:6.1f} s")
+                shown = f"{p_figure:.3f}" if p_figure is not None else "-"
+                p_text = f"{p_status}    {shown:>8}  {p_wall:6.1f} s"
             v = [run(part, os.path.join(tmp, "v"), True, seed) for seed in range(1, args.seeds + 1)]
             exits = "".join(str(status) for status, _, _ in v)
             v_text = (f"{exits:6} {fmt([figure(r) for _, r, _ in v]):28} "
