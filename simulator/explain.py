@@ -417,17 +417,18 @@ def _recheck_lines(folder, report, ours):
         return lines
     theirs, mine = maelstrom.get("figures") or {}, report["recheck"]["figures"]
     differ = [key for key in mine if key in theirs and mine[key] != theirs[key]]
+    writer = "the bench" if folder.source == "bench" else "Maelstrom"
     if differ:
-        lines[0] += "; it DIFFERS from Maelstrom's on " + ", ".join(differ)
+        lines[0] += f"; it DIFFERS from {writer}'s on " + ", ".join(differ)
         for key in differ:
-            lines.append(f"  {key}: Maelstrom {json.dumps(theirs[key])}, "
+            lines.append(f"  {key}: {writer} {json.dumps(theirs[key])}, "
                          f"ours {json.dumps(mine[key])}")
         if verdict is not True:
             lines.append("  what our checker found:")
             lines.extend("    " + line
                          for line in _capped(workload_lines(folder, ours["workload"])))
     elif theirs:
-        lines[0] += f"; the same as Maelstrom's ({len(mine)} figures compared)"
+        lines[0] += f"; the same as {writer}'s ({len(mine)} figures compared)"
     return lines
 
 
