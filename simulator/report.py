@@ -12,6 +12,7 @@ VERDICT_LINES = {True: "Everything looks good! ヽ(‘ー`)ノ",
                  "unknown": "Errors occurred during analysis, but no anomalies found. ಠ~ಠ"}
 MARKS = {True: "✓", False: "✗", "unknown": "?"}
 NOTES = {"late-reply"}      # problem kinds worth a line that do not mean the node is broken
+SUMMARY_LINES = 4           # explanation lines shown for a check that passed
 
 
 def exit_status(valid):
@@ -87,7 +88,7 @@ def check_lines(results, history, opts, workload, journal=None):
                 explanation = explain(result, history, opts)
         except Exception as error:   # an explanation must never hide the verdict
             explanation = [f"(could not explain: {error!r})"]
-        shown = explanation if result.get("valid?") is not True else explanation[:3]
+        shown = explanation if result.get("valid?") is not True else explanation[:SUMMARY_LINES]
         lines.extend("      " + l for l in shown)
     return lines
 
