@@ -146,6 +146,14 @@ class _Null:
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("\ninterrupted: the nodes were stopped; no verdict for this run", file=sys.stderr)
+        return 130
+
+
+def _main(argv):
+    try:
         parser, ns = cli.parse(argv)
         if ns.command == "explain":
             from . import explain

@@ -165,3 +165,17 @@ def test_message_to_an_unknown_node_is_named(tmp_path):
                             "--node-count", "2", "--time-limit", "3", "--virtual-time")
     assert "'n9' is not a node, service or open client connection" in text, text
     assert '"dest": "n9"' in text or '"dest":"n9"' in text        # the offending line
+
+
+def test_ctrl_c_stops_the_nodes_and_says_so(tmp_path):
+    import signal
+    import time
+    proc = subprocess.Popen([sys.executable, "-m", "simulator", "test", "-w", "echo", "--bin",
+                             "echo.py", "--node-count", "2", "--time-limit", "30", "--store",
+                             str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    time.sleep(2)
+    os.killpg(proc.pid, signal.SIGINT)
+    out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 130, out
+    assert "interrupted" in out and "Traceback" not in out
