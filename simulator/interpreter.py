@@ -11,6 +11,7 @@ import asyncio
 
 from .client import Connection, complete
 from .edn import Keyword as K
+from .edn import StringMap
 from .nemesis import choose_spec, describe, grudge, next_gap
 
 PENDING = object()      # a generator's answer when it has no op yet but is not exhausted
@@ -159,18 +160,19 @@ class Interpreter:
             await asyncio.sleep(gap)
 
     def start_partition(self, rng):
+        """A nemesis start-partition: pick a shape, cut the network, record both ops."""
         spec = choose_spec(rng)
         self.record({"type": K("info"), "process": K("nemesis"), "f": K("start-partition"),
                      "value": K(spec)})
         table = grudge(spec, self.nodes, rng)
         self.net.partition(table)
-        from .edn import StringMap
         value = [K("isolated"), StringMap({r: frozenset(s) for r, s in sorted(table.items())})]
         self.record({"type": K("info"), "process": K("nemesis"), "f": K("start-partition"),
                      "value": value})
         self.test.progress.note(f"partition ({spec}): {describe(spec, table)}")
 
     def stop_partition(self):
+        """A nemesis stop-partition: heal the network, record both ops."""
         self.record({"type": K("info"), "process": K("nemesis"), "f": K("stop-partition"),
                      "value": None})
         self.net.heal()
@@ -201,6 +203,7 @@ class Interpreter:
             await self._execute(thread, op)
 
     def close_connections(self):
+        """End of the test: every client connection closes."""
         for conn in self.connections:
             if conn is not None:
                 conn.close()
