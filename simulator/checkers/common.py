@@ -193,6 +193,12 @@ def node_of(process, opts):
     return nodes[(process % concurrency) % len(nodes)]
 
 
+def listing(items, describe, limit=10):
+    """The first `limit` items described and comma-joined, then "and N more" if cut."""
+    shown = ", ".join(describe(item) for item in items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
 def op_node(op, opts):
     """The node a client op went to, when opts names the nodes (else None)."""
     return node_of(op.get("process"), opts)

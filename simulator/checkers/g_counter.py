@@ -6,7 +6,7 @@ the deltas of some subset of the `:info` adds. Maelstrom keeps that set of integ
 disjoint ranges and reports them as inclusive `[lo hi]` pairs, lowest first.
 """
 
-from simulator.checkers.common import node_of, seconds
+from simulator.checkers.common import listing, node_of, seconds
 from simulator.values import is_json_int
 
 
@@ -74,11 +74,10 @@ def explain(result, history, opts=None):
             lines.append(_final_read_line(op, acceptable, opts))
     maybe = _indeterminate_adds(history)
     if maybe:
-        listed = ", ".join(f"+{op['value']} ({_who(op, opts)} at {seconds(op['time'])})"
-                           for op in maybe[:10])
-        more = f" and {len(maybe) - 10} more" if len(maybe) > 10 else ""
+        listed = listing(maybe, lambda op: f"+{op['value']} ({_who(op, opts)} at "
+                                           f"{seconds(op['time'])})")
         lines.append(f"{len(maybe)} add(s) were indeterminate (timed out or failed; each "
-                     f"may or may not count): {listed}{more}.")
+                     f"may or may not count): {listed}.")
     else:
         lines.append("every add was acknowledged, so exactly one total is acceptable.")
     return lines

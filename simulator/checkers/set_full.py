@@ -22,7 +22,7 @@ efficiency targets of challenges 3d and 3e (`targets`), which Maelstrom itself n
 import math
 
 from simulator.edn import Keyword
-from simulator.checkers.common import node_of, seconds
+from simulator.checkers.common import listing, node_of, seconds
 from simulator.values import clj_key, is_json_int
 
 QUANTILES = (0, 0.5, 0.95, 0.99, 1)
@@ -291,11 +291,9 @@ def _explain_never_read(result, history):
     for op in history:
         if _is_client_op(op) and op.get("f") in ("broadcast", "add") and op["type"] != "invoke":
             completions.setdefault(clj_key(op.get("value")), op["type"])
-    shown = ", ".join(f"{v} ({completions.get(clj_key(v), 'no completion')})"
-                      for v in values[:10])
-    more = f" and {len(values) - 10} more" if len(values) > 10 else ""
+    shown = listing(values, lambda v: f"{v} ({completions.get(clj_key(v), 'no completion')})")
     return [f"{len(values)} values were never read after they were known (not an error): "
-            f"{shown}{more}."]
+            f"{shown}."]
 
 
 def _numbers_in(body):
@@ -364,11 +362,10 @@ def _describe_trail(value, trail, opts):
     # Sends with no delivery: dropped by a partition, or still queued at the end.
     dropped = [e for e in events if e["event"] == "send" and e["id"] not in delivered]
     if dropped:
-        shown = ", ".join(f"{e['src']} -> {e['dest']} at {seconds(e['time'])}"
-                          for e in dropped[:6])
-        more = f" and {len(dropped) - 6} more" if len(dropped) > 6 else ""
+        shown = listing(dropped, lambda e: f"{e['src']} -> {e['dest']} at {seconds(e['time'])}",
+                        limit=6)
         lines.append(f"  sent but never delivered (dropped by a partition or still "
-                     f"queued): {shown}{more}.")
+                     f"queued): {shown}.")
     return lines
 
 
