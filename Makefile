@@ -17,9 +17,9 @@ MAELSTROM_PARTS = echo unique-ids broadcast-a broadcast-b broadcast-c broadcast-
 
 help:
 	@echo "make test            run the test suite (what CI runs)"
-	@echo "make check           every challenge part on the offline bench (python3 -m simulator)"
+	@echo "make check           every challenge part on the offline bench (python3 -m glomers)"
 	@echo "make bench           performance figures (medians over several runs)"
-	@echo "make oracle          re-check every real Maelstrom run in ../shared/oracle"
+	@echo "make oracle          re-check every real Maelstrom run in oracle/"
 	@echo "make maelstrom       download Maelstrom v0.2.4 into ./maelstrom (needs internet)"
 	@echo "make echo | unique-ids | broadcast-a..e | counter | kafka-a..c | txn-a | txn-b |"
 	@echo "     txn-b-partition | txn-c     run a part under the REAL Maelstrom"
@@ -28,13 +28,13 @@ test:
 	$(PYTHON) -m pytest -q
 
 check:
-	$(PYTHON) -m simulator challenge all --quiet
+	$(PYTHON) -m glomers challenge all --quiet
 
 bench:
 	$(PYTHON) -m bench
 
 oracle:
-	$(PYTHON) -m simulator oracle
+	$(PYTHON) -m glomers oracle
 
 maelstrom:
 	curl -fL -o maelstrom.tar.bz2 $(MAELSTROM_URL)
@@ -47,7 +47,7 @@ maelstrom-present:
 	  echo "Maelstrom not found at $(MAELSTROM)."; \
 	  echo "Run 'make maelstrom' to download v0.2.4 (needs internet and Java), or set"; \
 	  echo "MAELSTROM=/path/to/maelstrom. Without Java, use the offline bench instead:"; \
-	  echo "  python3 -m simulator challenge <part>"; \
+	  echo "  python3 -m glomers challenge <part>"; \
 	  exit 2; }
 
 echo: maelstrom-present

@@ -26,8 +26,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from broadcast import MODE_VARIABLE  # noqa: E402
-from simulator import challenges, cli  # noqa: E402
-from simulator.main import run_test  # noqa: E402
+from glomers import challenges, cli  # noqa: E402
+from glomers.main import run_test  # noqa: E402
 
 MODES = ("batch", "direct")
 
@@ -67,7 +67,7 @@ def spread(values):
 def bench_mode(mode, args, virtual, store):
     """Print one mode's figures and its partition validity count."""
     clock = "virtual time" if virtual else "process mode (real time)"
-    print(f"\n{mode} mode, {clock}: BROADCAST_MODE={mode} python3 -m simulator "
+    print(f"\n{mode} mode, {clock}: BROADCAST_MODE={mode} python3 -m glomers "
           f"{shlex.join(challenges.argv('3d', 'broadcast.py'))}"
           f"{' --virtual-time' if virtual else ''} --seed N", flush=True)
     figures = {"msgs-per-op": [], "p50": [], "p95": [], "max": []}

@@ -28,8 +28,8 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from simulator import challenges, cli, edn  # noqa: E402
-from simulator.main import run_test  # noqa: E402
+from glomers import challenges, cli, edn  # noqa: E402
+from glomers.main import run_test  # noqa: E402
 
 TARGET = 3.0  # servers msgs-per-op the issue asks for
 
@@ -84,7 +84,7 @@ def main():
     args = parser.parse_args()
     virtual = not args.process
     clock = "virtual time" if virtual else "process mode (real time)"
-    print(f"counter.py, {clock}: python3 -m simulator {shlex.join(challenges.argv('4'))}"
+    print(f"counter.py, {clock}: python3 -m glomers {shlex.join(challenges.argv('4'))}"
           f"{' --virtual-time' if virtual else ''} --seed N", flush=True)
     valid, mpos, floors, totals = 0, [], [], collections.Counter()
     with contextlib.ExitStack() as stack:

@@ -21,8 +21,8 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from simulator import challenges, cli, edn  # noqa: E402
-from simulator.main import run_test  # noqa: E402
+from glomers import challenges, cli, edn  # noqa: E402
+from glomers.main import run_test  # noqa: E402
 
 
 def op_latencies(history):
@@ -75,7 +75,7 @@ def main():
     all_valid = True
     for part in args.parts.split(","):
         clock = "process mode (real time)" if args.process else "virtual time"
-        print(f"\n{part}, {clock}: python3 -m simulator challenge {part}"
+        print(f"\n{part}, {clock}: python3 -m glomers challenge {part}"
               f"{'' if args.process else ' --virtual-time'} --seed N", flush=True)
         rows = []
         for seed in range(args.seed, args.seed + args.runs):

@@ -20,12 +20,12 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from simulator import challenges  # noqa: E402
+from glomers import challenges  # noqa: E402
 
 
 def run(part, store, virtual, seed):
     """One challenge run; returns (exit status, results dict or None, wall seconds)."""
-    argv = [sys.executable, "-m", "simulator", "challenge", part, "--quiet", "--store", store,
+    argv = [sys.executable, "-m", "glomers", "challenge", part, "--quiet", "--store", store,
             "--seed", str(seed)] + (["--virtual-time"] if virtual else [])
     start = time.monotonic()
     proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True)

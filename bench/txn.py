@@ -24,7 +24,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def run_once(seed, virtual, store):
     """One 6c run; returns its results map and the largest replicate batch it sent."""
-    argv = [sys.executable, "-m", "simulator", "challenge", "6c", "--seed", str(seed),
+    argv = [sys.executable, "-m", "glomers", "challenge", "6c", "--seed", str(seed),
             "--store", store, "--quiet"]
     if virtual:
         argv.append("--virtual-time")

@@ -1,6 +1,6 @@
 """The bench end to end, as a user runs it: our scripts pass; broken nodes fail, explained.
 
-Each run is `python3 -m simulator ...` in a subprocess with its own store folder. Real-time
+Each run is `python3 -m glomers ...` in a subprocess with its own store folder. Real-time
 runs are kept short; runs that only need maelstrom_node.py scripts use --virtual-time.
 """
 
@@ -18,7 +18,7 @@ NODES = os.path.join(ROOT, "tests", "nodes")
 def bench(tmp_path, *args, timeout=120):
     """Run the bench; return (exit status, console text, run folder)."""
     store = str(tmp_path / "store")
-    proc = subprocess.run([sys.executable, "-m", "simulator", *args, "--store", store, "--quiet"],
+    proc = subprocess.run([sys.executable, "-m", "glomers", *args, "--store", store, "--quiet"],
                           cwd=ROOT, capture_output=True, text=True, timeout=timeout)
     latest = os.path.join(store, "latest")
     return proc.returncode, proc.stdout + proc.stderr, os.path.realpath(latest)
@@ -170,7 +170,7 @@ def test_message_to_an_unknown_node_is_named(tmp_path):
 def test_ctrl_c_stops_the_nodes_and_says_so(tmp_path):
     import signal
     import time
-    proc = subprocess.Popen([sys.executable, "-m", "simulator", "test", "-w", "echo", "--bin",
+    proc = subprocess.Popen([sys.executable, "-m", "glomers", "test", "-w", "echo", "--bin",
                              "echo.py", "--node-count", "2", "--time-limit", "30", "--store",
                              str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)

@@ -16,11 +16,11 @@ import re
 import pytest
 
 import broadcast
-from simulator import challenges, cli, edn
-from simulator.checkers import set_full
-from simulator.main import run_test
-from simulator.topology import topology
-from simulator.workloads import broadcast as workload
+from glomers import challenges, cli, edn
+from glomers.checkers import set_full
+from glomers.main import run_test
+from glomers.topology import topology
+from glomers.workloads import broadcast as workload
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -193,7 +193,7 @@ def test_an_unknown_mode_is_refused():
 
 
 def run(argv, tmp_path):
-    """Run `python3 -m simulator` argv in this process; (outcome, console text)."""
+    """Run `python3 -m glomers` argv in this process; (outcome, console text)."""
     _, ns = cli.parse([*argv, "--store", str(tmp_path), "--quiet"])
     out = io.StringIO()
     outcome = run_test(cli.test_options(ns), out=out)

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from simulator import challenges
+from glomers import challenges
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PARTS = challenges.available()
@@ -40,7 +40,7 @@ def breadth_argv(part):
 def test_part_passes_over_many_seeds_in_virtual_time(tmp_path, part):
     seeds = SEEDS * 3 if part in CHEAP else SEEDS
     proc = subprocess.run(
-        [sys.executable, "-m", "simulator", *breadth_argv(part), "--virtual-time",
+        [sys.executable, "-m", "glomers", *breadth_argv(part), "--virtual-time",
          "--seeds", str(seeds), "--seed", "1000", "--store", str(tmp_path)],
         cwd=ROOT, capture_output=True, text=True, timeout=1200)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -50,7 +50,7 @@ def test_part_passes_over_many_seeds_in_virtual_time(tmp_path, part):
 @pytest.mark.parametrize("part", PARTS)
 def test_part_passes_as_processes(tmp_path, part):
     proc = subprocess.run(
-        [sys.executable, "-m", "simulator", "challenge", part, "--quiet", "--seed", "7",
+        [sys.executable, "-m", "glomers", "challenge", part, "--quiet", "--seed", "7",
          "--store", str(tmp_path)],
         cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-3000:]

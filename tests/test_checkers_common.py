@@ -3,10 +3,10 @@ hand-written histories and against the real Maelstrom results."""
 
 import pytest
 
-from simulator import edn, oracle_runs
-from simulator.checkers import common
-from simulator.edn import K
-from simulator.values import Float32
+from glomers import edn, oracle_runs
+from glomers.checkers import common
+from glomers.edn import K
+from glomers.values import Float32
 
 UNKNOWN = K("unknown")
 
@@ -229,7 +229,7 @@ def test_net_without_client_invocations_has_no_msgs_per_op():
 # --- against real Maelstrom runs ----------------------------------------------------------
 
 RUNS = [run for run in oracle_runs.runs() if run.results is not None]
-needs_oracle = pytest.mark.skipif(not RUNS, reason="shared/oracle is not on this machine")
+needs_oracle = pytest.mark.skipif(not RUNS, reason="oracle/ is not on this machine")
 
 
 @needs_oracle

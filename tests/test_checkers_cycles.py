@@ -3,8 +3,8 @@ Elle's model lattice and per-SCC search."""
 
 import pytest
 
-from simulator.checkers import elle_models, elle_search
-from simulator.checkers.cycles import (CYCLE_SPECS, PROCESS, REALTIME, RW, WR, WW, Budget,
+from glomers.checkers import elle_models, elle_search
+from glomers.checkers.cycles import (CYCLE_SPECS, PROCESS, REALTIME, RW, WR, WW, Budget,
                                        BudgetExceeded, DepGraph, classify, find_cycle,
                                        process_graph, realtime_graph, sequential_extension,
                                        strongly_connected_components)

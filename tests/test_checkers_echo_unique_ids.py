@@ -2,9 +2,9 @@
 
 import pytest
 
-from simulator import edn, oracle_runs
-from simulator.checkers import common, echo, unique_ids
-from simulator.edn import K
+from glomers import edn, oracle_runs
+from glomers.checkers import common, echo, unique_ids
+from glomers.edn import K
 
 UNKNOWN = K("unknown")
 OPTS = {"nodes": ["n0", "n1", "n2"], "concurrency": 6}
@@ -220,7 +220,7 @@ ECHO_RUNS = _runs("echo")
 UNIQUE_RUNS = _runs("unique-ids")
 
 
-@pytest.mark.skipif(not ECHO_RUNS, reason="no echo runs in shared/oracle")
+@pytest.mark.skipif(not ECHO_RUNS, reason="no echo runs in oracle/")
 @pytest.mark.parametrize("run", ECHO_RUNS, ids=lambda run: run.dir.name)
 def test_echo_matches_maelstrom_on_real_runs(run):
     expected = run.results["workload"]
@@ -231,7 +231,7 @@ def test_echo_matches_maelstrom_on_real_runs(run):
         sorted(edn.dumps(e, width=None) for e in expected["errors"])
 
 
-@pytest.mark.skipif(not UNIQUE_RUNS, reason="no unique-ids runs in shared/oracle")
+@pytest.mark.skipif(not UNIQUE_RUNS, reason="no unique-ids runs in oracle/")
 @pytest.mark.parametrize("run", UNIQUE_RUNS, ids=lambda run: run.dir.name)
 def test_unique_ids_matches_maelstrom_on_real_runs(run):
     expected = run.results["workload"]

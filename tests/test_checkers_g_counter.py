@@ -2,8 +2,8 @@
 
 import pytest
 
-from simulator.checkers import g_counter
-from simulator.edn import Keyword
+from glomers.checkers import g_counter
+from glomers.edn import Keyword
 
 OPTS = {"nodes": ["n0", "n1", "n2"], "concurrency": 3}
 
@@ -108,7 +108,7 @@ def test_a_read_above_every_acceptable_value_is_reported_over():
 
 def _oracle_runs():
     """g-counter runs that kept both results.edn and history.edn.gz."""
-    from simulator import oracle_runs
+    from glomers import oracle_runs
     return [run for run in oracle_runs.runs("g-counter")
             if run.results is not None and run.has_history]
 

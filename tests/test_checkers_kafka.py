@@ -1,14 +1,14 @@
 """The kafka checker: tiny hand-written histories, one per anomaly class, and the real
-Maelstrom kafka runs in shared/oracle."""
+Maelstrom kafka runs in oracle/."""
 
 import functools
 import re
 
 import pytest
 
-from simulator import edn, oracle_runs
-from simulator.checkers import kafka
-from simulator.checkers.kafka_clj import clj_first, hash_long, hash_string, map_order, trie_order
+from glomers import edn, oracle_runs
+from glomers.checkers import kafka
+from glomers.checkers.kafka_clj import clj_first, hash_long, hash_string, map_order, trie_order
 
 
 class H:

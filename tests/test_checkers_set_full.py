@@ -2,9 +2,9 @@
 
 import pytest
 
-from simulator.checkers import set_full
-from simulator import edn
-from simulator.edn import Keyword
+from glomers.checkers import set_full
+from glomers import edn
+from glomers.edn import Keyword
 
 MS = 1_000_000
 OPTS = {"nodes": ["n0", "n1"], "concurrency": 2}
@@ -209,7 +209,7 @@ BROADCAST_FIGURES = ("valid?", "attempt-count", "stable-count", "lost-count", "l
 
 def _oracle_runs():
     """Broadcast runs that kept both results.edn and history.edn.gz."""
-    from simulator import oracle_runs
+    from glomers import oracle_runs
     return [run for run in oracle_runs.runs("broadcast")
             if run.results is not None and run.has_history]
 
@@ -226,7 +226,7 @@ def test_matches_maelstrom_on_real_runs(run):
 
 
 def test_trail_ignores_counters_beside_value_lists():
-    from simulator.checkers.set_full import _numbers_in
+    from glomers.checkers.set_full import _numbers_in
     assert sorted(_numbers_in({"type": "gossip", "start": 7, "ack": 3, "messages": [5, 9]})) \
         == [5, 9]
     assert _numbers_in({"type": "forward", "message": 7, "msg_id": 7}) == [7]
@@ -234,8 +234,8 @@ def test_trail_ignores_counters_beside_value_lists():
 
 
 def test_lost_values_acknowledged_by_one_node_are_summed_up():
-    from simulator.checkers.set_full import _lost_pattern
-    from simulator.values import clj_key
+    from glomers.checkers.set_full import _lost_pattern
+    from glomers.values import clj_key
     opts = {"nodes": ["n0", "n1"], "concurrency": 2}
     acks = {clj_key(v): {"process": p} for v, p in ((1, 1), (2, 1), (3, 3), (4, 0))}
     assert "all 3 lost values were acknowledged by n1" in _lost_pattern([1, 2, 3], acks, opts)[0]

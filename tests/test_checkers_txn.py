@@ -3,9 +3,9 @@ Maelstrom's wrapper, the stricter analysis, explanations, and the real Maelstrom
 
 import pytest
 
-from simulator import oracle_runs
-from simulator.checkers import elle_models
-from simulator.checkers import txn_rw_register as txn
+from glomers import oracle_runs
+from glomers.checkers import elle_models
+from glomers.checkers import txn_rw_register as txn
 
 RU = {"consistency_models": ["read-uncommitted"]}
 RC = {"consistency_models": ["read-committed"]}

@@ -19,8 +19,8 @@ import pytest
 
 import counter
 from maelstrom_node import Node
-from simulator import services
-from simulator.workloads import g_counter
+from glomers import services
+from glomers.workloads import g_counter
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -157,9 +157,9 @@ def test_an_add_of_zero_calls_no_service_and_concurrent_adds_all_count():
 # ----- whole runs on the bench ------------------------------------------------------------
 
 def bench(tmp_path, *args, timeout=180):
-    """Run `python3 -m simulator ...`; return (exit status, console text, results dict)."""
+    """Run `python3 -m glomers ...`; return (exit status, console text, results dict)."""
     store = str(tmp_path / "store")
-    proc = subprocess.run([sys.executable, "-m", "simulator", *args, "--store", store,
+    proc = subprocess.run([sys.executable, "-m", "glomers", *args, "--store", store,
                            "--quiet"], cwd=ROOT, capture_output=True, text=True,
                           timeout=timeout)
     results_path = os.path.join(store, "latest", "results.json")

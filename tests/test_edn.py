@@ -5,9 +5,9 @@ import math
 
 import pytest
 
-from simulator import edn, oracle_runs
-from simulator.edn import K, StringMap, Symbol
-from simulator.values import Float32
+from glomers import edn, oracle_runs
+from glomers.edn import K, StringMap, Symbol
+from glomers.values import Float32
 
 
 # --- reader -------------------------------------------------------------------------------
@@ -183,7 +183,7 @@ def test_round_trip(value):
 # --- real files ---------------------------------------------------------------------------
 
 RUNS = oracle_runs.runs()
-needs_oracle = pytest.mark.skipif(not RUNS, reason="shared/oracle is not on this machine")
+needs_oracle = pytest.mark.skipif(not RUNS, reason="oracle/ is not on this machine")
 
 
 @needs_oracle

@@ -1,4 +1,4 @@
-"""`simulator explain`: reading run folders (ours and Maelstrom's), inferring options,
+"""`glomers explain`: reading run folders (ours and Maelstrom's), inferring options,
 crash reports, and the plain-English and JSON explanations on real oracle runs."""
 
 import io
@@ -6,15 +6,15 @@ import json
 
 import pytest
 
-from simulator import edn, explain, oracle_runs, run_folder, store
-from simulator.checkers import common, echo
-from simulator.edn import Keyword as K
+from glomers import edn, explain, oracle_runs, run_folder, store
+from glomers.checkers import common, echo
+from glomers.edn import Keyword as K
 
 
 def _run(workload, fragment):
     found = [r for r in oracle_runs.runs(workload) if fragment in r.dir.name]
     if not found:
-        pytest.skip("shared/oracle is not on this machine")
+        pytest.skip("oracle/ is not on this machine")
     return found[0]
 
 
@@ -170,7 +170,7 @@ def test_g_counter_bad_final_reads():
     runs = [r for r in oracle_runs.runs("g-counter")
             if r.results and r.results["valid?"] is False]
     if not runs:
-        pytest.skip("shared/oracle is not on this machine")
+        pytest.skip("oracle/ is not on this machine")
     status, text = _explain(runs[0].dir)
     assert status == 1
     expected = runs[0].results["workload"]["acceptable"]
@@ -189,7 +189,7 @@ def test_results_only_folder_cannot_be_rechecked():
     runs = [r for r in oracle_runs.runs("unique-ids") if r.results and not r.has_history
             and r.results["valid?"] is False and not r.results["stats"]["valid?"]]
     if not runs:
-        pytest.skip("shared/oracle is not on this machine")
+        pytest.skip("oracle/ is not on this machine")
     status, text = _explain(runs[0].dir)
     assert status == 1
     assert "no :generate ever succeeded" in text
@@ -202,7 +202,7 @@ def test_efficient_broadcast_targets_are_judged():
     runs = [r for r in oracle_runs.runs("broadcast") if r.results and r.cmd
             and "--node-count 25" in r.cmd and "--latency 100" in r.cmd]
     if not runs:
-        pytest.skip("shared/oracle is not on this machine")
+        pytest.skip("oracle/ is not on this machine")
     folder = run_folder.load(runs[0].dir)
     found = explain.targets(folder)
     assert [part for part, _, _ in found] == ["3d", "3e"]

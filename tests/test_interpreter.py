@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from simulator import cli, main
+from glomers import cli, main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NODES = os.path.join(ROOT, "tests", "nodes")
@@ -35,7 +35,7 @@ def run(tmp_path, *flags):
 
 
 def _read_history(run_dir):
-    from simulator import edn
+    from glomers import edn
     return edn.read_history(os.path.join(run_dir, "history.edn"))
 
 
@@ -122,7 +122,7 @@ def test_nemesis_alternates_from_time_zero(tmp_path):
 
 @pytest.mark.parametrize("workload, final", [("broadcast", True), ("g-counter", True)])
 def test_final_phase_heals_waits_and_reads_once_per_thread(tmp_path, workload, final):
-    from simulator.challenges import script_path
+    from glomers.challenges import script_path
     script = "broadcast.py" if workload == "broadcast" else "counter.py"
     if not os.path.exists(os.path.join(ROOT, script)):
         pytest.skip(f"{script} not written yet")

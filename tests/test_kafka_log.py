@@ -13,8 +13,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 import kafka_log  # noqa: E402
-from simulator import challenges, cli  # noqa: E402
-from simulator.main import run_test  # noqa: E402
+from glomers import challenges, cli  # noqa: E402
+from glomers.main import run_test  # noqa: E402
 
 
 # -- replication between two nodes, driven by hand ------------------------------------------

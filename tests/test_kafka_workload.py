@@ -1,4 +1,4 @@
-"""The kafka workload (simulator/workloads/kafka.py): generator distributions, the crash
+"""The kafka workload (glomers/workloads/kafka.py): generator distributions, the crash
 stream, the unseen-keys merge, the final phase and the client's RPC mapping (spec §6.5)."""
 
 import asyncio
@@ -7,9 +7,9 @@ from collections import Counter
 
 import pytest
 
-from simulator.client import ErrorReply
-from simulator.edn import Keyword as K
-from simulator.workloads import kafka
+from glomers.client import ErrorReply
+from glomers.edn import Keyword as K
+from glomers.workloads import kafka
 
 
 class Loop:
@@ -248,7 +248,7 @@ def test_crash_completes_info_without_a_message():
 
 
 def test_a_malformed_poll_reply_is_rejected():
-    from simulator.client import MalformedReply
+    from glomers.client import MalformedReply
     with pytest.raises(MalformedReply):
         invoke(Conn({"type": "poll_ok", "msgs": {"5": [[0]]}}),
                {"f": "poll", "value": [[K("poll")]]})

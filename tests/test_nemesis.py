@@ -1,4 +1,4 @@
-"""Tests for simulator/nemesis.py: partition shapes, their randomness, and their descriptions."""
+"""Tests for glomers/nemesis.py: partition shapes, their randomness, and their descriptions."""
 
 import gzip
 import itertools
@@ -11,10 +11,10 @@ import sys
 
 import pytest
 
-from simulator import nemesis
-from simulator.nemesis import SPECS, choose_spec, describe, grudge, next_gap
+from glomers import nemesis
+from glomers.nemesis import SPECS, choose_spec, describe, grudge, next_gap
 
-ORACLE = pathlib.Path("/work/shared/oracle")
+ORACLE = pathlib.Path(__file__).resolve().parent.parent / "oracle"
 REPO = pathlib.Path(__file__).resolve().parent.parent
 SIZES = (1, 2, 3, 4, 5, 25)
 
@@ -179,7 +179,7 @@ def test_same_seed_same_partitions_and_different_seeds_differ():
 def test_grudges_do_not_depend_on_string_hashing():
     # Set iteration order of strings changes with PYTHONHASHSEED; the grudges must not.
     script = (
-        "import json, random; from simulator.nemesis import grudge\n"
+        "import json, random; from glomers.nemesis import grudge\n"
         "rng = random.Random(5)\n"
         "nodes = ['n%d' % i for i in range(25)]\n"
         "out = [{k: sorted(v) for k, v in grudge(s, nodes, rng).items()}\n"

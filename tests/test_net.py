@@ -5,8 +5,8 @@ import random
 
 import pytest
 
-from simulator.net import InvalidMessage, Network, latency_sampler, parse_node_line
-from simulator.virtual_time import run
+from glomers.net import InvalidMessage, Network, latency_sampler, parse_node_line
+from glomers.virtual_time import run
 
 
 def make_net(latency_ms=100, dist="constant", seed=1):

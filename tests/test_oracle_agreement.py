@@ -7,8 +7,8 @@ import io
 
 import pytest
 
-from simulator import oracle, oracle_runs
-from simulator.edn import Keyword as K
+from glomers import oracle, oracle_runs
+from glomers.edn import Keyword as K
 
 PER_WORKLOAD = 2     # smallest runs of each verdict, to keep the suite light
 
@@ -27,7 +27,7 @@ def _sample():
 
 
 SAMPLE = _sample()
-needs_oracle = pytest.mark.skipif(not SAMPLE, reason="shared/oracle is not on this machine")
+needs_oracle = pytest.mark.skipif(not SAMPLE, reason="oracle/ is not on this machine")
 
 
 @needs_oracle

@@ -1,11 +1,11 @@
-"""Tests for simulator/services.py: lin-kv, seq-kv, lww-kv and lin-tso at the JSON level."""
+"""Tests for glomers/services.py: lin-kv, seq-kv, lww-kv and lin-tso at the JSON level."""
 
 import random
 
 import pytest
 
-from simulator import services
-from simulator.services import LinKV, LinTSO, LwwKV, SeqKV, make_services
+from glomers import services
+from glomers.services import LinKV, LinTSO, LwwKV, SeqKV, make_services
 
 MISSING = {"type": "error", "code": 20, "text": "key does not exist"}
 

@@ -1,8 +1,8 @@
-"""Tests for simulator/topology.py: the suggested broadcast neighbour maps (spec §6.3)."""
+"""Tests for glomers/topology.py: the suggested broadcast neighbour maps (spec §6.3)."""
 
 import pytest
 
-from simulator.topology import NAMES, topology
+from glomers.topology import NAMES, topology
 
 
 def ids(count, first=0):

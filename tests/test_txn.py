@@ -16,9 +16,9 @@ import sys
 import pytest
 
 from maelstrom_node import Node
-from simulator.client import MalformedReply
-from simulator.edn import Keyword
-from simulator.workloads import txn_rw_register as workload
+from glomers.client import MalformedReply
+from glomers.edn import Keyword
+from glomers.workloads import txn_rw_register as workload
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -309,7 +309,7 @@ if __name__ == "__main__":
 def bench(tmp_path, *args):
     """Run the bench; return (exit status, console text, results map)."""
     store = str(tmp_path / "store")
-    proc = subprocess.run([sys.executable, "-m", "simulator", *args, "--store", store],
+    proc = subprocess.run([sys.executable, "-m", "glomers", *args, "--store", store],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
     text = proc.stdout + proc.stderr
     path = os.path.join(store, "latest", "results.json")

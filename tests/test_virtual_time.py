@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from simulator.virtual_time import run
+from glomers.virtual_time import run
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -41,7 +41,7 @@ def test_waiting_on_nothing_is_reported_not_hung():
 def _history(tmp_path, name, seed, hash_seed):
     store = tmp_path / name
     env = {**os.environ, "PYTHONHASHSEED": str(hash_seed)}
-    subprocess.run([sys.executable, "-m", "simulator", "challenge", "3c", "--virtual-time",
+    subprocess.run([sys.executable, "-m", "glomers", "challenge", "3c", "--virtual-time",
                     "--quiet", "--seed", str(seed), "--store", str(store)],
                    cwd=ROOT, env=env, check=False, capture_output=True, timeout=300)
     return (store / "latest" / "history.edn").read_bytes()
@@ -59,7 +59,7 @@ def test_same_seed_same_history_across_processes(tmp_path):
 
 def test_seeds_lists_failures_with_replay_commands(tmp_path):
     proc = subprocess.run(
-        [sys.executable, "-m", "simulator", "test", "-w", "echo", "--bin",
+        [sys.executable, "-m", "glomers", "test", "-w", "echo", "--bin",
          os.path.join("tests", "nodes", "wrong_echo.py"), "--node-count", "1",
          "--time-limit", "2", "--virtual-time", "--seeds", "3", "--seed", "10",
          "--store", str(tmp_path / "s")],

@@ -1,0 +1,189 @@
+"""The facts every kafka analysis starts from (spec §6.5 "Checker"): what each op sent and
+polled, who sent and who polled each message, and the per-key version orders.
+
+A message is identified by its key and its value under Clojure equality: `vkey(v)` is the
+plain int for a JSON integer (the usual case, and the fast one) and `clj_key(v)` otherwise,
+so 1, 1.0, true and "1" stay four different messages. `History.original` maps a vkey back
+to the value as the node wrote it, for reports.
+
+Jepsen picks "the first element" of a Clojure hash set in two places (the message standing
+for an offset that holds several, and the reader shown for a lost write); `clj_first`
+reproduces that choice for integer and string messages (see kafka_clj.py).
+"""
+
+from glomers.values import clj_key
+
+from .kafka_clj import clj_first
+
+
+def vkey(value):
+    """A hashable key for a message, equal exactly when Clojure's `=` says so."""
+    return value if type(value) is int else clj_key(value)
+
+
+class VersionOrder:
+    """One key's log as the history shows it.
+
+    `log` maps each offset seen to the set of messages seen there (offsets may be sparse);
+    `offsets` lists those offsets in order. The dense index enumerates them: `by_index[i]`
+    is one message standing for the i-th offset and `by_value[m]` the last dense index
+    where m stands.
+    """
+
+    def __init__(self, log):
+        self.log = log
+        self.offsets = sorted(log)
+        self.by_index = [clj_first(log[offset]) for offset in self.offsets]
+        self.by_value = {}
+        for index, value in enumerate(self.by_index):
+            self.by_value[value] = index
+
+    def sets(self):
+        """The message sets in offset order (Jepsen's log without its holes)."""
+        return [self.log[offset] for offset in self.offsets]
+
+
+class History:
+    """A kafka history (client ops only) with per-op sends and polls decoded once."""
+
+    def __init__(self, history):
+        # Jepsen's kafka analysis sees client ops only: integer processes.
+        self.ops = [op for op in history if type(op.get("process")) is int]
+        self.original = {}
+        # Per position in self.ops: {key: [(offset or None, vkey), ...]} or None.
+        self.reads = [self._reads(op) for op in self.ops]
+        self.writes = [self._writes(op) for op in self.ops]
+        self.invocation = self._invocations()
+
+    def _remember(self, value):
+        key = vkey(value)
+        self.original.setdefault(key, value)
+        return key
+
+    def _reads(self, op):
+        """What a poll returned: key -> [(offset, message)] in the order returned."""
+        if op.get("f") not in ("poll", "txn") or not isinstance(op.get("value"), list):
+            return None
+        reads = {}
+        for mop in op["value"]:
+            # An invocation's `[:poll]` has nothing polled yet.
+            if mop[0] != "poll" or len(mop) < 2 or not mop[1]:
+                continue
+            for key, pairs in mop[1].items():
+                into = reads.setdefault(key, [])
+                for pair in pairs:
+                    offset = pair[0] if len(pair) > 0 else None
+                    into.append((offset, self._remember(pair[1] if len(pair) > 1 else None)))
+        return reads
+
+    def _writes(self, op):
+        """What a send sent: key -> [(offset or None, message)]; offset known once acked."""
+        if op.get("f") not in ("send", "txn") or not isinstance(op.get("value"), list):
+            return None
+        writes = {}
+        for mop in op["value"]:
+            if mop[0] != "send":
+                continue
+            _, key, sent = mop[0], mop[1], mop[2]
+            if isinstance(sent, list):
+                # A completed send carries [offset message].
+                pair = (sent[0] if sent else None, sent[1] if len(sent) > 1 else None)
+            else:
+                pair = (None, sent)
+            writes.setdefault(key, []).append((pair[0], self._remember(pair[1])))
+        return writes
+
+    def _invocations(self):
+        """Position of each completion's invocation (same process, most recent invoke)."""
+        pending, invocation = {}, [None] * len(self.ops)
+        for i, op in enumerate(self.ops):
+            if op["type"] == "invoke":
+                pending[op["process"]] = i
+            else:
+                invocation[i] = pending.pop(op["process"], None)
+        return invocation
+
+    def completions(self):
+        """Positions of every non-invoke op."""
+        return [i for i, op in enumerate(self.ops) if op["type"] != "invoke"]
+
+
+def values_by_type(hist, per_op, fs):
+    """type -> key -> set of messages, over completions whose f is in `fs`
+    (Jepsen's reads-by-type / writes-by-type)."""
+    result = {}
+    for i in hist.completions():
+        op = hist.ops[i]
+        if op["f"] not in fs or per_op[i] is None:
+            continue
+        by_key = result.setdefault(op["type"], {})
+        for key, pairs in per_op[i].items():
+            by_key.setdefault(key, set()).update(value for _, value in pairs)
+    return result
+
+
+def must_have_committed(hist, i, ok_reads):
+    """Did send op i certainly take effect? Yes if :ok, or :info with a message some :ok
+    poll returned."""
+    op = hist.ops[i]
+    if op["type"] == "ok":
+        return True
+    if op["type"] != "info" or not hist.writes[i]:
+        return False
+    return any(value in ok_reads.get(key, ())
+               for key, pairs in hist.writes[i].items() for _, value in pairs)
+
+
+def version_orders(hist, ok_reads):
+    """key -> VersionOrder, and the inconsistent-offsets errors (an offset with >= 2
+    messages), as Jepsen 0.3.7 builds them: acked offsets of sends that certainly took
+    effect, and every pair any poll returned (completed or not)."""
+    logs = {}
+
+    def add(key, offset, value):
+        # Jepsen skips a missing offset; its offset maps hold no negative offsets.
+        if offset is None or offset is False or not isinstance(offset, int) or offset < 0:
+            return
+        logs.setdefault(key, {}).setdefault(offset, set()).add(value)
+
+    for i, op in enumerate(hist.ops):
+        if op.get("f") not in ("poll", "send", "txn"):
+            continue
+        if hist.writes[i] and must_have_committed(hist, i, ok_reads):
+            for key, pairs in hist.writes[i].items():
+                for offset, value in pairs:
+                    add(key, offset, value)
+        for key, pairs in (hist.reads[i] or {}).items():
+            for offset, value in pairs:
+                add(key, offset, value)
+
+    orders, errors = {}, []
+    for key, log in logs.items():
+        order = orders[key] = VersionOrder(log)
+        for index, offset in enumerate(order.offsets):
+            if len(log[offset]) >= 2:
+                errors.append({"key": key, "offset": offset, "index": index,
+                               "values": log[offset]})
+    return orders, errors
+
+
+def writer_of(hist):
+    """key -> message -> the last completed op that tried to send it."""
+    writers = {}
+    for i in hist.completions():
+        for key, pairs in (hist.writes[i] or {}).items():
+            by_value = writers.setdefault(key, {})
+            for _, value in pairs:
+                by_value[value] = i
+    return writers
+
+
+def readers_of(hist):
+    """key -> message -> positions of the completed ops that polled it (once per pair)."""
+    readers = {}
+    for i in hist.completions():
+        for key, pairs in (hist.reads[i] or {}).items():
+            by_value = readers.setdefault(key, {})
+            for _, value in pairs:
+                by_value.setdefault(value, []).append(i)
+    return readers

@@ -1,0 +1,207 @@
+"""Command line: Maelstrom's `test` flags and defaults, plus `challenge`, `explain`, `oracle`.
+
+A bad flag or value prints one line naming it and exits 254, as Maelstrom does for bad
+arguments; nothing here raises a traceback at the user.
+"""
+
+import argparse
+import os
+import random
+import re
+import sys
+
+WORKLOADS = ("echo", "unique-ids", "broadcast", "g-counter", "kafka", "txn-rw-register")
+MAELSTROM_ONLY = ("lin-kv", "g-set", "pn-counter", "txn-list-append")
+TOPOLOGIES = ("grid", "line", "tree", "tree2", "tree3", "tree4", "total")
+BAD_ARGS = 254
+
+
+class UsageError(Exception):
+    """A bad flag or value; the message is the one line shown to the user."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(message)
+
+
+def _positive_int(text):
+    if not re.fullmatch(r"\d+", text) or int(text) <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return int(text)
+
+
+def _non_negative_int(text):
+    if not re.fullmatch(r"\d+", text):
+        raise argparse.ArgumentTypeError(f"expected a whole number of 0 or more, got {text!r}")
+    return int(text)
+
+
+def _non_negative_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value < 0 or value != value:
+        raise argparse.ArgumentTypeError(f"expected a number of 0 or more, got {text!r}")
+    return value
+
+
+def _positive_float(text):
+    value = _non_negative_float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number above 0, got {text!r}")
+    return value
+
+
+def _concurrency(text):
+    if not re.fullmatch(r"\d+n?", text) or int(text.rstrip("n")) <= 0:
+        raise argparse.ArgumentTypeError(f"expected a count like 4 or 2n (2 per node), got {text!r}")
+    return text
+
+
+def _availability(text):
+    if text == "total":
+        return "total"
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"expected 'total' or a fraction between 0 and 1, got {text!r}")
+    return value
+
+
+def _nemesis(text):
+    faults = [f for f in re.split(r"\s*,\s*", text.strip()) if f]
+    unknown = [f for f in faults if f != "partition"]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown fault {unknown[0]!r}; the only one is 'partition'")
+    return faults
+
+
+def add_test_flags(parser, with_workload=True):
+    """Maelstrom's `test` flags with its defaults (spec §2.1), plus the bench's own."""
+    if with_workload:
+        parser.add_argument("-w", "--workload", default="lin-kv", metavar="NAME",
+                            help=f"one of: {', '.join(WORKLOADS)}")
+        parser.add_argument("--bin", metavar="FILE", help="the node program (required)")
+    parser.add_argument("--node-count", type=_positive_int, metavar="NUM",
+                        help="nodes n0..n(NUM-1); default n1..n5")
+    parser.add_argument("--time-limit", type=_positive_int, default=60, metavar="SECONDS")
+    parser.add_argument("--rate", type=_non_negative_float, default=5.0, metavar="RATE",
+                        help="client ops per second, all clients together (default 5)")
+    parser.add_argument("--concurrency", type=_concurrency, default="1n", metavar="N[n]",
+                        help="client threads; 2n means two per node (default 1n)")
+    parser.add_argument("--latency", type=_non_negative_int, default=0, metavar="MILLIS")
+    parser.add_argument("--latency-dist", choices=("constant", "uniform", "exponential"),
+                        default="constant")
+    parser.add_argument("--nemesis", type=_nemesis, default=[], metavar="FAULTS")
+    parser.add_argument("--nemesis-interval", type=_positive_float, default=10.0,
+                        metavar="SECONDS")
+    parser.add_argument("--topology", choices=TOPOLOGIES, default="grid")
+    parser.add_argument("--availability", type=_availability, default=None,
+                        metavar="total|FRACTION")
+    parser.add_argument("--consistency-models", default="strict-serializable",
+                        metavar="MODELS", help="txn: models, separated by ' , '")
+    parser.add_argument("--key-count", type=_positive_int, default=None, metavar="INT")
+    parser.add_argument("--max-txn-length", type=_positive_int, default=4, metavar="INT")
+    parser.add_argument("--max-writes-per-key", type=_positive_int, default=16, metavar="INT")
+    parser.add_argument("--log-stderr", action="store_true",
+                        help="also print each node's stderr on the console")
+    parser.add_argument("--log-net-send", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--log-net-recv", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--seed", type=int, default=None,
+                        help="seed for every random choice (printed on each run)")
+    parser.add_argument("--virtual-time", action="store_true",
+                        help="host maelstrom_node.py scripts in-process on a virtual clock: "
+                             "fast, and the same seed gives the same history")
+    parser.add_argument("--seeds", type=_positive_int, default=None, metavar="N",
+                        help="run N seeds (from --seed on) and list the failing ones")
+    parser.add_argument("--store", default="store", metavar="DIR",
+                        help="folder for run outputs (default ./store)")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    parser.add_argument("--stricter", action="store_true",
+                        help="txn-rw-register: also report what Maelstrom's inference misses "
+                             "(e.g. blind-write G0); never changes the verdict")
+
+
+def build_parser():
+    parser = _Parser(prog="python3 -m glomers",
+                     description="Offline Maelstrom test bench for Gossip Glomers nodes.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    test = commands.add_parser("test", help="run a Maelstrom test (Maelstrom's flags)")
+    add_test_flags(test)
+    test.add_argument("args", nargs="*", help="arguments passed to the node program")
+    challenge = commands.add_parser("challenge", help="run a challenge part's published command")
+    challenge.add_argument("part", help="1, 2, 3a..3e, 4, 5a..5c, 6a, 6b, 6b-partition, 6c, or all")
+    challenge.add_argument("--bin", metavar="FILE", help="node program (default: ours)")
+    challenge.add_argument("--seed", type=int, default=None, help="seed for every random choice")
+    challenge.add_argument("--seeds", type=_positive_int, default=None, metavar="N",
+                           help="run N seeds and list the failing ones")
+    challenge.add_argument("--virtual-time", action="store_true",
+                           help="in-process nodes on a virtual clock (maelstrom_node.py scripts)")
+    challenge.add_argument("--store", default="store", metavar="DIR",
+                           help="folder for run outputs (default ./store)")
+    challenge.add_argument("--quiet", action="store_true", help="no progress lines")
+    challenge.add_argument("--log-stderr", action="store_true",
+                           help="also print each node's stderr on the console")
+    explain = commands.add_parser("explain", help="explain a Maelstrom run folder")
+    explain.add_argument("dir", help="a store folder (e.g. store/latest)")
+    explain.add_argument("--json", action="store_true", help="one JSON object for scripts")
+    commands.add_parser("oracle", help="re-check every real Maelstrom run in oracle/ "
+                                       "and compare verdicts")
+    return parser
+
+
+def derived_options(ns):
+    """What follows from the flags as Maelstrom reads them: node ids (n0.. with
+    --node-count, else n1..n5), client threads (Kn = K per node), and the consistency
+    models (split only on a comma with spaces around it)."""
+    nodes = ([f"n{i}" for i in range(ns.node_count)] if ns.node_count
+             else [f"n{i}" for i in range(1, 6)])
+    count = int(ns.concurrency.rstrip("n"))
+    return {"nodes": nodes, "node_count": len(nodes),
+            "concurrency": count * len(nodes) if ns.concurrency.endswith("n") else count,
+            "consistency_models": [m for m in re.split(r"\s+,\s+", ns.consistency_models.strip())
+                                   if m]}
+
+
+def test_options(ns):
+    """Turn parsed `test` flags into the options dict the bench and checkers read."""
+    if ns.workload in MAELSTROM_ONLY:
+        raise UsageError(f"workload {ns.workload!r} is Maelstrom's but not a Gossip Glomers "
+                         f"one; this bench runs: {', '.join(WORKLOADS)}")
+    if ns.workload not in WORKLOADS:
+        raise UsageError(f"unknown workload {ns.workload!r}; expected one of: {', '.join(WORKLOADS)}")
+    if not ns.bin:
+        raise UsageError("expected a --bin PATH_TO_BINARY to test")
+    if not os.path.isfile(ns.bin):
+        raise UsageError(f"--bin {ns.bin}: no such file")
+    if not ns.virtual_time and not os.access(ns.bin, os.X_OK):
+        raise UsageError(f"--bin {ns.bin} is not executable (chmod +x it, and give it a #! line)")
+    if ns.latency_dist != "constant" and ns.latency < 1:
+        raise UsageError(f"--latency-dist {ns.latency_dist} needs --latency of at least 1")
+    return {
+        "workload": ns.workload, "bin": os.path.abspath(ns.bin), "args": list(ns.args),
+        **derived_options(ns), "time_limit": ns.time_limit,
+        "rate": ns.rate, "latency": ns.latency,
+        "latency_dist": ns.latency_dist, "nemesis": ns.nemesis,
+        "nemesis_interval": ns.nemesis_interval, "topology": ns.topology,
+        "availability": ns.availability,
+        "key_count": ns.key_count, "max_txn_length": ns.max_txn_length,
+        "max_writes_per_key": ns.max_writes_per_key, "log_stderr": ns.log_stderr,
+        "seed": ns.seed if ns.seed is not None else random.SystemRandom().randrange(1 << 31),
+        "virtual_time": ns.virtual_time, "store": ns.store, "quiet": ns.quiet,
+        "stricter": ns.stricter,
+    }
+
+
+def parse(argv):
+    """Parse argv; raise UsageError with one line for anything wrong."""
+    parser = build_parser()
+    ns = parser.parse_args(argv)
+    if ns.command is None:
+        parser.print_help(sys.stderr)
+        raise UsageError("expected a command: test, challenge, explain or oracle")
+    return parser, ns
