@@ -10,8 +10,9 @@ import random
 import re
 import sys
 
-WORKLOADS = ("echo", "unique-ids", "broadcast", "g-counter", "kafka", "txn-rw-register")
-MAELSTROM_ONLY = ("lin-kv", "g-set", "pn-counter", "txn-list-append")
+WORKLOADS = ("echo", "unique-ids", "broadcast", "g-counter", "kafka", "txn-rw-register",
+             "lin-kv", "g-set", "pn-counter", "txn-list-append")
+MAELSTROM_ONLY = ()
 TOPOLOGIES = ("grid", "line", "tree", "tree2", "tree3", "tree4", "total")
 BAD_ARGS = 254
 
@@ -84,7 +85,8 @@ def add_test_flags(parser, with_workload=True):
     """Maelstrom's `test` flags with its defaults (spec §2.1), plus the bench's own."""
     if with_workload:
         parser.add_argument("-w", "--workload", default="lin-kv", metavar="NAME",
-                            help=f"one of: {', '.join(WORKLOADS)}")
+                            help=f"one of: {', '.join(WORKLOADS)} (default lin-kv, as in "
+                                 "Maelstrom; it needs --concurrency 2n)")
         parser.add_argument("--bin", metavar="FILE", help="the node program (required)")
     parser.add_argument("--node-count", type=_positive_int, metavar="NUM",
                         help="nodes n0..n(NUM-1); default n1..n5")
