@@ -248,6 +248,12 @@ def explain_violation(key, lin, ops, opts):
         lines.append(f"  ops that could have written {_text(want)} in between, but cannot "
                      f"be ordered so that it does: "
                      + listing(since, lambda op: _describe(op, ops, opts), limit=4) + ".")
+    failed = _failed_writers_of(ops, want, before=completion["index"])
+    if failed:
+        lines.append(f"  a write of {_text(want)} was refused with a definite error, which "
+                     "promises it never happened, so it cannot explain this: "
+                     + listing(failed, lambda op: _failed_text(op, opts), limit=3)
+                     + ". (If the node applied it anyway, that is the bug.)")
     if invocation is not None:
         lines.append(f"  the {bad['f']} ran from {seconds(invocation)} to "
                      f"{seconds(completion)} (process {completion.get('process')}, ops "
@@ -309,6 +315,22 @@ def _writers_of(ops, value, after, before):
         if op.get("type") == "info" or op["index"] > after:
             found.append(op)
     return found
+
+
+def _failed_writers_of(ops, value, before):
+    """:fail completions before position `before` of writes or cas ops setting `value`."""
+    wanted = clj_key(value)
+    return [op for op in ops if op.get("type") == "fail" and op["index"] < before
+            and op.get("f") in ("write", "cas")
+            and (op["f"] == "write" or _is_pair(op.get("value")))
+            and clj_key(_written(op)) == wanted]
+
+
+def _failed_text(op, opts):
+    error = op.get("error")
+    name = error[0] if isinstance(error, (list, tuple)) and error else error
+    return (f"{op['f']} by {_who(op, opts)} failed at {seconds(op)}"
+            + (f" ({name})" if name else ""))
 
 
 def _describe(op, ops, opts):
