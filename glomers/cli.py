@@ -109,6 +109,9 @@ def add_test_flags(parser, with_workload=True):
     parser.add_argument("--key-count", type=_positive_int, default=None, metavar="INT")
     parser.add_argument("--max-txn-length", type=_positive_int, default=4, metavar="INT")
     parser.add_argument("--max-writes-per-key", type=_positive_int, default=16, metavar="INT")
+    parser.add_argument("--linearizability-budget", type=_positive_int, default=None,
+                        metavar="STEPS", help="lin-kv: search steps per key before the "
+                        "check answers :unknown (default 2,000,000, about 3 s)")
     parser.add_argument("--log-stderr", action="store_true",
                         help="also print each node's stderr on the console")
     parser.add_argument("--log-net-send", action="store_true", help=argparse.SUPPRESS)
@@ -195,7 +198,7 @@ def test_options(ns):
         "max_writes_per_key": ns.max_writes_per_key, "log_stderr": ns.log_stderr,
         "seed": ns.seed if ns.seed is not None else random.SystemRandom().randrange(1 << 31),
         "virtual_time": ns.virtual_time, "store": ns.store, "quiet": ns.quiet,
-        "stricter": ns.stricter,
+        "stricter": ns.stricter, "linearizability_budget": ns.linearizability_budget,
     }
 
 

@@ -289,3 +289,13 @@ def test_correct_and_broken_nodes(tmp_path, workload, good, bad, evidence):
     explained = subprocess.run([sys.executable, "-m", "glomers", "explain", run_dir], cwd=ROOT,
                                capture_output=True, text=True, timeout=300)
     assert evidence in explained.stdout, explained.stdout
+
+
+def test_lin_kv_budget_flag_makes_an_undecided_key_unknown(tmp_path):
+    status, text, run_dir = bench(tmp_path, *LIN_KV, "--bin",
+                                  os.path.join(NODES, "lin_kv_proxy.py"), "--seed", "1",
+                                  "--linearizability-budget", "5")
+    assert status == 2, text
+    lin = results(run_dir)["workload"]["results"]["0"]["linearizable"]
+    assert lin["valid?"] == "unknown" and "budget of 5 steps" in lin["reason"]
+    assert "undecided" in text

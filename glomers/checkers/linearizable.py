@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 from glomers.values import clj_key
 
-DEFAULT_BUDGET = 2_000_000      # search steps per key (about 10-20 s of Python at worst)
+DEFAULT_BUDGET = 2_000_000      # search steps per key: a few seconds of CPU, ~100 MB at worst
 
 NIL = 0                         # the state id of the register's initial value, nil
 _WRITE, _CAS, _READ = 0, 1, 2
