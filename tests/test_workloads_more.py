@@ -13,7 +13,7 @@ from collections import Counter
 import pytest
 
 from glomers import edn
-from glomers.client import ErrorReply, MalformedReply, Timeout, complete
+from glomers.client import ErrorReply, Timeout, complete
 from glomers.run import Aborted
 from glomers.workloads import g_set, lin_kv, pn_counter, txn_list_append
 
