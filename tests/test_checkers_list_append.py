@@ -253,3 +253,17 @@ def test_a_valid_result_is_one_line():
     h = history((0, "ok", [("append", 1, 1)]), (1, "ok", [("r", 1, [1])]))
     [line] = la.explain(la.check(h, {}), h, {})
     assert "no anomaly that strict-serializable forbids" in line
+
+
+def test_a_step_that_is_both_ww_and_wr_counts_as_ww_as_elle_explains_it():
+    # T2 read T1's append of 1 to key 1 and appended 2 after it (ww and wr); T1 appended to
+    # key 2 after T2 did (ww). Elle's list-append explains ww first, so this is G0, which
+    # read-uncommitted forbids; counted as wr it would be G1c, which it allows.
+    h = concurrent((0, "ok", [("append", 1, 1), ("append", 2, 2)]),
+                   (1, "ok", [("r", 1, [1]), ("append", 1, 2), ("append", 2, 1)]))
+    h += history((2, "ok", [("r", 2, [1, 2])]))
+    for i, op in enumerate(h):
+        op["index"] = i
+    result = la.check(h, RU)
+    assert types(result) == ["G0"]
+    assert [s["type"] for s in result["anomalies"]["G0"][0]["steps"]] == ["ww", "ww"]
