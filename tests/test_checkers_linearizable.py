@@ -364,3 +364,11 @@ def test_search_agrees_with_brute_force_on_random_histories(seed):
         seen[expected] += 1
     # The generator must produce both kinds, or the comparison proves little.
     assert seen[True] > 20 and seen[False] > 20
+
+
+def test_a_cas_refused_for_the_registers_own_reasons_is_not_blamed():
+    h = history(*seq(call(0, "write", 1), call(2, "cas", [2, 3], outcome="fail"),
+                     call(1, "read", result=3)))
+    h[3]["error"] = [K("precondition-failed"), "expected 2"]
+    text = "\n".join(lin_kv.explain(lin_kv.check(h, OPTS), h, OPTS))
+    assert "refused" not in text and "held 1, never 3" in text

@@ -317,18 +317,34 @@ def _writers_of(ops, value, after, before):
     return found
 
 
+# A cas refused because the key was missing or held another value is the register working;
+# only other definite refusals (e.g. "not the leader") may hide a write that happened.
+_EXPECTED_REFUSALS = {"key-does-not-exist", "precondition-failed"}
+
+
 def _failed_writers_of(ops, value, before):
-    """:fail completions before position `before` of writes or cas ops setting `value`."""
+    """:fail completions before position `before` of writes or cas ops setting `value`,
+    cas ops refused for the register's own reasons excepted."""
     wanted = clj_key(value)
-    return [op for op in ops if op.get("type") == "fail" and op["index"] < before
-            and op.get("f") in ("write", "cas")
-            and (op["f"] == "write" or _is_pair(op.get("value")))
-            and clj_key(_written(op)) == wanted]
+    found = []
+    for op in ops:
+        if op.get("type") != "fail" or op["index"] >= before:
+            continue
+        if op.get("f") == "cas" and (not _is_pair(op.get("value"))
+                                     or _error_name(op) in _EXPECTED_REFUSALS):
+            continue
+        if op.get("f") in ("write", "cas") and clj_key(_written(op)) == wanted:
+            found.append(op)
+    return found
+
+
+def _error_name(op):
+    error = op.get("error")
+    return str(error[0]) if isinstance(error, (list, tuple)) and error else error
 
 
 def _failed_text(op, opts):
-    error = op.get("error")
-    name = error[0] if isinstance(error, (list, tuple)) and error else error
+    name = _error_name(op)
     return (f"{op['f']} by {_who(op, opts)} failed at {seconds(op)}"
             + (f" ({name})" if name else ""))
 
