@@ -4,6 +4,7 @@ examples, the model rules, the result shape and the explanation."""
 import pytest
 
 from glomers.checkers import list_append as la
+from glomers.checkers.list_append_ops import INIT
 from glomers.edn import Keyword as K
 from glomers.edn import Symbol, dumps
 
@@ -60,7 +61,7 @@ def test_a2_stale_read_is_g_single_realtime_but_serializable():
     assert types(result) == ["G-single-item-realtime"]
     [case] = result["anomalies"]["G-single-item-realtime"]
     assert [op["index"] for op in case["cycle"]] == [3, 1, 3]
-    assert case["steps"][0] == {"type": "rw", "key": 1, "value": la.INIT, "value'": 1,
+    assert case["steps"][0] == {"type": "rw", "key": 1, "value": INIT, "value'": 1,
                                 "a-mop-index": 0, "b-mop-index": 0}
     assert case["steps"][1]["type"] == "realtime"
     # Elle prints strict-serializable by its other friendly name.
