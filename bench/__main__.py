@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ORDER = ["echo_throughput", "modes", "broadcast", "counter", "kafka", "txn"]
+ORDER = ["echo_throughput", "modes", "broadcast", "counter", "kafka", "txn", "linearizability"]
 
 
 def main(names):

@@ -10,8 +10,9 @@ import random
 import re
 import sys
 
-WORKLOADS = ("echo", "unique-ids", "broadcast", "g-counter", "kafka", "txn-rw-register")
-MAELSTROM_ONLY = ("lin-kv", "g-set", "pn-counter", "txn-list-append")
+WORKLOADS = ("echo", "unique-ids", "broadcast", "g-counter", "kafka", "txn-rw-register",
+             "lin-kv", "g-set", "pn-counter", "txn-list-append")
+MAELSTROM_ONLY = ()
 TOPOLOGIES = ("grid", "line", "tree", "tree2", "tree3", "tree4", "total")
 BAD_ARGS = 254
 
@@ -84,7 +85,8 @@ def add_test_flags(parser, with_workload=True):
     """Maelstrom's `test` flags with its defaults (spec §2.1), plus the bench's own."""
     if with_workload:
         parser.add_argument("-w", "--workload", default="lin-kv", metavar="NAME",
-                            help=f"one of: {', '.join(WORKLOADS)}")
+                            help=f"one of: {', '.join(WORKLOADS)} (default lin-kv, as in "
+                                 "Maelstrom; it needs --concurrency 2n)")
         parser.add_argument("--bin", metavar="FILE", help="the node program (required)")
     parser.add_argument("--node-count", type=_positive_int, metavar="NUM",
                         help="nodes n0..n(NUM-1); default n1..n5")
@@ -107,6 +109,9 @@ def add_test_flags(parser, with_workload=True):
     parser.add_argument("--key-count", type=_positive_int, default=None, metavar="INT")
     parser.add_argument("--max-txn-length", type=_positive_int, default=4, metavar="INT")
     parser.add_argument("--max-writes-per-key", type=_positive_int, default=16, metavar="INT")
+    parser.add_argument("--linearizability-budget", type=_positive_int, default=None,
+                        metavar="STEPS", help="lin-kv: search steps per key before the "
+                        "check answers :unknown (default 2,000,000, about 3 s)")
     parser.add_argument("--log-stderr", action="store_true",
                         help="also print each node's stderr on the console")
     parser.add_argument("--log-net-send", action="store_true", help=argparse.SUPPRESS)
@@ -193,7 +198,7 @@ def test_options(ns):
         "max_writes_per_key": ns.max_writes_per_key, "log_stderr": ns.log_stderr,
         "seed": ns.seed if ns.seed is not None else random.SystemRandom().randrange(1 << 31),
         "virtual_time": ns.virtual_time, "store": ns.store, "quiet": ns.quiet,
-        "stricter": ns.stricter,
+        "stricter": ns.stricter, "linearizability_budget": ns.linearizability_budget,
     }
 
 

@@ -44,6 +44,17 @@ class StringMap(dict):
     __slots__ = ()
 
 
+class Record(dict):
+    """A map printed with a tag, as Clojure prints records: `#knossos.model.CASRegister{:value
+    3}`; with an empty tag, a plain map even if it is shaped like a history op."""
+
+    __slots__ = ("tag",)
+
+    def __init__(self, tag, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tag = tag
+
+
 class EDNError(ValueError):
     """Text that is not EDN the reader understands."""
 
@@ -294,6 +305,9 @@ def _entries(value):
     """(opening text, [(key text or None, item)], closing text) of a collection."""
     if isinstance(value, dict):
         string_keys = isinstance(value, StringMap)
+        if isinstance(value, Record):
+            return (f"#{value.tag}{{" if value.tag else "{",
+                    [(_key(k, False), v) for k, v in value.items()], "}")
         if is_op(value):
             return _OP_RECORD + "{", _op_pairs(value, list(OP_FIELDS)), "}"
         return "{", [(_key(k, string_keys), v) for k, v in value.items()], "}"

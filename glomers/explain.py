@@ -37,6 +37,10 @@ WORKLOAD_MEANING = {
     "g-counter": "the final reads must equal the sum of the adds",
     "kafka": "polls must see every sent message, in offset order, without gaps",
     "txn-rw-register": "transactions must show no anomaly the consistency models forbid",
+    "lin-kv": "every key must behave as one register, each op taking effect at one instant",
+    "g-set": "every acknowledged element must show up in the reads that follow",
+    "pn-counter": "the final reads must equal the sum of the adds",
+    "txn-list-append": "transactions must show no anomaly the consistency models forbid",
 }
 
 # The figures compared with Maelstrom's and printed by --json, per workload.
@@ -48,6 +52,11 @@ FIGURES = {
     "g-counter": ("valid?", "final-reads", "acceptable"),
     "kafka": ("valid?", "error-types"),
     "txn-rw-register": ("valid?", "anomaly-types"),
+    "lin-kv": ("valid?", "failures"),
+    "g-set": ("valid?", "lost-count", "stable-count", "stale-count", "never-read-count",
+              "attempt-count", "stable-latencies", "lost-latencies"),
+    "pn-counter": ("valid?", "final-reads", "acceptable"),
+    "txn-list-append": ("valid?", "anomaly-types"),
 }
 # Where a count is compared rather than the list itself.
 COUNTED = {("echo", "errors")}

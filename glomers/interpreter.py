@@ -36,6 +36,7 @@ class Interpreter:
         self.rotation = 0
         self.changed = asyncio.Event()     # set whenever a thread frees or an op completes
         self.in_flight = set()
+        self.next_thread = None     # the free thread the generator's next op will go to
 
     # -- history ---------------------------------------------------------------------------
 
@@ -126,6 +127,7 @@ class Interpreter:
             next_time = start
             while True:
                 thread = await self._free_thread()
+                self.next_thread = thread
                 op = generator.next(self)
                 while op is PENDING:
                     await self._wait_change()

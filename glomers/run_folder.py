@@ -17,7 +17,9 @@ from . import cli, edn, store
 
 # Workload name -> the module under glomers/checkers holding check() and explain().
 CHECKERS = {"echo": "echo", "unique-ids": "unique_ids", "broadcast": "set_full",
-            "g-counter": "g_counter", "kafka": "kafka", "txn-rw-register": "txn_rw_register"}
+            "g-counter": "g_counter", "kafka": "kafka", "txn-rw-register": "txn_rw_register",
+            "lin-kv": "lin_kv", "g-set": "set_full", "pn-counter": "g_counter",
+            "txn-list-append": "list_append"}
 
 @dataclasses.dataclass
 class Folder:
@@ -113,9 +115,11 @@ def _bench_options(meta):
 # Result keys only one workload's checker writes.
 _RESULT_SIGNS = (("lost-count", "broadcast"), ("final-reads", "g-counter"),
                  ("attempted-count", "unique-ids"), ("worst-realtime-lag", "kafka"),
-                 ("anomaly-types", "txn-rw-register"), ("errors", "echo"))
+                 ("anomaly-types", "txn-rw-register"), ("errors", "echo"),
+                 ("failures", "lin-kv"))
 _HISTORY_SIGNS = {"echo": "echo", "generate": "unique-ids", "broadcast": "broadcast",
-                  "add": "g-counter", "send": "kafka", "poll": "kafka", "txn": "txn-rw-register"}
+                  "add": "g-counter", "send": "kafka", "poll": "kafka", "txn": "txn-rw-register",
+                  "cas": "lin-kv", "write": "lin-kv"}
 
 
 def _workload_from_results(results):
@@ -126,10 +130,19 @@ def _workload_from_results(results):
 
 
 def _workload_from_history(history):
+    found = None
     for op in history or ():
         if op.get("f") in _HISTORY_SIGNS:
-            return _HISTORY_SIGNS[op["f"]]
-    return None
+            found = found or _HISTORY_SIGNS[op["f"]]
+        # Workloads that share an f: a set read, a negative delta, an append.
+        value = op.get("value")
+        if op.get("f") == "read" and isinstance(value, list) and found == "g-counter":
+            return "g-set"
+        if op.get("f") == "add" and isinstance(value, int) and value < 0:
+            return "pn-counter"
+        if op.get("f") == "txn" and any(mop[:1] == ["append"] for mop in value or ()):
+            return "txn-list-append"
+    return found
 
 
 def _workload_from_path(folder):

@@ -30,16 +30,19 @@ from dataclasses import dataclass, field
 WW, WR, RW, PROCESS, REALTIME = "ww", "wr", "rw", "process", "realtime"
 ALL_KINDS = frozenset((WW, WR, RW, PROCESS, REALTIME))
 
-# The order in which Elle's combined explainer tries to justify a step: the wr explainer,
-# then ww, then rw, then the extra order graph (process or realtime).
+# The order in which Elle's combined explainer tries to justify a step: for rw-register the
+# wr explainer, then ww, then rw, then the extra order graph (process or realtime); a graph
+# built for another workload may give its own (list-append combines ww, wr, rw).
 EXPLAIN_ORDER = (WR, WW, RW, PROCESS, REALTIME)
 
 
 class DepGraph:
-    """A directed graph over hashable nodes whose edges carry a set of kinds."""
+    """A directed graph over hashable nodes whose edges carry a set of kinds; `explain_order`
+    decides which kind a step with several counts as (see `kind`)."""
 
-    def __init__(self):
+    def __init__(self, explain_order=EXPLAIN_ORDER):
         self.out = {}
+        self.explain_order = explain_order
 
     def add_node(self, node):
         """Make sure `node` is a vertex (with or without edges)."""
@@ -71,9 +74,9 @@ class DepGraph:
         return self.out.get(a, {}).get(b, set())
 
     def kind(self, a, b):
-        """The single kind a step a -> b counts as: the first of EXPLAIN_ORDER it has."""
+        """The single kind a step a -> b counts as: the first of the explain order it has."""
         kinds = self.kinds(a, b)
-        for kind in EXPLAIN_ORDER:
+        for kind in self.explain_order:
             if kind in kinds:
                 return kind
         return next(iter(kinds)) if kinds else None
@@ -100,7 +103,7 @@ class DepGraph:
     def project(self, kinds):
         """A new graph keeping only edges that carry one of `kinds`, labelled with those."""
         kinds = frozenset(kinds)
-        graph = DepGraph()
+        graph = DepGraph(self.explain_order)
         for a, b, edge_kinds in self.edges():
             for kind in edge_kinds & kinds:
                 graph.link(a, b, kind)
@@ -109,7 +112,7 @@ class DepGraph:
     def select(self, nodes):
         """The subgraph induced by `nodes`."""
         keep = set(nodes)
-        graph = DepGraph()
+        graph = DepGraph(self.explain_order)
         for a in nodes:
             graph.add_node(a)
             for b, kinds in self.out.get(a, {}).items():
@@ -187,7 +190,7 @@ def sequential_extension(a, b, kind="ext"):
     """A ∪ (A;B): graph `a` plus an edge x -> z (labelled `kind`) wherever x -> y in `a`
     and y -> z in `b`. A cycle here is a cycle of A-edges in which every B-edge directly
     follows an A-edge (Elle's snapshot-isolation cycle test)."""
-    graph = DepGraph().union(a)
+    graph = DepGraph(a.explain_order).union(a)
     for x, y, _ in list(a.edges()):
         for z in b.successors(y):
             graph.link(x, z, kind, allow_self=True)

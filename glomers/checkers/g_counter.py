@@ -1,4 +1,5 @@
-"""The g-counter workload's checker (Maelstrom's pn-counter checker, spec §6.4).
+"""The g-counter and pn-counter workloads' checker (Maelstrom's pn-counter checker, spec
+§6.4 and workloads-more §2; g-counter is pn-counter with negative deltas never drawn).
 
 Only the final reads are judged. Every `:ok` add certainly happened; every `:info` add may or
 may not have. So a final read is acceptable when it equals the sum of the `:ok` deltas plus
@@ -65,7 +66,8 @@ def explain(result, history, opts=None):
     acceptable = result.get("acceptable") or ()
     shown = ", ".join(f"{lo}..{hi}" for lo, hi in acceptable)
     verdict = "valid" if result.get("valid?") is True else "INVALID"
-    lines = [f"g-counter: {verdict}. acceptable final value(s): {shown}."]
+    name = opts.get("workload") or "g-counter"
+    lines = [f"{name}: {verdict}. acceptable final value(s): {shown}."]
     invocations = {}
     for op in history:
         if op.get("type") == "invoke":
@@ -74,7 +76,7 @@ def explain(result, history, opts=None):
             lines.append(_final_read_line(op, acceptable, opts))
     maybe = _indeterminate_adds(history)
     if maybe:
-        listed = listing(maybe, lambda op: f"+{op['value']} ({_who(op, opts)} at "
+        listed = listing(maybe, lambda op: f"{op['value']:+d} ({_who(op, opts)} at "
                                            f"{seconds(op['time'])})")
         lines.append(f"{len(maybe)} add(s) were indeterminate (timed out or failed; each "
                      f"may or may not count): {listed}.")

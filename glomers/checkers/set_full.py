@@ -1,4 +1,6 @@
-"""The broadcast workload's checker: Jepsen's set-full, as Maelstrom runs it (spec §6.3).
+"""The broadcast and g-set workloads' checker: Jepsen's set-full, as Maelstrom runs it
+(spec §6.3; workloads-more §1: g-set's ops are already adds, and its final reads carry no
+`:final?` mark, which the checker never needs; only the explanation looks for them).
 
 Maelstrom renames `:broadcast` to `:add` and hands the history to Jepsen's set-full checker in
 its non-linearizable mode. The checker follows every broadcast value ("element") through the
@@ -179,7 +181,7 @@ def describe_op(op, opts):
     node = node_of(op.get("process"), opts)
     where = f" on {node}" if node else ""
     # set-full calls a broadcast an add; say it the way the user wrote it.
-    f = "broadcast" if op["f"] == "add" else op["f"]
+    f = _add_word(opts) if op["f"] == "add" else op["f"]
     return (f"op {op['index']} ({op['type']} {f} by process {op['process']}{where} "
             f"at {seconds(op['time'])})")
 
@@ -192,7 +194,7 @@ def explain(result, history, opts=None, journal=None):
     followed through the cluster: which nodes it reached and where it stopped.
     """
     opts = opts or {}
-    lines = [_verdict_line(result)]
+    lines = [_verdict_line(result, opts)]
     for name in ("stable-latencies", "lost-latencies"):
         if result.get(name):
             q = result[name]
@@ -201,14 +203,13 @@ def explain(result, history, opts=None, journal=None):
     states = {clj_key(s["element"]): s for s in _track(history)}
     lost = list(result.get("lost", ()))
     if lost:
-        acks, final_reads = {}, []
+        acks = {}
         for op in history:
-            if not _is_client_op(op) or op.get("type") != "ok":
-                continue
-            if op.get("f") in ("broadcast", "add"):
+            if _is_client_op(op) and op.get("type") == "ok" \
+                    and op.get("f") in ("broadcast", "add"):
                 acks.setdefault(clj_key(op.get("value")), op)
-            elif op.get("f") == "read" and op.get("final?"):
-                final_reads.append((op, {clj_key(v) for v in (op.get("value") or ())}))
+        final_reads = [(op, {clj_key(v) for v in (op.get("value") or ())})
+                       for op in _final_reads(history, opts)]
         trails = _trails(journal, lost, opts) if journal is not None else {}
         lines.extend(_lost_pattern(lost, acks, opts))
         for value in lost:
@@ -222,17 +223,44 @@ def explain(result, history, opts=None, journal=None):
     return lines
 
 
-def _verdict_line(result):
+def _add_word(opts):
+    """What the workload calls adding an element: g-set adds, broadcast broadcasts."""
+    return "add" if (opts or {}).get("workload") == "g-set" else "broadcast"
+
+
+def _final_reads(history, opts):
+    """The final phase's :ok reads: marked :final? (broadcast), or for g-set, whose final
+    reads carry no mark, the reads invoked after the last add was."""
+    if (opts or {}).get("workload") != "g-set":
+        return [op for op in history if _is_client_op(op) and op.get("f") == "read"
+                and op.get("type") == "ok" and op.get("final?")]
+    last_add = max((op["index"] for op in history if _is_client_op(op)
+                    and op.get("f") == "add" and op.get("type") == "invoke"), default=-1)
+    invoked, reads = {}, []
+    for op in history:
+        if not _is_client_op(op):
+            continue
+        if op.get("type") == "invoke":
+            invoked[op["process"]] = op
+        elif op.get("f") == "read" and op.get("type") == "ok" \
+                and invoked.get(op["process"], op)["index"] > last_add:
+            reads.append(op)
+    return reads
+
+
+def _verdict_line(result, opts=None):
     """One line: the verdict and the counts behind it."""
-    counts = (f"{result.get('attempt-count', 0)} values broadcast: "
+    name = (opts or {}).get("workload") or "broadcast"
+    done = "elements added" if name == "g-set" else "values broadcast"
+    counts = (f"{result.get('attempt-count', 0)} {done}: "
               f"{result.get('stable-count', 0)} stable, {result.get('lost-count', 0)} lost, "
               f"{result.get('never-read-count', 0)} never read")
     valid = result.get("valid?")
     if valid is True:
-        return f"broadcast: valid. {counts}."
+        return f"{name}: valid. {counts}."
     if valid is False:
-        return f"broadcast: INVALID, values were lost. {counts}."
-    return (f"broadcast: unknown, no value was ever confirmed by a later read. {counts}.")
+        return f"{name}: INVALID, values were lost. {counts}."
+    return f"{name}: unknown, no value was ever confirmed by a later read. {counts}."
 
 
 def _lost_pattern(lost, acks, opts):

@@ -334,10 +334,11 @@ def g1b_cases(ops, by_index):
     return _bad_read_cases(ops, by_index, _write_owner_index(ops, _intermediate_writes), True)
 
 
-def lost_update_cases(ops):
+def lost_update_cases(ops, write="w"):
     """Two or more :ok txns that read the same version of k and then wrote k (tracked the
     way Elle does: a key's first read, even one after the txn's own write, is what a later
-    first-write of the key is taken to be based on)."""
+    first-write of the key is taken to be based on). `write` names the writing micro-op
+    ("append" for list-append)."""
     groups, raw = {}, {}
     for op in ops:
         if op["type"] != "ok":
@@ -345,7 +346,7 @@ def lost_update_cases(ops):
         reads, written = {}, set()
         for f, k, v in _mops(op):
             key = clj_key(k)
-            if f == "w" and key not in written:
+            if f == write and key not in written:
                 if key in reads:
                     group = (key, clj_key(reads[key]))
                     groups.setdefault(group, []).append(op)

@@ -19,7 +19,12 @@ REUSABLE_CLIENT = True
 
 
 class Generator:
-    """Endless txns: length uniform in 1..max-txn-length, each mop a read or a write at 1/2."""
+    """Endless txns: length uniform in 1..max-txn-length, each mop a read or a write at 1/2.
+
+    WRITE names the writing micro-op (txn-list-append's generator appends instead).
+    """
+
+    WRITE = "w"
 
     def __init__(self, opts, rng):
         self.rng = rng
@@ -39,7 +44,7 @@ class Generator:
                 # As Elle does: retire the key, then draw the whole mop again.
                 self.pool.retire(k)
             else:
-                txn.append([K("w"), k, self.pool.take_value(k)])
+                txn.append([K(self.WRITE), k, self.pool.take_value(k)])
         return {"f": "txn", "value": txn}
 
 
