@@ -56,6 +56,7 @@ def _run_test(opts, out):
     store.write_journal(run_dir, journal)
     store.write_test(run_dir, opts, {"aborted": aborted,
                                      "problems": [dataclasses.asdict(p) for p in test.problems]})
+    drawing = pictures.start(run_dir, journal, history, opts)   # drawn during the analysis
     print("", file=out)
     if test.problems:
         print("Node problems", file=out)
@@ -64,14 +65,14 @@ def _run_test(opts, out):
     if aborted and not history:
         print(f"Maelstrom would abort this run before analysis (exit {ABORTED}): {aborted}",
               file=out)
-        pictures.after_run(run_dir, journal, history, None, opts, out)
+        pictures.after_run(run_dir, journal, history, None, opts, out, drawing)
         return Outcome(ABORTED, None, run_dir, None, opts["seed"])
     results = analyze(history, opts, test.net.stats(), workload)
     store.write_results(run_dir, results)
     if "workload" not in results:
         print(f"The whole analysis failed, as Maelstrom's does when a checker asserts: "
               f"{results.get('error', {}).get('cause')}", file=out)
-        pictures.after_run(run_dir, journal, history, results, opts, out)
+        pictures.after_run(run_dir, journal, history, results, opts, out, drawing)
         print(report.verdict_line(results.get("valid?")), file=out)
         return Outcome(report.exit_status(results.get("valid?")), results.get("valid?"),
                        run_dir, results, opts["seed"])
@@ -85,7 +86,7 @@ def _run_test(opts, out):
         print(f"  published targets of {part} (Maelstrom does not judge these): {line}", file=out)
     if opts.get("stricter"):
         _report_stricter(workload, history, opts, run_dir, out)
-    pictures.after_run(run_dir, journal, history, results, opts, out)
+    pictures.after_run(run_dir, journal, history, results, opts, out, drawing)
     valid = results.get("valid?")
     print(report.verdict_line(valid), file=out)
     if valid is True and not aborted and any(p.kind not in report.NOTES for p in test.problems):

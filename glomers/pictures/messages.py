@@ -23,6 +23,7 @@ first 10,000; the whole run is in messages.html (viewer.py). Everything here wor
 """
 
 import bisect
+import collections
 import math
 import os
 
@@ -37,7 +38,7 @@ GUTTER = 70           # left margin for times
 TOP = 74              # title, legend and lane labels above the first row
 LABEL_CHARS = 48
 TITLE_ITEMS, TITLE_CHARS = 60, 800
-LANE_LABEL_EVERY = 50
+LANE_LABEL_EVERY = 100
 TIME_LABEL_EVERY = 25
 UNDELIVERED_ROWS = 2
 INIT_TYPES = ("init", "init_ok")
@@ -94,13 +95,16 @@ class Table:
     NONE.
     """
 
-    def __init__(self, journal):
+    def __init__(self, journal, rows=None):
+        """rows: build only the first `rows` rows (reading on just far enough to know how
+        the messages sent in them ended)."""
         self.times = []
         self.ids, self.srcs, self.dests, self.bodies, self.types = [], [], [], [], []
         self.send_rows, self.end_rows, self.ends = [], [], []
-        skipped = set()
+        skipped, late = set(), set()
         index = {}            # message id -> column index
         times, end_rows, ends = self.times, self.end_rows, self.ends
+        pending = 0           # messages in the table not yet ended
         for event in journal or ():
             message_id = event["id"]
             if event["event"] == "send":
@@ -111,6 +115,12 @@ class Table:
                 if type_name in INIT_TYPES:
                     skipped.add(message_id)
                     continue
+                if rows is not None and len(times) >= rows:
+                    if not pending:
+                        break
+                    late.add(message_id)          # a row past the window: counted only
+                    times.append(event["time"])
+                    continue
                 index[message_id] = len(self.ids)
                 self.ids.append(message_id)
                 self.srcs.append(event["src"])
@@ -120,12 +130,16 @@ class Table:
                 self.send_rows.append(len(times))
                 end_rows.append(-1)
                 ends.append(NONE)
+                pending += 1
             else:
                 i = index.get(message_id)
                 if i is None or ends[i] != NONE:
+                    if message_id in late:
+                        times.append(event["time"])
                     continue        # init traffic, or a second end (never expected)
                 end_rows[i] = len(times)
                 ends[i] = RECV if event["event"] == "recv" else DROP
+                pending -= 1
             times.append(event["time"])
 
     def __len__(self):
@@ -139,32 +153,36 @@ class Table:
         """The first row at or after time `ns` (after=True: the first row past it)."""
         return (bisect.bisect_right if after else bisect.bisect_left)(self.times, ns)
 
-    def subset(self, keep):
-        """A Table of only the messages whose ids are in `keep` (rows renumbered)."""
-        events = []
-        for i, message_id in enumerate(self.ids):
-            if message_id not in keep:
+
+
+def overview(journal):
+    """(the (src, dest) pairs, {type: count}, number of rows) of a whole journal, init left
+    out: what the lanes, the legend and the headings need, in one light pass."""
+    pairs, counts, init = set(), collections.Counter(), set()
+    rows = 0
+    for event in journal or ():
+        if event["event"] == "send":
+            body = event.get("body")
+            type_name = str(body.get("type")) if body.__class__ is dict else "None"
+            if type_name in INIT_TYPES:
+                init.add(event["id"])
                 continue
-            events.append((self.send_rows[i], {"event": "send", "id": message_id,
-                                               "src": self.srcs[i], "dest": self.dests[i],
-                                               "body": self.bodies[i],
-                                               "time": self.times[self.send_rows[i]]}))
-            if self.ends[i] != NONE:
-                events.append((self.end_rows[i], {"event": "recv" if self.ends[i] == RECV
-                                                  else "drop", "id": message_id,
-                                                  "time": self.times[self.end_rows[i]]}))
-        events.sort(key=lambda pair: pair[0])
-        return Table([event for _, event in events])
+            pairs.add((event["src"], event["dest"]))
+            counts[type_name] += 1
+        elif event["id"] in init:
+            continue
+        rows += 1
+    return pairs, counts, rows
 
 
 class Lanes:
     """Lane order and x positions: per node its clients' lane then its own; services last;
     clients that talk to no node (if any) first."""
 
-    def __init__(self, table, nodes=()):
-        endpoints = set(table.srcs) | set(table.dests)
+    def __init__(self, pairs, nodes=()):
+        endpoints = {src for src, _ in pairs} | {dest for _, dest in pairs}
         client_node = {}
-        for src, dest in zip(table.srcs, table.dests):
+        for src, dest in sorted(pairs):
             if src[:1] == "c":
                 if dest[:1] != "c":
                     client_node.setdefault(src, dest)
@@ -216,11 +234,11 @@ class Lanes:
 class Colours:
     """One hue per base message type, in order of first appearance."""
 
-    def __init__(self, table):
+    def __init__(self, type_counts):
         counts = {}
-        for type_name in table.types:
+        for type_name, count in type_counts.items():
             base = base_type(type_name)
-            counts[base] = counts.get(base, 0) + 1
+            counts[base] = counts.get(base, 0) + count
         self.counts = counts
         self.hue = {base: PALETTE[i % len(PALETTE)] for i, base in enumerate(counts)}
         self.cls = {base: f"t{i}" for i, base in enumerate(counts)}
@@ -245,10 +263,14 @@ def fault_rows(table, fault):
 class Diagram:
     """Draws windows of a Table as SVG."""
 
-    def __init__(self, table, history=None, nodes=(), highlights=None):
-        self.table = table
-        self.lanes = Lanes(table, nodes)
-        self.colours = Colours(table)
+    def __init__(self, journal, history=None, nodes=(), highlights=None, rows=PAGE_ROWS):
+        """A diagram of a journal's first `rows` rows (None: all of them), with the lanes
+        and colours of the whole run."""
+        self.table = Table(journal, rows)
+        pairs, counts, self.total_rows = overview(journal)
+        self.total_messages = sum(counts.values())
+        self.lanes = Lanes(pairs, nodes)
+        self.colours = Colours(counts)
         self.faults = faults_module.faults(history)
         self.highlights = highlights or {}       # message id -> why it is highlighted
 
@@ -370,12 +392,14 @@ class Diagram:
         """(label, class, hover text) of message i; the same texts the viewer shows."""
         t = self.table
         body, type_name = t.bodies[i], t.types[i]
+        rest = {k: v for k, v in body.items()
+                if k != "type" and k != "msg_id" and k != "in_reply_to"}
+        rest_text = preview(rest, TITLE_ITEMS, TITLE_CHARS) if rest else ""
         if type_name == "error":
             label = f"error {body.get('code')} {body.get('text', '')}"
         else:
-            rest = {k: v for k, v in body.items()
-                    if k != "type" and k != "msg_id" and k != "in_reply_to"}
-            label = type_name + (" " + preview(rest, 12, LABEL_CHARS) if rest else "")
+            label = f"{type_name} {rest_text}" if rest else type_name
+        ids = "".join(f", {k} {body[k]}" for k in ("msg_id", "in_reply_to") if k in body)
         sent, end = t.times[t.send_rows[i]], t.ends[i]
         if end == RECV:
             got = t.times[t.end_rows[i]]
@@ -388,8 +412,8 @@ class Diagram:
             fate = (f"sent {sent / 1e9:.3f} s, never delivered (still queued when the test "
                     f"ended, or its receiver had gone)")
         why = self.highlights.get(t.ids[i])
-        hover = (f"{t.srcs[i]} → {t.dests[i]}  message {t.ids[i]}\n{fate}\n"
-                 + (f"{why}\n" if why else "") + preview(body, TITLE_ITEMS, TITLE_CHARS))
+        hover = (f"{t.srcs[i]} → {t.dests[i]}  message {t.ids[i]}{ids}\n{fate}\n"
+                 + (f"{why}\n" if why else "") + f"{type_name} {rest_text}")
         cls = "err" if type_name == "error" else self.colours.cls.get(base_type(type_name), "t0")
         cls += " u" if end == NONE else " x" if end == DROP else ""
         if "in_reply_to" in body:
@@ -478,8 +502,8 @@ def write(run_dir, diagram, workload):
     """Write messages.svg: the first PAGE_ROWS rows, as Maelstrom's shows its first
     events; the heading says how much of the run that is."""
     t = diagram.table
-    rows = len(t.times)
-    stop = min(rows, PAGE_ROWS)
+    rows = diagram.total_rows
+    stop = min(len(t.times), PAGE_ROWS)
     span = f"{t.times[stop - 1] / 1e9:.3f} s" if stop else "0 s"
     heading = (f"{workload} messages: all {rows:,} events" if rows <= PAGE_ROWS else
                f"{workload} messages: the first {stop:,} of {rows:,} events (to {span}); "

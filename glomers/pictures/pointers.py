@@ -28,6 +28,7 @@ from ..values import clj_key
 
 MAX_OPS = 12           # ops pointed at (and highlighted) per run
 MAX_VALUES = 10        # values followed per run
+SCAN = 10000           # journal events searched after an op's invocation for its request
 OP_REF = re.compile(r"\bop (\d+)\b")
 
 
@@ -68,6 +69,7 @@ class Focus:
         self.history = history or []
         self.journal = journal
         self.values = {}         # value text -> message ids carrying it (precomputed)
+        self.whys = {}           # value text -> what it is ("lost value", "duplicated id")
         self.searches = []       # (value text, why) followed by the viewer's own search
         self.ops = []            # (op, why)
         self.highlights = {}     # message id -> why
@@ -91,9 +93,10 @@ class Focus:
                     events = trails.get(clj_key(value), ([], None))[0]
                     ids = sorted({e["id"] for e in events})
                     self.values[str(value)] = ids
+                    self.whys[str(value)] = "lost value"
                     for message_id in ids:
                         self.highlights.setdefault(message_id, f"carries lost value {value}")
-            for record in list(result.get("worst-stale") or ())[:3 if failed else 1]:
+            for record in list(result.get("worst-stale") or ())[:1]:
                 element = record.get("element") if isinstance(record, dict) else None
                 if element is not None:
                     self.searches.append((str(element), f"stale value {element} "
@@ -124,12 +127,14 @@ class Focus:
         for event in self.journal:
             if event["event"] != "send":
                 continue
+            message_id = event["id"]
             for item in _scalars(event.get("body")):
                 text = str(item)
                 if text in found and item == wanted[text]:
-                    found[text].add(event["id"])
+                    found[text].add(message_id)
         for text, ids in found.items():
             self.values[text] = sorted(ids)
+            self.whys[text] = why
             for message_id in ids:
                 self.highlights.setdefault(message_id, f"carries {why} {text}")
 
@@ -138,8 +143,10 @@ class Focus:
         _ops_in(result, named)
         indexes = [op.get("index") for op in named]
         if failed:
+            # The ops of the explanation first, in its order: they tell the failure.
             lines = _explanation(workload, result, self.history, self.opts, self.journal)
-            indexes += [int(m.group(1)) for line in lines for m in OP_REF.finditer(str(line))]
+            indexes = [int(m.group(1)) for line in lines
+                       for m in OP_REF.finditer(str(line))] + indexes
         # A passing check singles out only its worst case: point at that one.
         limit = MAX_OPS if failed else 2
         by_index = {op.get("index"): op for op in self.history}
@@ -158,8 +165,9 @@ class Focus:
 
     def _link_ops(self):
         """Each named op's client request and reply in the journal: the first request of
-        the op's kind from a client to the op's node at or after its invocation, and the
-        reply to it."""
+        the op's kind from a client to the op's node sent at or after its invocation, and
+        the first reply to it. Found by bisecting on time, so a valid run pays little."""
+        journal = self.journal
         invocation_of = {}
         open_ops = {}
         for op in self.history:
@@ -169,63 +177,73 @@ class Focus:
                 invocation_of[op.get("index")] = op
             elif process in open_ops:
                 invocation_of[op.get("index")] = open_ops.pop(process)
-        requests = {}        # node -> [(time, id, type, client, msg_id)]
-        replies = {}         # (client, in_reply_to) -> id
-        for event in self.journal:
-            if event["event"] != "send":
-                continue
-            src, dest, body = event["src"], event["dest"], event.get("body") or {}
-            if src[:1] == "c" and dest[:1] != "c":
-                requests.setdefault(dest, []).append((event["time"], event["id"],
-                                                      body.get("type"), src,
-                                                      body.get("msg_id")))
-            elif dest[:1] == "c" and "in_reply_to" in body:
-                replies.setdefault((dest, body.get("in_reply_to")), event["id"])
+        times = [e["time"] for e in journal]
         for op, why in self.ops:
             invocation = invocation_of.get(op.get("index"))
             node = node_of(op.get("process"), self.opts)
             if invocation is None or node is None:
                 continue
-            sent = requests.get(node, [])
-            start = bisect.bisect_left(sent, ((invocation.get("time") or 0), -1))
             f = str(invocation.get("f"))
-            for time, message_id, kind, client, msg_id in sent[start:start + 200]:
-                if kind == f:
-                    reply = replies.get((client, msg_id))
-                    self.links[op.get("index")] = (message_id, reply)
-                    note = f"op {invocation.get('index')} ({f} by process {op.get('process')})"
-                    self.highlights.setdefault(message_id, f"request of {note}, {why}")
-                    if reply is not None:
-                        self.highlights.setdefault(reply, f"reply to {note}, {why}")
-                    break
+            i = bisect.bisect_left(times, invocation.get("time") or 0)
+            request = next((e for e in journal[i:i + SCAN]
+                            if e["event"] == "send" and e["dest"] == node
+                            and e["src"][:1] == "c" and (e.get("body") or {}).get("type") == f),
+                           None)
+            if request is None:
+                continue
+            client, msg_id = request["src"], request["body"].get("msg_id")
+            j = bisect.bisect_left(times, request["time"])
+            reply = next((e for e in journal[j:j + SCAN]
+                          if e["event"] == "send" and e["dest"] == client
+                          and (e.get("body") or {}).get("in_reply_to") == msg_id), None)
+            reply_id = reply["id"] if reply is not None else None
+            self.links[op.get("index")] = (request["id"], reply_id)
+            note = f"op {invocation.get('index')} ({f} by process {op.get('process')})"
+            self.highlights.setdefault(request["id"], f"request of {note}, {why}")
+            if reply_id is not None:
+                self.highlights.setdefault(reply_id, f"reply to {note}, {why}")
 
     # -- words ---------------------------------------------------------------------------
 
-    def lines(self, files=()):
-        """Where to look, one line per value and per op (empty when nothing is named)."""
+    def lines(self, files=(), each=None):
+        """Where to look: a line per value and per op; with `each`, only that many of
+        each kind, then one line for the rest (the console's short form)."""
         files = set(files)
         viewer = "messages.html" in files
         timeline = "timeline.html" in files
+        values = [(value, len(ids), self.whys.get(value, "value"))
+                  for value, ids in self.values.items()]
         out = []
-        for value, ids in self.values.items():
-            where = f"messages.html#v={quote(value)}" if viewer else "the journal"
-            out.append(f"value {value}: {where} ({len(ids)} message(s) carry it, "
-                       f"highlighted; its path across the nodes)")
+        for value, count, why in values[:each]:
+            where = f"messages.html#v={quote(value)}" if viewer else "its messages (no journal)"
+            out.append(f"{why} {value}: {where} ({count} message(s) carry it, highlighted: "
+                       f"its path across the nodes)")
+        if each is not None and len(values) > each:
+            rest = " ".join(value for value, _, _ in values[each:])
+            out.append(f"... and {len(values) - each} more: {rest} (messages.html#v=<value>)")
         for value, why in self.searches:
             if viewer:
                 out.append(f"{why}: messages.html#v={quote(value)}")
-        for op, why in self.ops:
-            index = op.get("index")
-            parts = [f"timeline.html#i{index}"] if timeline else []
-            request, reply = self.links.get(index, (None, None))
-            if viewer and request is not None:
-                parts.append(f"messages.html#m{request}"
-                             + (f" (reply #m{reply})" if reply is not None else ""))
-            if parts:
-                out.append(f"op {index} ({op.get('type')} {op.get('f')} by process "
-                           f"{op.get('process')} at {(op.get('time') or 0) / 1e9:.3f} s): "
-                           + ", ".join(parts))
+        ops = [(op, self._op_places(op, viewer, timeline)) for op, _ in self.ops]
+        ops = [(op, places) for op, places in ops if places]
+        for op, places in ops[:each]:
+            out.append(f"op {op.get('index')} ({op.get('type')} {op.get('f')} by process "
+                       f"{op.get('process')} at {(op.get('time') or 0) / 1e9:.3f} s): "
+                       + ", ".join(places))
+        if each is not None and len(ops) > each:
+            rest = " ".join(str(op.get("index")) for op, _ in ops[each:])
+            out.append(f"... and ops {rest}: timeline.html#i<op>; their messages are "
+                       f"highlighted in messages.html")
         return out
+
+    def _op_places(self, op, viewer, timeline):
+        index = op.get("index")
+        places = [f"timeline.html#i{index}"] if timeline else []
+        request, reply = self.links.get(index, (None, None))
+        if viewer and request is not None:
+            places.append(f"messages.html#m{request}"
+                          + (f" (reply #m{reply})" if reply is not None else ""))
+        return places
 
 
 def _scalars(value):

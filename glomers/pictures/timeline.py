@@ -22,7 +22,7 @@ ROW = 16
 PITCH = 106
 WIDTH = 100
 MAX_OPS = 40_000
-TEXT_ITEMS, TEXT_CHARS = 10, 60
+TEXT_CHARS = 60
 HOVER_ITEMS, HOVER_CHARS = 80, 1200
 
 STYLE = f"""body{{font-family:Helvetica,Arial,sans-serif;font-size:11px;margin:8px}}
@@ -98,53 +98,50 @@ def render(history, workload=""):
     append = out.append
     for invocation, completion in shown:
         process = invocation.get("process")
-        left = column[str(process) if str(process) == "nemesis" else process] * PITCH
+        nemesis = str(process) == "nemesis"
+        left = column["nemesis" if nemesis else process] * PITCH
         start = invocation.get("index", 0)
         top = start * ROW
+        value = invocation.get("value")
+        short, long = _texts(value)
+        f = invocation.get("f")
+        text = f"{process} {f} {short}" if value is not None else f"{process} {f}"
+        t0 = (invocation.get("time") or 0)
         if completion is None:
-            kind, end = "open", rows + 1
+            kind, end, ident = "open", rows + 1, start
+            hover = (f"never completed\nTime: {t0 / 1e9:.3f} s\n"
+                     f"Op {start}: invoke {f} {long}")
         else:
             kind = str(completion.get("type"))
-            end = rows + 1 if kind == "info" and str(process) != "nemesis" else \
-                completion.get("index", start) + 1
+            ident = completion.get("index", start)
+            end = rows + 1 if kind == "info" and not nemesis else ident + 1
+            t1 = (completion.get("time") or 0)
+            error = completion.get("error")
+            returned = completion.get("value")
+            same = returned is value or returned == value
+            r_short, r_long = (short, long) if same else _texts(returned)
+            if not same and returned is not None:
+                text += f"\n{r_short}"
+            hover = ("" if nemesis else f"Dur: {(t1 - t0) / 1e6:.0f} ms\n") + \
+                (f"Err: {_texts(error)[1]}\n" if error is not None else "") + \
+                (f"Time: {t0 / 1e9:.3f} s – {t1 / 1e9:.3f} s\n"
+                 f"Op {start}: invoke {f} {long}\nOp {ident}: {kind} {f} {r_long}")
+            if ident != start:
+                append(f'<i id="i{start}" style="left:{left}px;top:{top}px"></i>')
         height = max(ROW, (end - start) * ROW)
-        f = str(invocation.get("f"))
-        value = invocation.get("value")
-        text = f"{process} {f}" + ("" if value is None else " " + preview(value, TEXT_ITEMS,
-                                                                           TEXT_CHARS))
-        returned = completion.get("value") if completion is not None else None
-        hover = _hover(invocation, completion)
-        ident = completion.get("index", start) if completion is not None else start
-        if completion is not None and ident != start:
-            append(f'<i id="i{start}" style="left:{left}px;top:{top}px"></i>')
-        shown_text = text_esc(text)
-        if completion is not None and returned is not None and returned != value:
-            shown_text += "<br>" + text_esc(preview(returned, TEXT_ITEMS, TEXT_CHARS))
-        append(f'<a class="op {kind}" id="i{ident}" href="#i{ident}" title="{hover}" '
-               f'style="left:{left}px;top:{top}px;height:{height}px">{shown_text}</a>')
+        append(f'<a class="op {kind}" id="i{ident}" href="#i{ident}" title="{esc(hover)}" '
+               f'style="left:{left}px;top:{top}px;height:{height}px">'
+               f'{text_esc(text).replace(chr(10), "<br>")}</a>')
     out.append("</div></body></html>\n")
     return "\n".join(out)
 
 
-def _hover(invocation, completion):
-    lines = []
-    if completion is not None and str(invocation.get("process")) != "nemesis":
-        duration = ((completion.get("time") or 0) - (invocation.get("time") or 0)) / 1e6
-        lines.append(f"Dur: {duration:.0f} ms")
-    elif completion is None:
-        lines.append("never completed")
-    op = completion if completion is not None else invocation
-    if op.get("error") is not None:
-        lines.append(f"Err: {preview(op.get('error'), HOVER_ITEMS, 300)}")
-    lines.append(f"Time: {(invocation.get('time') or 0) / 1e9:.3f} s"
-                 + (f" – {(completion.get('time') or 0) / 1e9:.3f} s" if completion else ""))
-    lines.append(f"Op {invocation.get('index')}: {invocation.get('type')} "
-                 f"{invocation.get('f')} {preview(invocation.get('value'), HOVER_ITEMS, 300)}")
-    if completion is not None:
-        lines.append(f"Op {completion.get('index')}: {completion.get('type')} "
-                     f"{completion.get('f')} "
-                     f"{preview(completion.get('value'), HOVER_ITEMS, HOVER_CHARS)}")
-    return esc("\n".join(lines))
+def _texts(value):
+    """(box text, hover text) of a value, from one encoding."""
+    if value is None:
+        return "", "nil"
+    long = preview(value, HOVER_ITEMS, HOVER_CHARS)
+    return (long if len(long) <= TEXT_CHARS else long[:TEXT_CHARS - 1] + "…"), long
 
 
 def _faults(history, width, rows):

@@ -13,8 +13,38 @@
   const pageSelect = document.getElementById("page");
   const typeIndex = {};
   D.types.forEach(function (t, i) { typeIndex[t[0]] = i; });
+
+  // The journal, one JSON event per line, turned into columns exactly as messages.py's
+  // Table does: one entry per message in send order, init traffic left out, rows
+  // numbering the kept events, each message ending in a delivery, a drop, or nothing.
+  const times = [], ids = [], send = [], end = [], how = [], bodies = [], typeOf = [];
+  const srcn = [], destn = [], srcLane = [], destLane = [];
+  (function () {
+    const column = {}, skipped = {};
+    document.getElementById("journal").textContent.split("\n").forEach(function (line) {
+      if (!line) return;
+      const e = JSON.parse(line);
+      if (e.event === "send") {
+        let body = e.body;
+        if (body === null || typeof body !== "object" || Array.isArray(body)) body = {body: body};
+        const type = body.type === undefined || body.type === null ? "None" : String(body.type);
+        if (type === "init" || type === "init_ok") { skipped[e.id] = true; return; }
+        column[e.id] = ids.length;
+        ids.push(e.id); bodies.push(body); typeOf.push(type);
+        srcn.push(e.src); destn.push(e.dest);
+        srcLane.push(D.endpoints[e.src]); destLane.push(D.endpoints[e.dest]);
+        send.push(times.length); end.push(-1); how.push(NONE);
+      } else {
+        const i = column[e.id];
+        if (i === undefined || how[i] !== NONE) return;
+        end[i] = times.length;
+        how[i] = e.event === "recv" ? RECV : DROP;
+      }
+      times.push(e.time);
+    });
+  })();
   const position = {};
-  D.ids.forEach(function (id, i) { position[id] = i; });
+  ids.forEach(function (id, i) { position[id] = i; });
   const nodeLanes = [];
   D.lanes.forEach(function (lane, i) { if (lane[1] === "node") nodeLanes.push(i); });
 
@@ -22,7 +52,7 @@
     return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;")
       .replace(/>/g, "&gt;").replace(/"/g, "&quot;");
   }
-  function secs(us) { return (us / 1e6).toFixed(3) + " s"; }
+  function secs(ns) { return (ns / 1e9).toFixed(3) + " s"; }
   function baseType(name) { return name.endsWith("_ok") ? name.slice(0, -3) : name; }
   function bisect(list, value, after) {
     let lo = 0, hi = list.length;
@@ -35,40 +65,52 @@
 
   // A view: the rows drawn and, per message, its rows in that view.
   function fullView() {
-    return {times: D.times, msgs: D.ids.map(function (_, i) { return i; }),
-            send: D.send, end: D.end, label: null};
+    return {times: times, msgs: ids.map(function (_, i) { return i; }),
+            send: send, end: end, label: null};
   }
   function subsetView(indexes, label) {
     const events = [];
     indexes.forEach(function (i) {
-      events.push([D.send[i], i, 0]);
-      if (D.how[i] !== NONE) events.push([D.end[i], i, 1]);
+      events.push([send[i], i, 0]);
+      if (how[i] !== NONE) events.push([end[i], i, 1]);
     });
     events.sort(function (a, b) { return a[0] - b[0]; });
-    const send = {}, end = {}, times = [];
+    const sendRows = {}, endRows = {}, rowTimes = [];
     events.forEach(function (e, row) {
-      (e[2] === 0 ? send : end)[e[1]] = row;
-      times.push(D.times[e[0]]);
+      (e[2] === 0 ? sendRows : endRows)[e[1]] = row;
+      rowTimes.push(times[e[0]]);
     });
-    return {times: times, msgs: indexes, send: send, end: end, label: label};
+    return {times: rowTimes, msgs: indexes, send: sendRows, end: endRows, label: label};
   }
   function sendRow(view, i) { return view.send[i]; }
-  function endRow(view, i) { return D.how[i] === NONE ? -1 : view.end[i]; }
+  function endRow(view, i) { return how[i] === NONE ? -1 : view.end[i]; }
   function lastRow(view, i) {
-    return D.how[i] === NONE ? view.send[i] + 2 : view.end[i];
+    return how[i] === NONE ? view.send[i] + 2 : view.end[i];
   }
 
-  // Does a body carry the value (a number, or a string) anywhere?
-  function carries(value, wanted) {
+  // Does a body carry the value (a number, or a string)? As the broadcast checker's
+  // explanation reads bodies: when a body holds any array or object, only what is inside
+  // them counts (a bare number beside them is a counter or an ack, not a value).
+  function inside(value, wanted) {
     if (value === null || value === undefined) return false;
     if (typeof value === "object") {
-      for (const key in value) {
-        if (key !== "msg_id" && key !== "in_reply_to" && carries(value[key], wanted))
-          return true;
-      }
+      for (const key in value) if (inside(value[key], wanted)) return true;
       return false;
     }
     return String(value) === wanted;
+  }
+  function carries(body, wanted) {
+    const fields = [];
+    let nested = false;
+    for (const key in body) {
+      if (key === "msg_id" || key === "in_reply_to" || key === "type") continue;
+      fields.push(body[key]);
+      if (body[key] !== null && typeof body[key] === "object") nested = true;
+    }
+    return fields.some(function (v) {
+      return nested ? v !== null && typeof v === "object" && inside(v, wanted)
+        : inside(v, wanted);
+    });
   }
 
   function preview(value, chars) {
@@ -76,35 +118,35 @@
     return text.length <= chars ? text : text.slice(0, chars - 1) + "…";
   }
   function describe(i) {
-    const body = D.bodies[i], type = D.types_of[i];
-    let label;
-    if (type === "error") label = "error " + body.code + " " + (body.text || "");
-    else {
-      const rest = {};
-      let any = false;
-      for (const k in body) {
-        if (k !== "type" && k !== "msg_id" && k !== "in_reply_to") { rest[k] = body[k]; any = true; }
-      }
-      label = type + (any ? " " + preview(rest, 48) : "");
+    const body = bodies[i], type = typeOf[i];
+    const rest = {};
+    let any = false;
+    for (const k in body) {
+      if (k !== "type" && k !== "msg_id" && k !== "in_reply_to") { rest[k] = body[k]; any = true; }
     }
-    const sent = D.times[D.send[i]];
+    const restText = any ? preview(rest, 800) : "";
+    const label = type === "error" ? "error " + body.code + " " + (body.text || "")
+      : any ? type + " " + restText : type;
+    let ids = "";
+    ["msg_id", "in_reply_to"].forEach(function (k) { if (k in body) ids += ", " + k + " " + body[k]; });
+    const sent = times[send[i]];
     let fate;
-    if (D.how[i] === RECV) {
-      const got = D.times[D.end[i]];
+    if (how[i] === RECV) {
+      const got = times[end[i]];
       fate = "sent " + secs(sent) + ", delivered " + secs(got) + " (" +
-        Math.round((got - sent) / 1000) + " ms)";
-    } else if (D.how[i] === DROP) {
-      fate = "sent " + secs(sent) + ", DROPPED at " + secs(D.times[D.end[i]]) + ": " +
-        D.destn[i] + " was cut off from " + D.srcn[i] + " by a partition";
+        Math.round((got - sent) / 1e6) + " ms)";
+    } else if (how[i] === DROP) {
+      fate = "sent " + secs(sent) + ", DROPPED at " + secs(times[end[i]]) + ": " +
+        destn[i] + " was cut off from " + srcn[i] + " by a partition";
     } else {
       fate = "sent " + secs(sent) + ", never delivered (still queued when the test ended, " +
         "or its receiver had gone)";
     }
-    const why = D.highlights[D.ids[i]];
-    const hover = D.srcn[i] + " → " + D.destn[i] + "  message " + D.ids[i] + "\n" + fate + "\n" +
-      (why ? why + "\n" : "") + preview(body, 800);
+    const why = D.highlights[ids[i]];
+    const hover = srcn[i] + " → " + destn[i] + "  message " + ids[i] + ids + "\n" +
+      fate + "\n" + (why ? why + "\n" : "") + type + " " + restText;
     let cls = type === "error" ? "err" : "t" + typeIndex[baseType(type)];
-    if (D.how[i] === NONE) cls += " u"; else if (D.how[i] === DROP) cls += " x";
+    if (how[i] === NONE) cls += " u"; else if (how[i] === DROP) cls += " x";
     if ("in_reply_to" in body) cls += " r";
     return [label, cls, hover];
   }
@@ -189,20 +231,20 @@
       const s = sendRow(view, i);
       if (s >= stop || lastRow(view, i) < start) return;
       const d = describe(i);
-      let x1 = D.lanes[D.src[i]][2], x2 = D.lanes[D.dest[i]][2];
+      let x1 = D.lanes[srcLane[i]][2], x2 = D.lanes[destLane[i]][2];
       const y1 = y(s);
       let y2;
-      if (D.how[i] === NONE) {
+      if (how[i] === NONE) {
         x2 = x2 !== x1 ? x1 + (x2 - x1) * 0.4 : x1 + 30;
         y2 = y1 + 2 * ROW;
       } else {
         y2 = y(endRow(view, i));
       }
-      if (D.highlights[D.ids[i]] !== undefined) {
+      if (D.highlights[ids[i]] !== undefined) {
         out.push('<line class="hl" x1="' + x1 + '" y1="' + y1 + '" x2="' + x2 + '" y2="' +
           y2 + '"/>');
       }
-      const head = '<g id="m' + D.ids[i] + '" class="m ' + d[1] + '"><title>' + esc(d[2]) +
+      const head = '<g id="m' + ids[i] + '" class="m ' + d[1] + '"><title>' + esc(d[2]) +
         "</title>";
       if (x1 === x2) {
         out.push(head + '<path d="M' + x1 + "," + y1 + " C" + (x1 + 40) + "," + y1 + " " +
@@ -211,16 +253,16 @@
         out.push(head + '<line x1="' + x1 + '" y1="' + y1 + '" x2="' + x2 + '" y2="' + y2 +
           '"/>' + label(d[0], x1, y1, x2, y2, TOP, height) + "</g>");
       }
-      if (view.label !== null && D.how[i] === RECV && D.lanes[D.dest[i]][1] === "node") {
-        const known = first[D.dest[i]];
-        if (known === undefined || endRow(view, known) > endRow(view, i)) first[D.dest[i]] = i;
+      if (view.label !== null && how[i] === RECV && D.lanes[destLane[i]][1] === "node") {
+        const known = first[destLane[i]];
+        if (known === undefined || endRow(view, known) > endRow(view, i)) first[destLane[i]] = i;
       }
     });
     for (const lane in first) {
       const i = first[lane];
       out.push('<circle class="first" cx="' + D.lanes[lane][2] + '" cy="' + y(endRow(view, i)) +
         '" r="6"><title>' + esc(D.lanes[lane][0] + " first received " + view.label + " at " +
-        secs(D.times[D.end[i]]) + " from " + D.srcn[i]) + "</title></circle>");
+        secs(times[end[i]]) + " from " + srcn[i]) + "</title></circle>");
     }
     svg.setAttribute("height", height);
     svg.setAttribute("viewBox", "0 0 " + D.width + " " + height);
@@ -239,10 +281,10 @@
       const r = sendRow(v, i);
       if (r < start || r >= stop) return;
       s.sent++;
-      if (D.how[i] === DROP) s.dropped++;
-      if (D.how[i] === NONE) s.lost++;
-      if (D.types_of[i] === "error") s.errors++;
-      if (D.highlights[D.ids[i]] !== undefined) s.marked++;
+      if (how[i] === DROP) s.dropped++;
+      if (how[i] === NONE) s.lost++;
+      if (typeOf[i] === "error") s.errors++;
+      if (D.highlights[ids[i]] !== undefined) s.marked++;
     });
     D.faults.forEach(function (f) {
       const rows = faultRows(v, f);
@@ -288,7 +330,7 @@
     if (view.label !== null) {
       const holders = {};
       view.msgs.forEach(function (i) {
-        if (D.lanes[D.src[i]][1] === "node") holders[D.src[i]] = true;
+        if (D.lanes[srcLane[i]][1] === "node") holders[srcLane[i]] = true;
       });
       for (const lane in first) holders[lane] = true;
       const missing = nodeLanes.filter(function (l) { return !holders[l]; })
@@ -318,7 +360,7 @@
         .filter(function (i) { return i !== undefined; });
     } else {
       indexes = [];
-      D.bodies.forEach(function (body, i) { if (carries(body, value)) indexes.push(i); });
+      bodies.forEach(function (body, i) { if (carries(body, value)) indexes.push(i); });
     }
     view = indexes.length ? subsetView(indexes, value) : fullView();
     if (!indexes.length) status.textContent = "no message carries " + value;
@@ -336,12 +378,12 @@
     if (view.label !== null) { view = fullView(); fillPages(); }
     if (/^p\d+$/.test(hash)) { show(parseInt(hash.slice(1), 10) - 1); return; }
     if (/^t[\d.]+$/.test(hash)) {
-      show(Math.floor(bisect(view.times, parseFloat(hash.slice(1)) * 1e6, false) / PAGE));
+      show(Math.floor(bisect(view.times, parseFloat(hash.slice(1)) * 1e9, false) / PAGE));
       return;
     }
     if (/^m\d+$/.test(hash)) {
       const i = position[parseInt(hash.slice(1), 10)];
-      if (i !== undefined) { show(Math.floor(D.send[i] / PAGE), D.ids[i]); return; }
+      if (i !== undefined) { show(Math.floor(send[i] / PAGE), ids[i]); return; }
     }
     show(0);
   }

@@ -1,10 +1,11 @@
 """messages.html: the Lamport diagram of the WHOLE run, page by page, in one file.
 
 Maelstrom draws the first 10,000 events and stops. A 25-node run sends about 50,000
-messages, and drawing all of them as SVG in Python would cost more than the run itself, so
-this page embeds the journal as columns (one JSON encoding, at C speed) and a small script
-(viewer.js) draws one page of PAGE_ROWS events at a time with the same geometry and
-classes as messages.svg. Everything is in the file: it works from disk, without a server.
+messages, and drawing all of them as SVG in Python would cost a good part of the run's own
+time, so this page embeds the run's journal.jsonl as it is, plus the lanes, colours and
+faults, and a small script (viewer.js) draws one page of PAGE_ROWS events at a time with
+the same geometry, texts and classes as messages.svg. Everything is in the file: it works
+from disk, without a server.
 
 The page lists every page with its time range and what it holds (faults, dropped and
 undelivered messages, errors, highlighted messages), jumps to a time, follows one value
@@ -17,10 +18,8 @@ import os
 from urllib.parse import quote
 
 from .messages import DEFS, GUTTER, NOTES, PAGE_ROWS, ROW, TOP
-from .svg import FAULT_COLOURS, OTHER_FAULT, _encode, _shrink, _small, esc
+from .svg import FAULT_COLOURS, OTHER_FAULT, _encode, esc
 from ..nemesis import node_sort_key
-
-BODY_ITEMS = 60    # client messages' lists (e.g. whole read results) cut to this many items
 
 PAGE_STYLE = """body{margin:0;font-family:Helvetica,Arial,sans-serif;font-size:13px}
 .bar{position:sticky;top:0;background:#f4f4f4;border-bottom:1px solid #ccc;z-index:1;
@@ -40,20 +39,14 @@ def _script():
 
 
 def data(diagram, workload, values=None):
-    """The viewer's data: the diagram's table as columns, its lanes, types and faults."""
-    t, lanes = diagram.table, diagram.lanes
-    index = lanes.index
-    # Server-to-server bodies stay whole (a value must be findable in a big gossip batch);
-    # client messages are cut, since reads return everything seen so far.
-    bodies = [b if _small(b, BODY_ITEMS) or not (s[:1] == "c" or d[:1] == "c")
-              else _shrink(b, BODY_ITEMS) for b, s, d in zip(t.bodies, t.srcs, t.dests)]
+    """The viewer's data besides the journal: lanes, message types, faults, highlights."""
+    lanes = diagram.lanes
     faults = []
     for fault in diagram.faults:
         until = f"{fault.end / 1e9:.3f} s" if fault.end is not None else "the end"
         faults.append({
             "kind": fault.kind, "colour": FAULT_COLOURS.get(fault.kind, OTHER_FAULT),
-            "start": fault.start // 1000,
-            "end": None if fault.end is None else fault.end // 1000,
+            "start": fault.start, "end": fault.end,
             "when": f"{fault.kind} {fault.start / 1e9:.3f} s – {until}",
             "detail": fault.detail,
             "cut": [[lanes.x[r], r, " ".join(sorted(s, key=node_sort_key))]
@@ -64,21 +57,31 @@ def data(diagram, workload, values=None):
         "width": lanes.width, "pitch": lanes.pitch, "defs": DEFS,
         "lanes": [[label, kind, x, " ".join(members)]
                   for (label, kind, members), x in zip(lanes.lanes, lanes.lane_x)],
+        "endpoints": lanes.index,
         "types": [[base, diagram.colours.hue[base], count]
                   for base, count in diagram.colours.counts.items()],
-        "times": [ns // 1000 for ns in t.times],
-        "ids": t.ids, "send": t.send_rows, "end": t.end_rows, "how": t.ends,
-        "src": [index[s] for s in t.srcs], "dest": [index[d] for d in t.dests],
-        "srcn": t.srcs, "destn": t.dests, "types_of": t.types, "bodies": bodies,
         "faults": faults,
         "highlights": {str(k): v for k, v in diagram.highlights.items()},
         "values": {str(k): list(v) for k, v in (values or {}).items()},
     }
 
 
-def render(diagram, workload, values=None):
-    """The text of messages.html."""
+def journal_bytes(run_dir, journal):
+    """The journal as JSON lines, UTF-8: journal.jsonl as the run wrote it (read as bytes,
+    never decoded or encoded again), else encoded from the events given."""
+    path = os.path.join(run_dir, "journal.jsonl")
+    if journal is None or os.path.exists(path):
+        with open(path, "rb") as f:
+            return f.read()
+    return "".join(_encode(event) + "\n" for event in journal).encode("utf-8")
+
+
+def render(diagram, workload, journal_lines, values=None):
+    """messages.html as UTF-8 bytes; journal_lines: the journal as JSON lines (bytes)."""
     payload = _encode(data(diagram, workload, values)).replace("<", "\\u003c")
+    # "<" only occurs inside JSON strings, where \u003c means the same: the script
+    # element can then never be closed early by a message body.
+    lines = journal_lines.replace(b"<", b"\\u003c")
     lanes = "".join(f'<span style="left:{x}px">{esc(label)}</span>'
                     for (label, _, _), x in zip(diagram.lanes.lanes, diagram.lanes.lane_x))
     key = "".join(f'<span style="color:{diagram.colours.hue[base]}">━ {esc(base)} ({count})'
@@ -88,13 +91,13 @@ def render(diagram, workload, values=None):
     key += "".join(f'<span style="background:{FAULT_COLOURS.get(k, OTHER_FAULT)}">{esc(k)}</span>'
                    for k in sorted({f.kind for f in diagram.faults}))
     followed = "".join(f'<li><a href="#v={esc(quote(str(v)))}">{esc(v)}</a></li>' for v in (values or {}))
-    rows = len(diagram.table.times)
-    return f"""<!DOCTYPE html>
+    rows = diagram.total_rows
+    head = f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{esc(workload)} messages</title>
 <style>{PAGE_STYLE}</style><style id="style">{diagram.colours.style()}</style></head>
 <body>
 <div class="bar" style="width:{diagram.lanes.width - 16}px">
-<b>{esc(workload)}: {len(diagram.table):,} messages, {rows:,} events</b>
+<b>{esc(workload)}: {diagram.total_messages:,} messages, {rows:,} events</b>
 <button id="prev">◀</button> <select id="page"></select> <button id="next">▶</button>
 <form id="go">time <input id="time" placeholder="s"> or value <input id="value">
 <button>go</button></form> <button id="save">save page as SVG</button>
@@ -110,8 +113,7 @@ arrow for its body. A dashed arrow ending in a red × was dropped by a partition
 stub ending in ? was never delivered. Sand bands are partitions, each cut-off lane marked
 ⊘ with the nodes it could not hear; shaded lanes are killed or paused nodes. Highlighted
 arrows carry what the checker's evidence names. A value typed above shows only the
-messages carrying it (client messages' long lists are searched in their first
-{BODY_ITEMS} items). Links: #p3 (page 3), #t12.5 (the page at 12.5 s), #m1234 (message
+messages carrying it. Links: #p3 (page 3), #t12.5 (the page at 12.5 s), #m1234 (message
 1234), #v=17 (value 17).</p>
 {f"<p>Values the checker's evidence names:</p><ul>{followed}</ul>" if followed else ""}
 <table><tr><th>page</th><th>time</th><th>sent</th><th>dropped</th><th>never delivered</th>
@@ -121,13 +123,18 @@ messages carrying it (client messages' long lists are searched in their first
  height="100" style="font-family:Helvetica,Arial,sans-serif;font-size:11px;display:block">
 </svg>
 <script type="application/json" id="data">{payload}</script>
+<script type="text/plain" id="journal">"""
+    tail = f"""</script>
 <script>{_script()}</script>
 </body></html>
 """
+    return head.encode("utf-8") + lines + tail.encode("utf-8")
 
 
-def write(run_dir, diagram, workload, values=None):
-    """Write messages.html into a run folder."""
-    with open(os.path.join(run_dir, "messages.html"), "w", encoding="utf-8") as out:
-        out.write(render(diagram, workload, values))
+def write(run_dir, diagram, workload, journal=None, values=None):
+    """Write messages.html into a run folder (the journal from journal.jsonl if the folder
+    has it, else from `journal`)."""
+    lines = journal_bytes(run_dir, journal)
+    with open(os.path.join(run_dir, "messages.html"), "wb") as out:
+        out.write(render(diagram, workload, lines, values))
     return "messages.html"
