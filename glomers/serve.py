@@ -23,6 +23,7 @@ import os
 import re
 import sys
 import threading
+import time
 import urllib.parse
 from pathlib import Path
 
@@ -207,6 +208,16 @@ def _flag(text, flag):
     return int(value) if value.isdigit() else value
 
 
+def _when(info):
+    """'2024-05-28 16:04:11 -0400' from a folder's start time, else its files' time."""
+    match = re.fullmatch(r"(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)(?:\.\d{3})?([+-]\d{4})?",
+                         info["time"] or "")
+    if match:
+        year, month, day, hour, minute, second, zone = match.groups()
+        return f"{year}-{month}-{day} {hour}:{minute}:{second}" + (f" {zone}" if zone else "")
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(info["mtime"])) + " (files)"
+
+
 def _sort_key(entry):
     """Newest first: the start time in the folder name, else the folder's files' time."""
     _, info = entry
@@ -251,7 +262,7 @@ def index_page(root):
         figures = " · ".join(f"{name} {_fmt(value)}" for name, value in info["figures"].items()
                              if value is not None)
         link = "/run/" + _url(*relative.parts) + "/"
-        rows.append(f'<tr class="run"><td><a href="{link}">{html.escape(info["time"] or str(relative))}'
+        rows.append(f'<tr class="run"><td><a href="{link}">{html.escape(_when(info))}'
                     f'</a></td><td>{html.escape(str(info["workload"] or "?"))}</td>'
                     f'<td class="num">{_fmt(info["nodes"])}</td>'
                     f'<td>{_verdict_badge(info["verdict"])}</td><td>{figures}</td>'

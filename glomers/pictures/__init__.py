@@ -51,13 +51,22 @@ def _attempt(files, errors, name, make):
         errors.append((name, f"{type(error).__name__}: {error}".splitlines()[0][:300]))
 
 
+def _focus(results, history, journal, opts, errors):
+    """The evidence's pointers; none (and an error noted) if the data defeats them."""
+    try:
+        return pointers.Focus(results, history, journal, opts)
+    except Exception as error:         # pointers are help, never a reason to fail
+        errors.append(("pointers", f"{type(error).__name__}: {error}".splitlines()[0][:300]))
+        return pointers.Focus(None, history, None, opts)
+
+
 def draw(run_dir, journal, history, results=None, opts=None, only=None):
     """Write the pictures of a run into run_dir (`only`: just these files); return a Drawn."""
     opts = opts or {}
     workload = opts.get("workload") or ""
     history = history or []
     files, errors = [], []
-    focus = pointers.Focus(results, history, journal, opts)
+    focus = _focus(results, history, journal, opts, errors)
 
     def wanted(name):
         return only is None or name in only
@@ -149,7 +158,7 @@ def after_run(run_dir, journal, history, results, opts, out, child=None):
     try:
         if child is not None and _wait(child):
             recorded = _read(os.path.join(run_dir, "pictures.json"))
-            focus = pointers.Focus(results, history, journal, opts)
+            focus = _focus(results, history, journal, opts, [])
             if focus.highlights and valid is not True:
                 # The child drew before the verdict: draw the messages again, highlighted.
                 drawn = draw(run_dir, journal, history, results, opts, only=MESSAGE_FILES)

@@ -221,9 +221,9 @@ class Lanes:
         for number, ((label, kind, members), unit) in enumerate(zip(self.lanes, units)):
             x = left + unit * self.pitch / 2
             left += unit * self.pitch
-            self.lane_x.append(round(x, 1))
+            self.lane_x.append(round(x))        # whole pixels: arrows meet lanes exactly
             for member in members:
-                self.x[member] = round(x, 1)
+                self.x[member] = round(x)
                 self.index[member] = number
 
     def nodes(self):
