@@ -177,9 +177,25 @@
     return [first, bisect(view.times, f.end, true)];
   }
 
+  // The vertical axis: one row per event (Maelstrom's), or time at `scale` px per ms, in
+  // which a message's slope shows its latency and a fan-out is drawn as one.
+  function axis(view, start, stop, scale) {
+    if (!scale) {
+      return [function (row) { return TOP + (row - start + 0.5) * ROW; },
+              TOP + (Math.max(stop - start, 1) + 1) * ROW];
+    }
+    const last = view.times.length - 1;
+    const t0 = view.times[Math.min(start, last)] || 0;
+    const y = function (row) {
+      return TOP + ROW / 2 + ((view.times[Math.max(0, Math.min(row, last))] || 0) - t0) / 1e6 *
+        scale;
+    };
+    return [y, y(stop - 1) + 3 * ROW];
+  }
+
   function draw(view, start, stop) {
-    const height = TOP + (Math.max(stop - start, 1) + 1) * ROW;
-    const y = function (row) { return TOP + (row - start + 0.5) * ROW; };
+    const scale = parseFloat(document.getElementById("axis").value) || 0;
+    const shape = axis(view, start, stop, scale), y = shape[0], height = shape[1];
     const out = [D.defs];
     D.faults.forEach(function (f) {
       const rows = faultRows(view, f);
@@ -220,8 +236,10 @@
       out.push('<text class="ln" x="' + x + '" y="' + (TOP - 10) + '"><title>' +
         esc(lane[3]) + "</title>" + esc(lane[0]) + "</text>");
     });
+    let labelled = -Infinity;
     for (let row = start - (start % 25); row < Math.min(stop, view.times.length); row += 25) {
-      if (row >= start) {
+      if (row >= start && y(row) - labelled >= 14) {
+        labelled = y(row);
         out.push('<text class="tm" x="' + (GUTTER - 6) + '" y="' + (y(row) + 4).toFixed(0) +
           '">' + secs(view.times[row]) + "</text>");
       }
@@ -392,6 +410,7 @@
     location.hash = view.label === null ? "p" + (parseInt(pageSelect.value, 10) + 1) : "";
     if (view.label !== null) show(parseInt(pageSelect.value, 10));
   });
+  document.getElementById("axis").addEventListener("change", function () { show(page); });
   document.getElementById("prev").addEventListener("click", function () { show(page - 1); });
   document.getElementById("next").addEventListener("click", function () { show(page + 1); });
   document.getElementById("go").addEventListener("submit", function (event) {
@@ -412,6 +431,8 @@
     link.click();
   });
   window.addEventListener("hashchange", route);
+  const asked = new URLSearchParams(location.search).get("axis");    // messages.html?axis=3
+  if (asked !== null) document.getElementById("axis").value = asked;
   fillPages();
   route();
 })();

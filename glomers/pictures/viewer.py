@@ -100,7 +100,11 @@ def render(diagram, workload, journal_lines, values=None):
 <b>{esc(workload)}: {diagram.total_messages:,} messages, {rows:,} events</b>
 <button id="prev">◀</button> <select id="page"></select> <button id="next">▶</button>
 <form id="go">time <input id="time" placeholder="s"> or value <input id="value">
-<button>go</button></form> <button id="save">save page as SVG</button>
+<button>go</button></form> <select id="axis" title="the vertical axis">
+<option value="0">rows: events in order</option><option value="1">rows: time, 1 px/ms</option>
+<option value="3">rows: time, 3 px/ms</option><option value="10">rows: time, 10 px/ms</option>
+<option value="50">rows: time, 50 px/ms</option></select>
+<button id="save">save page as SVG</button>
 <div id="status"></div>
 <div class="key">{key}</div>
 <div class="lanes">{lanes}</div>
@@ -108,13 +112,14 @@ def render(diagram, workload, journal_lines, values=None):
 <details><summary>What this shows, every page, values to follow</summary>
 <p>One lane per node, per service, and per node's clients (the dashed lane just left of
 the node). One row per network event (send, delivery, drop) in the order the network saw
-them: the vertical axis is event order, not time (times are in the left margin). Hover an
+them: the vertical axis is event order, not time (times are in the left margin), unless
+"rows: time" is chosen, which draws each message's latency as its slope. Hover an
 arrow for its body. A dashed arrow ending in a red × was dropped by a partition; a dotted
 stub ending in ? was never delivered. Sand bands are partitions, each cut-off lane marked
 ⊘ with the nodes it could not hear; shaded lanes are killed or paused nodes. Highlighted
 arrows carry what the checker's evidence names. A value typed above shows only the
 messages carrying it. Links: #p3 (page 3), #t12.5 (the page at 12.5 s), #m1234 (message
-1234), #v=17 (value 17).</p>
+1234), #v=17 (value 17); messages.html?axis=3#t12.5 opens with time as the axis.</p>
 {f"<p>Values the checker's evidence names:</p><ul>{followed}</ul>" if followed else ""}
 <table><tr><th>page</th><th>time</th><th>sent</th><th>dropped</th><th>never delivered</th>
 <th>errors</th><th>faults</th><th>highlighted</th></tr><tbody id="pages"></tbody></table>
