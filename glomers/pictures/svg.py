@@ -129,9 +129,15 @@ def _small(value, items):
 def preview(value, items, chars):
     """A value as compact JSON of at most `chars` characters, quick for big values."""
     cls = value.__class__
-    if cls in _SCALARS:
+    if cls is int:
+        text = str(value)
+    elif cls in _SCALARS:
         text = _encode(value)
-    elif (cls is dict or cls is list) and _small(value, items):
+    elif cls is list and (not value or value[0].__class__ in _SCALARS):
+        # The common big value (a read's list of numbers): cut first, encode once.
+        text = _encode(value[:items] if len(value) <= items else
+                       value[:items] + [f"…{len(value) - items} more"])
+    elif cls is dict and _small(value, items):
         text = _encode(value)
     else:
         text = _encode(_shrink(value, items))
