@@ -27,7 +27,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from . import cli, edn
+from . import cli, edn, explain
+from .pictures import pointers
 
 RUN_MARKERS = ("results.edn", "history.edn", "history.edn.gz", "test.json", "journal.jsonl",
                "jepsen.log", "jepsen.log.tail")
@@ -290,8 +291,14 @@ def _linked(line, base, files):
 
 
 def run_page(root, folder, relative):
-    from . import explain
-    from .pictures import pointers
+    """A run's page, remade only when its files change (explain re-checks the history)."""
+    names = ("results.edn", "history.edn", "history.edn.gz", "journal.jsonl", "test.json",
+             "pictures.json", "jepsen.log", "jepsen.log.tail")
+    return _cached(("run", str(folder)), _stamp(folder, names),
+                   lambda: _run_page(folder, relative))
+
+
+def _run_page(folder, relative):
     loaded = explain.load(folder)
     report = explain.analyse(loaded)
     lines = explain.text_lines(loaded, report)
@@ -374,11 +381,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             elif relative.startswith("/run/"):
                 rest = relative[len("/run/"):]
                 folder = safe_path(self.root, rest)
-                if not folder.is_dir():
+                if not folder.is_dir() or not any((folder / m).exists() for m in RUN_MARKERS):
                     raise NotFound(rest)
                 self._send(200, "text/html; charset=utf-8",
-                           run_page(self.root, folder, folder.relative_to(self.root)
-                                    if folder != self.root else Path()), head)
+                           run_page(self.root, folder, folder.relative_to(self.root)), head)
             elif relative.startswith("/files/") or relative == "/files":
                 rest = relative[len("/files/"):]
                 target = safe_path(self.root, rest)
@@ -394,6 +400,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._send(404, "text/plain; charset=utf-8", b"404 not found\n", head)
         except (BrokenPipeError, ConnectionResetError):
             pass
+        except Exception as error:      # one bad folder must not stop the server
+            message = f"500: {type(error).__name__}: {error}\n".encode("utf-8", "replace")
+            self._send(500, "text/plain; charset=utf-8", message, head)
 
     def _file(self, target, head):
         suffix = target.suffix.lower()

@@ -60,7 +60,8 @@ def test_a_lost_value_points_at_its_messages_and_the_ops_of_the_evidence():
     assert 1 in named and 2 in named
     assert focus.links[1] == (10, 12) and focus.links[2] == (13, 14)
     lines = focus.lines(PICTURES)
-    assert lines[0].startswith("lost value 7: messages.html#v=7 (2 message(s)")
+    assert lines[0] == ("lost value 7: messages.html#v=7 (2 message(s) carry it, "
+                        "highlighted: its path across the nodes)")
     assert any(line.startswith("op 2 (invoke read by process 1 at 0.100 s): "
                                "timeline.html#i2, messages.html#m13 (reply #m14)")
                for line in lines)

@@ -61,7 +61,7 @@ def get(port, path):
     "/files/../secret.txt", "/files/%2e%2e/secret.txt", "/files/..%2fsecret.txt",
     "/files//etc/passwd", "/files/%2Fetc%2Fpasswd", "/files/leak.txt",
     "/files/outside/secret.txt", "/run/../", "/run/outside/", "/files/missing.txt",
-    "/files/broadcast/nothing/here", "/elsewhere", "/files/a%00b",
+    "/files/broadcast/nothing/here", "/elsewhere", "/files/a%00b", "/run/", "/run/broadcast/",
 ])
 def test_paths_outside_the_store_or_missing_are_404(server, path):
     status, kind, body = get(server, path)

@@ -43,7 +43,9 @@ def render(history, workload="", perf=None):
     perf = perf or plot.Perf(history)
     width, grouped = buckets(perf)
     latencies = [v for per_f in grouped.values() for values in per_f.values() for v in values]
-    frame = plot.Frame(f"{workload} latency quantiles ({width:g} s buckets)",
+    zero = " (every op took 0 ms: on the bottom edge)" if latencies and max(latencies) <= 0 \
+        else ""
+    frame = plot.Frame(f"{workload} latency quantiles ({width:g} s buckets){zero}",
                        perf.x_range, y_range(latencies), True, "Latency (ms)")
     frame.axes()
     frame.shade(perf)

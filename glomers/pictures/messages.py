@@ -18,8 +18,8 @@ What is drawn (the same in messages.svg and in the whole-run viewer, viewer.py):
 - highlighted arrows (a yellow underlay) for messages the checker's evidence points at.
 
 messages.svg holds the first PAGE_ROWS events (init left out), as Maelstrom's holds its
-first 10,000; the whole run is in messages.html (viewer.py). Everything here works on a
-`Table`, the journal turned into columns in one pass, which the viewer embeds as it is.
+first 10,000; the whole run is in messages.html (viewer.py), whose script builds the same
+`Table` from the embedded journal and draws with the same geometry, texts and classes.
 """
 
 import bisect
@@ -274,20 +274,16 @@ class Diagram:
         self.faults = faults_module.faults(history)
         self.highlights = highlights or {}       # message id -> why it is highlighted
 
-    def body(self, start, stop, heading, marks=None, repeat_labels=True):
+    def body(self, start, stop, heading):
         """The SVG elements for rows [start, stop) (no <svg> wrapper): (text, height)."""
         height = TOP + (max(stop - start, 1) + 1) * ROW
-        out = [DEFS, self._faults(start, stop), self._lifelines(start, stop, height,
-                                                                 repeat_labels),
-               self._arrows(start, stop, height)]
-        if marks:
-            out.append(self._marks(marks, start, stop))
-        out.append(self._heading(heading))
+        out = [DEFS, self._faults(start, stop), self._lifelines(start, stop, height),
+               self._arrows(start, stop, height), self._heading(heading)]
         return "".join(out), height
 
-    def svg(self, start, stop, heading, marks=None):
+    def svg(self, start, stop, heading):
         """A standalone SVG document of rows [start, stop)."""
-        body, height = self.body(start, stop, heading, marks)
+        body, height = self.body(start, stop, heading)
         width = self.lanes.width
         return (f'<?xml version="1.0" encoding="UTF-8"?>\n'
                 f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
@@ -320,7 +316,7 @@ class Diagram:
             x += 30 + len(kind) * 6
         return "".join(out) + "\n"
 
-    def _lifelines(self, start, stop, height, repeat_labels):
+    def _lifelines(self, start, stop, height):
         lanes, times = self.lanes, self.table.times
         out = []
         for (label, kind, members), x in zip(lanes.lanes, lanes.lane_x):
@@ -329,12 +325,12 @@ class Diagram:
                        f'y2="{height}"/>')
             hover = f"<title>{esc(' '.join(members))}</title>" if len(members) > 1 else ""
             out.append(f'<text class="ln" x="{num(x)}" y="{TOP - 10}">{hover}{esc(label)}</text>')
-        if repeat_labels:
-            for row in range(start - start % LANE_LABEL_EVERY + LANE_LABEL_EVERY, stop,
-                             LANE_LABEL_EVERY):
-                y = num(self._y(row, start) - ROW / 2)
-                for (label, kind, members), x in zip(lanes.lanes, lanes.lane_x):
-                    out.append(f'<text class="ln2" x="{num(x)}" y="{y}">{esc(label)}</text>')
+        # The lane names again every LANE_LABEL_EVERY rows, grey, to read them when scrolled.
+        for row in range(start - start % LANE_LABEL_EVERY + LANE_LABEL_EVERY, stop,
+                         LANE_LABEL_EVERY):
+            y = num(self._y(row, start) - ROW / 2)
+            for (label, kind, members), x in zip(lanes.lanes, lanes.lane_x):
+                out.append(f'<text class="ln2" x="{num(x)}" y="{y}">{esc(label)}</text>')
         for row in range(start - start % TIME_LABEL_EVERY, min(stop, len(times)),
                          TIME_LABEL_EVERY):
             if row >= start:
@@ -451,22 +447,6 @@ class Diagram:
             else:
                 append(f'{head}<line x1="{x1:.0f}" y1="{y1:.0f}" x2="{x2:.0f}" y2="{y2:.0f}"/>'
                        f'{_label(label, x1, y1, x2, y2, TOP, height)}</g>')
-        return "\n".join(out) + "\n"
-
-    def _marks(self, marks, start, stop):
-        """Dots at the deliveries of given messages (id -> note)."""
-        t = self.table
-        position = {message_id: i for i, message_id in enumerate(t.ids)}
-        out = []
-        for message_id, note in marks.items():
-            i = position.get(message_id)
-            if i is None or t.ends[i] != RECV or not start <= t.end_rows[i] < stop:
-                continue
-            x = self.lanes.x.get(t.dests[i])
-            if x is not None:
-                out.append(f'<circle class="first" cx="{num(x)}" '
-                           f'cy="{num(self._y(t.end_rows[i], start))}" r="6">'
-                           f'<title>{esc(note)}</title></circle>')
         return "\n".join(out) + "\n"
 
 

@@ -216,8 +216,9 @@ class Focus:
         out = []
         for value, count, why in values[:each]:
             where = f"messages.html#v={quote(value)}" if viewer else "its messages (no journal)"
-            out.append(f"{why} {value}: {where} ({count} message(s) carry it, highlighted: "
-                       f"its path across the nodes)")
+            path = ": its path across the nodes" if why == "lost value" else ""
+            out.append(f"{why} {value}: {where} ({count} message(s) carry it, "
+                       f"highlighted{path})")
         if each is not None and len(values) > each:
             rest = " ".join(value for value, _, _ in values[each:])
             out.append(f"... and {len(values) - each} more: {rest} (messages.html#v=<value>)")

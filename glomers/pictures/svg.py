@@ -2,16 +2,17 @@
 
 Every text that reaches an SVG or HTML file goes through `esc` (message bodies, error texts
 and values are user data: a `<` or `&` in them must not break the file, which Maelstrom's
-messages.svg does not guard against). Coordinates are written with at most one decimal,
-which keeps the files about half the size of full-precision ones.
+messages.svg does not guard against). Coordinates are written as whole pixels or with one
+decimal, which keeps the files about half the size of full-precision ones. Values are
+previewed (lists cut to a few items) before they are encoded, so a read that returned
+thousands of values costs no more to show than a short one.
 """
 
 import json
 from html import escape as _escape
 
 # Completion types, as Jepsen colours them in its plots and timeline.
-OK, INFO, FAIL = "#81BFFC", "#FFA400", "#FF1E90"
-TYPE_COLOURS = {"ok": OK, "info": INFO, "fail": FAIL}
+TYPE_COLOURS = {"ok": "#81BFFC", "info": "#FFA400", "fail": "#FF1E90"}
 TIMELINE_COLOURS = {"ok": "#6DB6FE", "info": "#FFAA26", "fail": "#FEB5DA"}
 # Faults, as Jepsen's perf plots shade them; anything else is grey.
 FAULT_COLOURS = {"partition": "#E9DCA0", "kill": "#E9A4A0", "pause": "#A0B1E9"}
@@ -40,30 +41,6 @@ def num(value):
     return str(int(rounded)) if rounded == int(rounded) else str(rounded)
 
 
-def _plain(value):
-    if isinstance(value, (set, frozenset)):
-        return sorted((_plain(v) for v in value), key=repr)
-    if isinstance(value, dict):
-        return {str(k) if isinstance(k, str) else json.dumps(_plain(k)): _plain(v)
-                for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
-
-
-def value_text(value, limit=None):
-    """A value (history value or message body part) as compact JSON text, cut at `limit`
-    characters with a note of how long it was."""
-    try:
-        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    except (TypeError, ValueError):
-        text = json.dumps(_plain(value), separators=(",", ":"), ensure_ascii=False,
-                          default=str)
-    if limit is not None and len(text) > limit:
-        return f"{text[:limit]}… ({len(text)} characters)"
-    return text
-
-
 def _encoder():
     """Compact JSON encoding, through the C encoder directly when there is one: building
     a JSONEncoder per call costs more than encoding a small message body."""
@@ -75,7 +52,7 @@ def _encoder():
     return lambda value: "".join(encode(value, 0))
 
 
-_encode = _encoder()
+encode = _encoder()            # value -> compact JSON text
 
 
 _SCALARS = (int, str, float, bool, type(None))
@@ -132,29 +109,15 @@ def preview(value, items, chars):
     if cls is int:
         text = str(value)
     elif cls in _SCALARS:
-        text = _encode(value)
+        text = encode(value)
     elif cls is list and (not value or value[0].__class__ in _SCALARS):
         # The common big value (a read's list of numbers): cut first, encode once.
-        text = _encode(value[:items] if len(value) <= items else
+        text = encode(value[:items] if len(value) <= items else
                        value[:items] + [f"…{len(value) - items} more"])
     elif cls is dict and _small(value, items):
-        text = _encode(value)
+        text = encode(value)
     else:
-        text = _encode(_shrink(value, items))
+        text = encode(_shrink(value, items))
     return text if len(text) <= chars else text[:chars - 1] + "…"
 
 
-def seconds(ns):
-    """Nanoseconds as '12.345 s'."""
-    return f"{ns / 1e9:.3f} s"
-
-
-def document(width, height, body, title=None, style=""):
-    """A standalone SVG document (with a viewBox, so it scales when embedded)."""
-    head = (f'<?xml version="1.0" encoding="UTF-8"?>\n'
-            f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
-            f'width="{num(width)}" height="{num(height)}" viewBox="0 0 {num(width)} {num(height)}" '
-            f'style="{FONT};font-size:11px;background:#fff">\n')
-    titled = f"<title>{esc(title)}</title>\n" if title else ""
-    styled = f"<style>{style}</style>\n" if style else ""
-    return head + titled + styled + body + "</svg>\n"

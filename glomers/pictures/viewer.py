@@ -18,7 +18,7 @@ import os
 from urllib.parse import quote
 
 from .messages import DEFS, GUTTER, NOTES, PAGE_ROWS, ROW, TOP
-from .svg import FAULT_COLOURS, OTHER_FAULT, _encode, esc
+from .svg import FAULT_COLOURS, OTHER_FAULT, encode, esc
 from ..nemesis import node_sort_key
 
 PAGE_STYLE = """body{margin:0;font-family:Helvetica,Arial,sans-serif;font-size:13px}
@@ -73,12 +73,12 @@ def journal_bytes(run_dir, journal):
     if journal is None or os.path.exists(path):
         with open(path, "rb") as f:
             return f.read()
-    return "".join(_encode(event) + "\n" for event in journal).encode("utf-8")
+    return "".join(encode(event) + "\n" for event in journal).encode("utf-8")
 
 
 def render(diagram, workload, journal_lines, values=None):
     """messages.html as UTF-8 bytes; journal_lines: the journal as JSON lines (bytes)."""
-    payload = _encode(data(diagram, workload, values)).replace("<", "\\u003c")
+    payload = encode(data(diagram, workload, values)).replace("<", "\\u003c")
     # "<" only occurs inside JSON strings, where \u003c means the same: the script
     # element can then never be closed early by a message body.
     lines = journal_lines.replace(b"<", b"\\u003c")
