@@ -1,5 +1,6 @@
-"""`python3 -m glomers.pictures DIR...`: draw (or redraw) the pictures of bench run folders,
-e.g. the seeds of a sweep, which draws none for the seeds that passed."""
+"""`python3 -m glomers.pictures DIR...`: draw (or redraw) the pictures of run folders: a
+bench run drawn with --no-pictures or a sweep's passing seed, or a real Maelstrom folder
+(which has no message journal: it gets the timeline and the plots)."""
 
 import sys
 

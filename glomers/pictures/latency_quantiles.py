@@ -5,7 +5,7 @@ completion type, grouped into time buckets by invocation time and plotted at eac
 middle; quantiles 0.5, 0.95, 0.99 and 1 (the q-quantile of n sorted latencies is element
 min(n − 1, ⌊n·q⌋)), one colour per quantile and one point shape per :f, on a log scale.
 Jepsen's buckets are 30 s wide, which leaves a 20 s test one point; here they are as wide
-as plot.bucket_seconds chooses (1 s for a 20 s test).
+as plot.bucket_seconds chooses (2 s for a 20 s test and its 10 s of final reads).
 """
 
 import math
