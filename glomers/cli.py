@@ -1,4 +1,5 @@
-"""Command line: Maelstrom's `test` flags and defaults, plus `challenge`, `explain`, `oracle`.
+"""Command line: Maelstrom's `test` flags and defaults, plus `challenge`, `explain`, `oracle`,
+`serve`.
 
 A bad flag or value prints one line naming it and exits 254, as Maelstrom does for bad
 arguments; nothing here raises a traceback at the user.
@@ -126,6 +127,9 @@ def add_test_flags(parser, with_workload=True):
     parser.add_argument("--store", default="store", metavar="DIR",
                         help="folder for run outputs (default ./store)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    parser.add_argument("--no-pictures", action="store_true",
+                        help="draw no pictures (messages.svg, timeline.html, plots); --seeds "
+                             "draws them only for failing seeds anyway")
     parser.add_argument("--stricter", action="store_true",
                         help="txn-rw-register: also report what Maelstrom's inference misses "
                              "(e.g. blind-write G0); never changes the verdict")
@@ -151,11 +155,19 @@ def build_parser():
     challenge.add_argument("--quiet", action="store_true", help="no progress lines")
     challenge.add_argument("--log-stderr", action="store_true",
                            help="also print each node's stderr on the console")
+    challenge.add_argument("--no-pictures", action="store_true",
+                           help="draw no pictures (--seeds draws only failing seeds' anyway)")
     explain = commands.add_parser("explain", help="explain a Maelstrom run folder")
     explain.add_argument("dir", help="a store folder (e.g. store/latest)")
     explain.add_argument("--json", action="store_true", help="one JSON object for scripts")
     commands.add_parser("oracle", help="re-check every real Maelstrom run in oracle/ "
                                        "and compare verdicts")
+    serve = commands.add_parser("serve", help="browse run folders (ours or Maelstrom's) in "
+                                              "a web browser")
+    serve.add_argument("dir", nargs="?", default="store", help="folder of runs (default store)")
+    serve.add_argument("--port", type=_non_negative_int, default=8080, help="default 8080")
+    serve.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (this machine "
+                                                           "only)")
     return parser
 
 
@@ -199,6 +211,7 @@ def test_options(ns):
         "seed": ns.seed if ns.seed is not None else random.SystemRandom().randrange(1 << 31),
         "virtual_time": ns.virtual_time, "store": ns.store, "quiet": ns.quiet,
         "stricter": ns.stricter, "linearizability_budget": ns.linearizability_budget,
+        "pictures": not ns.no_pictures,
     }
 
 
@@ -208,5 +221,5 @@ def parse(argv):
     ns = parser.parse_args(argv)
     if ns.command is None:
         parser.print_help(sys.stderr)
-        raise UsageError("expected a command: test, challenge, explain or oracle")
+        raise UsageError("expected a command: test, challenge, explain, oracle or serve")
     return parser, ns

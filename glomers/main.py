@@ -6,7 +6,7 @@ import importlib
 import shlex
 import sys
 
-from . import challenges, cli, report, store, virtual_time
+from . import challenges, cli, console_log, pictures, report, store, virtual_time
 from .analysis import analyze
 from .run import Aborted, Test
 
@@ -29,10 +29,17 @@ def load_workload(name):
 
 
 def run_test(opts, out=sys.stdout):
-    """Run one test end to end: bench, analysis, run folder, console verdict."""
+    """Run one test end to end; the console also goes to the run folder's jepsen.log."""
+    with console_log.Tee(out) as tee:
+        return _run_test(opts, tee)
+
+
+def _run_test(opts, out):
+    """Bench, analysis, run folder, console verdict, pictures."""
     workload = load_workload(opts["workload"])
     run_dir = store.new_run_dir(opts["store"], opts["workload"])
     store.link_latest(opts["store"], opts["workload"], run_dir)
+    out.keep_in(run_dir)                                   # jepsen.log
     mode = "virtual time, in-process nodes" if opts["virtual_time"] else "real time, node processes"
     print(f"{opts['workload']}: {len(opts['nodes'])} node(s), {opts['time_limit']} s, "
           f"rate {opts['rate']:g}, concurrency {opts['concurrency']}, seed {opts['seed']}, "
@@ -49,6 +56,7 @@ def run_test(opts, out=sys.stdout):
     store.write_journal(run_dir, journal)
     store.write_test(run_dir, opts, {"aborted": aborted,
                                      "problems": [dataclasses.asdict(p) for p in test.problems]})
+    drawing = pictures.start(run_dir, journal, history, opts)   # drawn during the analysis
     print("", file=out)
     if test.problems:
         print("Node problems", file=out)
@@ -57,12 +65,14 @@ def run_test(opts, out=sys.stdout):
     if aborted and not history:
         print(f"Maelstrom would abort this run before analysis (exit {ABORTED}): {aborted}",
               file=out)
+        pictures.after_run(run_dir, journal, history, None, opts, out, drawing)
         return Outcome(ABORTED, None, run_dir, None, opts["seed"])
     results = analyze(history, opts, test.net.stats(), workload)
     store.write_results(run_dir, results)
     if "workload" not in results:
         print(f"The whole analysis failed, as Maelstrom's does when a checker asserts: "
               f"{results.get('error', {}).get('cause')}", file=out)
+        pictures.after_run(run_dir, journal, history, results, opts, out, drawing)
         print(report.verdict_line(results.get("valid?")), file=out)
         return Outcome(report.exit_status(results.get("valid?")), results.get("valid?"),
                        run_dir, results, opts["seed"])
@@ -76,6 +86,7 @@ def run_test(opts, out=sys.stdout):
         print(f"  published targets of {part} (Maelstrom does not judge these): {line}", file=out)
     if opts.get("stricter"):
         _report_stricter(workload, history, opts, run_dir, out)
+    pictures.after_run(run_dir, journal, history, results, opts, out, drawing)
     valid = results.get("valid?")
     print(report.verdict_line(valid), file=out)
     if valid is True and not aborted and any(p.kind not in report.NOTES for p in test.problems):
@@ -107,7 +118,8 @@ def run_seeds(opts, count, replay_argv, out=sys.stdout):
     failures = []
     statuses = []
     for seed in range(opts["seed"], opts["seed"] + count):
-        outcome = run_test({**opts, "seed": seed, "quiet": True}, out=_Null())
+        outcome = run_test({**opts, "seed": seed, "quiet": True,   # pictures: failing seeds
+                            "pictures": opts.get("pictures", True) and "failing"}, out=_Null())
         statuses.append(outcome.exit_status)
         mark = "valid" if outcome.exit_status == 0 else f"FAILED (exit {outcome.exit_status})"
         print(f"seed {seed}: {mark}  {outcome.run_dir}", file=out, flush=True)
@@ -161,6 +173,9 @@ def _main(argv):
         if ns.command == "oracle":
             from . import oracle
             return oracle.main()
+        if ns.command == "serve":
+            from . import serve
+            return serve.main(ns.dir, host=ns.host, port=ns.port)
         if ns.command == "challenge":
             return run_challenges(parser, ns)
         opts = cli.test_options(ns)
@@ -183,7 +198,7 @@ def run_challenges(parser, ns):
     for part in parts:
         argv = challenges.argv(part, ns.bin)
         for flag, on in (("--virtual-time", ns.virtual_time), ("--quiet", ns.quiet),
-                         ("--log-stderr", ns.log_stderr)):
+                         ("--log-stderr", ns.log_stderr), ("--no-pictures", ns.no_pictures)):
             if on:
                 argv.append(flag)
         argv += ["--store", ns.store] + (["--seed", str(ns.seed)] if ns.seed is not None else [])

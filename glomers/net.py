@@ -8,7 +8,8 @@ Follows Maelstrom's `net.clj` (spec §4, §8):
   is still delivered, and with random latency a slow head delays earlier-deadline messages;
 - messages to or from a client (an id starting with "c") have zero latency; all others,
   node<->service included, pay a latency drawn per message;
-- the journal records a send for every accepted message and a recv for every delivery.
+- the journal records a send for every accepted message and a recv for every delivery;
+  beyond Maelstrom, also a drop when the consumer discards a message for a partition.
 """
 
 import heapq
@@ -72,7 +73,7 @@ class Network:
         self.origin = origin              # loop time of the test's time origin
         self.endpoints = {}
         self.grudge = {}                  # receiver -> set of senders it drops
-        self.journal = []                 # (time_ns, "send" | "recv", Message)
+        self.journal = []                 # (time_ns, "send" | "recv" | "drop", Message)
         self.next_id = 0
         self._seq = 0
 
@@ -109,6 +110,7 @@ class Network:
         while endpoint.queue:
             deadline, _, message = heapq.heappop(endpoint.queue)
             if message.src in self.grudge.get(endpoint.id, ()):
+                self.journal.append((self.now_ns(), "drop", message))   # for the pictures
                 continue
             endpoint.holding = True
             self.loop.call_at(deadline, self._deliver, endpoint, message)
@@ -137,6 +139,8 @@ class Network:
                   for c in ("all", "clients", "servers")}
         seen = {"all": set(), "clients": set(), "servers": set()}
         for _, event, message in self.journal:
+            if event == "drop":
+                continue                    # Maelstrom's :net counts sends and recvs only
             cls = "clients" if is_client(message.src) or is_client(message.dest) else "servers"
             for c in ("all", cls):
                 counts[c][event + "-count"] += 1

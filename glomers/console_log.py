@@ -1,0 +1,77 @@
+"""jepsen.log: what the console showed during a run, kept in its run folder.
+
+Maelstrom writes its whole log to jepsen.log beside the results. The bench's console is
+its report (stdout) plus progress lines and node problems (stderr); a `Tee` copies both,
+as they are written, into the run folder's jepsen.log, so a run's own account of itself
+stays with it (also for seed sweeps, whose console is silent).
+"""
+
+import os
+import sys
+import threading
+
+
+class Tee:
+    """A text stream writing to `out` and, once keep_in() names the folder, to jepsen.log.
+
+    Used as a context manager: while it is open, sys.stderr is copied into the log too.
+    """
+
+    def __init__(self, out):
+        self.out = out
+        self.log = None
+        self.pending = []                 # what was written before the folder was known
+        self.lock = threading.Lock()      # node stderr readers may write from threads
+        self._stderr = None
+
+    def keep_in(self, run_dir):
+        """Start the log in run_dir, with everything written so far."""
+        self.log = open(os.path.join(run_dir, "jepsen.log"), "w", encoding="utf-8")
+        self.log.write("".join(self.pending))
+        self.pending = []
+
+    def copy(self, text):
+        """Write text to the log only."""
+        with self.lock:
+            if self.log is not None:
+                self.log.write(text)
+                self.log.flush()
+            else:
+                self.pending.append(text)
+
+    def write(self, text):
+        self.out.write(text)
+        self.copy(text)
+        return len(text)
+
+    def flush(self):
+        self.out.flush()
+
+    def __enter__(self):
+        self._stderr = sys.stderr
+        sys.stderr = _Copy(self._stderr, self)
+        return self
+
+    def __exit__(self, *exc):
+        sys.stderr = self._stderr
+        if self.log is not None:
+            self.log.close()
+        return False
+
+
+class _Copy:
+    """A stream that writes to `stream` and copies into a Tee's log."""
+
+    def __init__(self, stream, tee):
+        self.stream, self.tee = stream, tee
+
+    def write(self, text):
+        self.stream.write(text)
+        self.tee.copy(text)
+        return len(text)
+
+    def flush(self):
+        self.stream.flush()
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)

@@ -1,0 +1,201 @@
+"""Pictures as a run makes them: pointers from evidence, jepsen.log, --no-pictures, sweeps.
+
+The pointer tests use a tiny hand-written broadcast history and journal with one lost
+value; the others run the bench (virtual time, seeded) as a user does.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+from glomers.checkers import set_full, unique_ids
+from glomers.edn import Keyword as K
+from glomers.pictures import draw, pointers
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PICTURES = ("messages.svg", "messages.html", "timeline.html", "latency-raw.svg",
+            "latency-quantiles.svg", "rate.svg")
+MS = 1_000_000
+OPTS = {"workload": "broadcast", "nodes": ["n0", "n1"], "concurrency": 2}
+
+
+def op(index, ms, kind, process, f, value=None):
+    return {"index": index, "time": ms * MS, "type": K(kind), "process": process, "f": K(f),
+            "value": value}
+
+
+def message(kind, ms, message_id, src, dest, body):
+    return {"time": ms * MS, "event": kind, "id": message_id, "src": src, "dest": dest,
+            "body": body}
+
+
+# Value 7 is acknowledged by n0, whose gossip to n1 a partition drops; n1's read misses it.
+HISTORY = [op(0, 0, "invoke", 0, "broadcast", 7), op(1, 1, "ok", 0, "broadcast", 7),
+           op(2, 100, "invoke", 1, "read"), op(3, 101, "ok", 1, "read", [])]
+JOURNAL = [
+    message("send", 0, 10, "c2", "n0", {"type": "broadcast", "message": 7, "msg_id": 1}),
+    message("recv", 0, 10, "c2", "n0", {"type": "broadcast", "message": 7, "msg_id": 1}),
+    message("send", 1, 11, "n0", "n1", {"type": "gossip", "values": [7]}),
+    message("send", 1, 12, "n0", "c2", {"type": "broadcast_ok", "in_reply_to": 1}),
+    message("recv", 1, 12, "n0", "c2", {"type": "broadcast_ok", "in_reply_to": 1}),
+    message("drop", 50, 11, "n0", "n1", {"type": "gossip", "values": [7]}),
+    message("send", 100, 13, "c3", "n1", {"type": "read", "msg_id": 1}),
+    message("recv", 100, 13, "c3", "n1", {"type": "read", "msg_id": 1}),
+    message("send", 101, 14, "n1", "c3", {"type": "read_ok", "messages": [], "in_reply_to": 1}),
+    message("recv", 101, 14, "n1", "c3", {"type": "read_ok", "messages": [], "in_reply_to": 1}),
+]
+
+
+def test_a_lost_value_points_at_its_messages_and_the_ops_of_the_evidence():
+    results = {"workload": set_full.check(HISTORY, OPTS)}
+    assert results["workload"]["lost"] == (7,)
+    focus = pointers.Focus(results, HISTORY, JOURNAL, OPTS)
+    assert focus.values == {"7": [10, 11]}                 # the request and the gossip
+    assert "carries lost value 7" in focus.highlights[11]
+    # The acknowledgement (op 1) and the read that missed it (op 2), linked to their
+    # client request and reply.
+    named = [o["index"] for o, _ in focus.ops]
+    assert 1 in named and 2 in named
+    assert focus.links[1] == (10, 12) and focus.links[2] == (13, 14)
+    lines = focus.lines(PICTURES)
+    assert lines[0] == ("lost value 7: messages.html#v=7 (2 message(s) carry it, "
+                        "highlighted: its path across the nodes)")
+    assert any(line.startswith("op 2 (invoke read by process 1 at 0.100 s): "
+                               "timeline.html#i2, messages.html#m13 (reply #m14)")
+               for line in lines)
+
+
+def test_a_duplicated_id_points_at_the_replies_that_carried_it():
+    history = [op(0, 0, "invoke", 0, "generate"), op(1, 1, "ok", 0, "generate", 5),
+               op(2, 2, "invoke", 1, "generate"), op(3, 3, "ok", 1, "generate", 5)]
+    journal = [message("send", 1, 1, "n0", "c2", {"type": "generate_ok", "id": 5,
+                                                   "in_reply_to": 1}),
+               message("send", 3, 2, "n1", "c3", {"type": "generate_ok", "id": 5,
+                                                   "in_reply_to": 1}),
+               message("send", 3, 3, "n1", "c3", {"type": "generate_ok", "id": 6,
+                                                   "in_reply_to": 2})]
+    results = {"workload": unique_ids.check(history, {})}
+    focus = pointers.Focus(results, history, journal, {**OPTS, "workload": "unique-ids"})
+    assert focus.values == {"5": [1, 2]}
+    assert focus.lines(PICTURES)[0].startswith("duplicated id 5: messages.html#v=5")
+
+
+def test_a_passing_run_points_only_at_its_worst_case():
+    results = {"workload": {"valid?": True, "worst-stale": (
+        {"element": 3, "stable-latency": 40, "known": HISTORY[1], "last-absent": HISTORY[2]},
+        {"element": 4, "stable-latency": 30, "known": HISTORY[1], "last-absent": HISTORY[2]})}}
+    focus = pointers.Focus(results, HISTORY, JOURNAL, OPTS)
+    assert focus.values == {} and [v for v, _ in focus.searches] == ["3"]
+    assert len(focus.ops) == 2
+
+
+def test_draw_writes_every_picture_and_never_raises(tmp_path):
+    results = {"workload": set_full.check(HISTORY, OPTS)}
+    drawn = draw(str(tmp_path), JOURNAL, HISTORY, results, OPTS)
+    assert drawn.files == list(PICTURES) and drawn.errors == []
+    recorded = json.loads((tmp_path / "pictures.json").read_text())
+    assert recorded["files"] == list(PICTURES) and recorded["where"] == drawn.where
+    # A journal the diagram cannot read costs only that picture, not the run.
+    broken = draw(str(tmp_path), [{"event": "send"}], HISTORY, results, OPTS)
+    assert [name for name, _ in broken.errors] == ["pointers", "messages"]
+    assert "timeline.html" in broken.files
+
+
+# ---------------------------------------------------------------------------------------
+# As the bench runs them
+
+
+def bench(tmp_path, *args):
+    store = str(tmp_path / "store")
+    proc = subprocess.run([sys.executable, "-m", "glomers", *args, "--store", store],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    return proc, store
+
+
+def run_folders(store, workload="broadcast"):
+    folder = os.path.join(store, workload)
+    return sorted(os.path.join(folder, name) for name in os.listdir(folder)
+                  if name != "latest")
+
+
+RUN = ["test", "-w", "broadcast", "--bin", "broadcast.py", "--node-count", "3",
+       "--time-limit", "4", "--rate", "10", "--nemesis", "partition", "--nemesis-interval", "1",
+       "--virtual-time", "--seed", "4"]
+
+
+def test_a_run_draws_its_pictures_and_keeps_its_console_in_jepsen_log(tmp_path):
+    proc, store = bench(tmp_path, *RUN)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    run_dir, = run_folders(store)
+    for name in PICTURES + ("jepsen.log", "pictures.json"):
+        assert os.path.getsize(os.path.join(run_dir, name)) > 0, name
+    assert "Pictures: messages.svg messages.html timeline.html" in proc.stdout
+    root = ET.parse(os.path.join(run_dir, "messages.svg")).getroot()
+    assert any(r.get("class") == "band" for r in root.iter("{http://www.w3.org/2000/svg}rect"))
+    log = open(os.path.join(run_dir, "jepsen.log"), encoding="utf-8").read()
+    # Every line the console showed (its report and its progress lines) is in the log.
+    for line in (proc.stdout + proc.stderr).splitlines():
+        assert line in log, line
+    assert log.rstrip().endswith("Everything looks good! ヽ(‘ー`)ノ")
+
+
+def test_no_pictures_draws_none_but_keeps_the_log(tmp_path):
+    proc, store = bench(tmp_path, *RUN, "--no-pictures", "--quiet")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    run_dir, = run_folders(store)
+    assert not any(os.path.exists(os.path.join(run_dir, name)) for name in PICTURES)
+    assert "Pictures:" not in proc.stdout
+    assert "Everything looks good" in open(os.path.join(run_dir, "jepsen.log")).read()
+
+
+def test_a_seed_sweep_draws_only_the_failing_seeds(tmp_path):
+    proc, store = bench(tmp_path, "test", "-w", "broadcast", "--bin", "broadcast.py",
+                        "--node-count", "2", "--time-limit", "2", "--rate", "10",
+                        "--virtual-time", "--seed", "1", "--seeds", "2")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for run_dir in run_folders(store):
+        assert not os.path.exists(os.path.join(run_dir, "messages.svg"))
+    lossy = tmp_path / "no_gossip.py"
+    lossy.write_text(NO_GOSSIP)
+    proc, store = bench(tmp_path / "b", "test", "-w", "broadcast", "--bin", str(lossy),
+                        "--node-count", "2", "--time-limit", "2", "--rate", "10",
+                        "--virtual-time", "--seed", "1", "--seeds", "2")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    folders = run_folders(store)
+    assert len(folders) == 2
+    for run_dir in folders:
+        for name in PICTURES:
+            assert os.path.exists(os.path.join(run_dir, name)), (run_dir, name)
+        where = json.load(open(os.path.join(run_dir, "pictures.json")))["where"]
+        assert any(line.startswith("lost value ") for line in where)
+
+
+NO_GOSSIP = '''\
+"""Keeps each value to itself: every value another node is asked for is lost."""
+import sys
+sys.path.insert(0, %r)
+from maelstrom_node import run
+
+
+def serve(node):
+    values = set()
+
+    @node.handler
+    def topology(msg):
+        return {"type": "topology_ok"}
+
+    @node.handler
+    def broadcast(msg):
+        values.add(msg.body["message"])
+        return {"type": "broadcast_ok"}
+
+    @node.handler
+    def read(msg):
+        return {"type": "read_ok", "messages": sorted(values)}
+
+
+if __name__ == "__main__":
+    run(serve)
+''' % ROOT
