@@ -45,6 +45,7 @@ class Outcome:
 
     run: oracle_runs.Run
     status: str                       # "compared", "no-history", "no-results"
+                                      # (a damaged run is "compared", with differences)
     compared: int = 0
     differences: list = dataclasses.field(default_factory=list)   # (figure, theirs, ours)
     recheck_valid: object = None
@@ -92,6 +93,10 @@ def compare(run):
     if not run.has_history:
         return Outcome(run, "no-history")
     folder = run_folder.load(run.dir)
+    if folder.problems or folder.history is None:
+        # A damaged oracle run is a disagreement no reason documents: it must be fixed.
+        return Outcome(run, "compared", compared=1, differences=[
+            (f"unreadable {problem.name}", problem.what, None) for problem in folder.problems])
     ours = explain.recheck(folder.history, folder.opts, folder.workload)
     outcome = Outcome(run, "compared" if run.results is not None else "no-results",
                       recheck_valid=ours["workload"].get("valid?"))
