@@ -219,7 +219,8 @@ def describe_check(name, result, folder):
         servers, everything = result.get("servers") or {}, result.get("all") or {}
         return (f"{edn_text(everything.get('msg-count', 0), 20)} messages; msgs-per-op all "
                 f"{_float_text(everything.get('msgs-per-op'))}, servers "
-                f"{_float_text(servers.get('msgs-per-op'))}")
+                f"{_float_text(servers.get('msgs-per-op'))}"
+                + ("; messages.svg draws them" if folder.has("messages.svg") else ""))
     if name == "exceptions":
         groups = result.get("exceptions") or ()
         if not groups:

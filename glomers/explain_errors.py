@@ -88,7 +88,8 @@ def classify(op):
                 None)
     if isinstance(error, (list, tuple)) and error and isinstance(error[0], (str, int)):
         text = edn_text(list(error), 10_000)
-        return (("code", str(error[0]), _mask(text)), text, message)
+        return (("code", str(error[0]), _mask(text)), text, message if message and (
+            "\n" in message or len(text) > LABEL_WIDTH) else None)
     if isinstance(error, str):
         return (("text", _mask(error)), error, error)
     if message:

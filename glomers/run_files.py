@@ -140,7 +140,9 @@ def read_gzip(path, limit, name=None):
         except EOFError:
             raise Unreadable(name, "is cut off: the compressed data ends early") from None
         except gzip.BadGzipFile as error:
-            raise Unreadable(name, f"is not gzip data ({error})") from None
+            what = "is not gzip data" if "Not a gzipped file" in str(error) else \
+                "is corrupt gzip data"
+            raise Unreadable(name, f"{what} ({error})") from None
         except zlib.error as error:
             raise Unreadable(name, f"is corrupt gzip data ({error})") from None
         except OSError as error:
@@ -390,7 +392,9 @@ def read_json(path, limit, name=None):
     try:
         return json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as error:
-        what = "is cut off" if error.pos >= len(text.rstrip()) else "is not valid JSON"
+        # Ending inside a string, or where a value should follow, is a cut-off file.
+        cut = error.msg.startswith("Unterminated string") or error.pos >= len(text.rstrip())
+        what = "is cut off" if cut else "is not valid JSON"
         raise Unreadable(name, f"{what} (line {error.lineno}: {error.msg})") from None
     except (ValueError, RecursionError) as error:
         raise Unreadable(name, f"is not valid JSON ({str(error)[:120]})") from None
