@@ -416,10 +416,11 @@ def read_journal(path, name="journal.jsonl"):
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
-        check_nesting(line, name, number)
+        if line.count("[") + line.count("{") > MAX_DEPTH:     # only then can it nest deep
+            check_nesting(line, name, number)
         try:
             event = json.loads(line, parse_constant=_no_constant)
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:
             raise Unreadable(name, f"line {number} is not JSON ({str(error)[:100]})") from None
         problem = _journal_problem(event)
         if problem:

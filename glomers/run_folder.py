@@ -9,6 +9,7 @@ log, else a guess from the history) and notices files that contradict each other
 """
 
 import dataclasses
+import functools
 import importlib
 import os
 import re
@@ -383,13 +384,18 @@ def _flag(words, *names):
     return None
 
 
+@functools.lru_cache(maxsize=1)
+def _test_parser():
+    parser = cli._Parser(add_help=False)
+    cli.add_test_flags(parser)
+    return parser
+
+
 def parse_command(argv):
     """(namespace, words Maelstrom did not read as flags) for `test` arguments, or
     (None, []) when they are not a command the bench's parser understands."""
-    parser = cli._Parser(add_help=False)
-    cli.add_test_flags(parser)
     try:
-        ns, unread = parser.parse_known_args(argv)
+        ns, unread = _test_parser().parse_known_args(argv)
     except (cli.UsageError, SystemExit):
         return None, []
     if ns.node_count and ns.node_count > MAX_NODES:
