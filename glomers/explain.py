@@ -135,10 +135,10 @@ def main(path, as_json=False, out=None, err=None):
         return _not_a_run(path, error, as_json, out, err)
     report = analyse(folder)
     for problem in folder.problems:
-        print(f"glomers explain: {folder.dir / problem.name}: {problem.what}", file=err)
+        _say(f"glomers explain: {folder.dir / problem.name}: {problem.what}", err)
     if as_json:
         shown = {key: value for key, value in report.items() if not key.startswith("_")}
-        print(json.dumps(json_safe(shown), indent=1, default=str), file=out)
+        _say(json.dumps(json_safe(shown), indent=1, default=str), out)
     else:
         lines = report["_text"]
         if folder.problems:
@@ -146,14 +146,22 @@ def main(path, as_json=False, out=None, err=None):
                 [f"  {p.name}: {p.what}" for p in folder.problems]
             lines = lines[:_header_length(lines)] + problems + lines[_header_length(lines):]
         for line in lines:
-            print(line, file=out)
+            _say(line, out)
     return report["exit_status"]
+
+
+def _say(line, stream):
+    """Print a line whatever it holds: text read from a damaged file can carry lone
+    surrogates (from an EDN \\uD800, or a file name that is not UTF-8), which no
+    encoder accepts; they are written as backslash escapes instead."""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    print(line.encode(encoding, "backslashreplace").decode(encoding, "replace"), file=stream)
 
 
 def _not_a_run(path, error, as_json, out, err):
     """DIR is no run folder: say so on stderr, and list the runs beneath it (newest
     first) as the answer, in words or as JSON."""
-    print(f"glomers explain: {error}", file=err)
+    _say(f"glomers explain: {error}", err)
     if as_json:
         print(json.dumps({"dir": str(path), "kind": "not-a-run", "problem": str(error),
                           "runs_beneath": error.runs, "more_runs": error.more,
@@ -161,7 +169,7 @@ def _not_a_run(path, error, as_json, out, err):
     elif error.runs:
         print("Run folders beneath it, newest first:", file=out)
         for run in error.runs:
-            print(f"  {run}", file=out)
+            _say(f"  {run}", out)
         if error.more:
             print(f"  ... and {error.more} more", file=out)
     elif "not a run folder" in str(error):

@@ -70,10 +70,13 @@ def _message(op):
 
 def _malformed_reason(message):
     """The "This is malformed because:" part of a malformed-reply message, on one line."""
-    match = re.search(r"This is malformed because:\s*(.*?)\s*(?:See doc/protocol\.md|$)",
-                      message, re.DOTALL)
-    reason = match.group(1) if match else message
-    return " ".join(reason.split())
+    marker = "This is malformed because:"
+    start = message.find(marker)
+    if start < 0:
+        return " ".join(message.split())[:LABEL_WIDTH * 4]
+    start += len(marker)
+    end = message.find("See doc/protocol.md", start)
+    return " ".join(message[start:end if end >= 0 else None].split())[:LABEL_WIDTH * 4]
 
 
 def classify(op):

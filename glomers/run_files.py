@@ -251,8 +251,8 @@ def parse_edn(text, name, first_line=1):
         return edn.load_all(text)
     except edn.EDNError as error:
         raise Unreadable(name, _edn_problem(error, text, first_line)) from None
-    except (ValueError, RecursionError, OverflowError) as error:
-        # Python's own limits: an integer of more than 4300 digits, a bad escape.
+    except (ValueError, RecursionError, ArithmeticError) as error:
+        # Python's own limits: an integer of more than 4300 digits, a ratio over 0.
         raise Unreadable(name, f"holds a value this reader cannot hold "
                                f"({type(error).__name__}: {str(error)[:120]})") from None
 

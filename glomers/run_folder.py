@@ -28,7 +28,8 @@ BENCH_FILES = ("test.json", "journal.jsonl", "results.json")
 MAELSTROM_FILES = ("jepsen.log", "jepsen.log.tail", "test.jepsen", "net-journal")
 RUN_FILES = ("results.edn", "history.edn", "history.edn.gz", "history.txt", "node-logs",
              "messages.svg", "timeline.html") + BENCH_FILES + MAELSTROM_FILES
-MAX_ENTRIES = 1000          # entries of a folder looked at (names listed, runs searched)
+MAX_ENTRIES = 1000          # entries of a folder looked at
+MAX_SEARCHED = 5000         # entries looked at when searching for runs beneath a folder
 MAX_NODES = 10000           # a --node-count above this in a log is not believed
 
 
@@ -171,29 +172,30 @@ def runs_beneath(path, limit=10, depth=3):
     """([run folders beneath `path`, newest first, at most `limit`], how many more).
 
     Looks `depth` levels down (store/<workload>/<time>), never through symlinks (store's
-    `latest` links would list runs twice), and at no more than MAX_ENTRIES folders.
+    `latest` links would list runs twice) nor hidden folders (.git), and at no more than
+    MAX_SEARCHED entries.
     """
     found, queue, seen = [], [(str(path), 0)], 0
-    while queue and seen < MAX_ENTRIES:
+    while queue and seen < MAX_SEARCHED:
         here, level = queue.pop(0)
         try:
             with os.scandir(here) as entries:
                 subfolders = []
                 for entry in entries:
                     seen += 1
-                    if seen >= MAX_ENTRIES:
+                    if seen >= MAX_SEARCHED:
                         break
-                    if entry.is_dir(follow_symlinks=False):
+                    if entry.is_dir(follow_symlinks=False) and not entry.name.startswith(".") \
+                            and entry.name != "__pycache__":
                         subfolders.append(entry.path)
         except (OSError, ValueError):
             continue
         for sub in sorted(subfolders):
             try:
-                names = set(os.listdir(sub)[:MAX_ENTRIES])
                 mtime = os.stat(sub).st_mtime
             except OSError:
                 continue
-            if names & set(RUN_FILES):
+            if any(os.path.lexists(os.path.join(sub, name)) for name in RUN_FILES):
                 found.append((mtime, sub))
             elif level + 1 < depth:
                 queue.append((sub, level + 1))
@@ -347,7 +349,11 @@ def command_text(log):
     match = re.search(r"^Command line:[ \t]*\n(.+)$", log, re.MULTILINE)
     if match:
         return match.group(1).strip()[:2000]
-    match = re.search(r':argv\s*[\(\[]((?:\s*"(?:[^"\\]|\\.)*")*)\s*[\)\]]', log)
+    # Only the first :argv is tried: trying the pattern at every one of thousands of
+    # :argv in a hostile log would take quadratic time.
+    start = log.find(":argv")
+    match = start >= 0 and re.compile(
+        r':argv\s*[\(\[]((?:\s*"(?:[^"\\]|\\.)*")*)\s*[\)\]]').match(log, start)
     if match:
         words = re.findall(r'"((?:[^"\\]|\\.)*)"', match.group(1))
         return ("maelstrom " + " ".join(shlex.quote(_unquote(word)) for word in words))[:2000]
@@ -421,7 +427,8 @@ def infer_options(log, history):
                          "nemesis": ns.nemesis},
                         "the command line in the log")
     opts = {}
-    nodes = re.search(r"^ :nodes \[([^\]]*)\]", log or "", re.MULTILINE)
+    first = re.search(r"^ :nodes \[", log or "", re.MULTILINE)   # the first only, as above
+    nodes = first and re.compile(r"\[([^\]]*)\]").match(log, first.end() - 1)
     if nodes:
         opts["nodes"] = re.findall(r'"([^"]+)"', nodes.group(1))[:MAX_NODES]
         opts["node_count"] = len(opts["nodes"])

@@ -617,3 +617,38 @@ def test_every_oracle_run_reads_without_a_problem():
         folder = run_folder.load(run.dir)
         assert folder.problems == [], run
         assert explain.exit_status(folder) in (0, 1, 2, 255)
+
+
+def test_hostile_text_costs_linear_time_and_prints(tmp_path):
+    # Each of these once took quadratic time or crashed the printer: many :argv and
+    # :nodes openings with no close, a malformed-reply message padded with blanks, a
+    # ratio over zero, a lone surrogate, a file name that is not UTF-8.
+    import gzip
+    import os
+    folder = _copy(_run("echo", SMALL_ECHO), tmp_path)
+    (folder / "jepsen.log.tail").write_text(
+        ' :argv ("x\n :argv (" ' * 20_000 + "\n :nodes [\n" * 20_000)
+    ops = gzip.decompress((folder / "history.edn.gz").read_bytes()).decode().splitlines()
+    message = "Malformed RPC response. This is malformed because:" + " " * 200_000 + "x"
+    ops.append(f'{{:index 99, :time 99999999999, :type :info, :process 0, :f :echo, '
+               f':value nil, :error "indeterminate: {message}"}}')
+    (folder / "history.edn.gz").write_bytes(gzip.compress("\n".join(ops).encode()))
+    results = (folder / "results.edn").read_text()
+    assert ":timeline {:valid? true}" in results
+    (folder / "results.edn").write_text(results.replace(
+        ":timeline {:valid? true}", ':timeline {:valid? true, :error "\\uD800"}'))
+    ops.append('{:index 100, :time 99999999999, :type :fail, :process 0, :f :echo, '
+               ':value nil, :error "\\uD800 is no character"}')
+    (folder / "history.edn.gz").write_bytes(gzip.compress("\n".join(ops).encode()))
+    os.makedirs(os.fsencode(str(folder / "node-logs")) + b"/\xff.log")
+    with open(os.fsencode(str(folder)) + b"/\xff-notes", "w") as notes:
+        notes.write("a file name that is not UTF-8")
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")    # encodes as a terminal does
+    status = explain.main(str(folder), out=out, err=io.StringIO())
+    out.flush()
+    text = out.buffer.getvalue().decode()
+    assert status == 0
+    assert "malformed reply: x" in text and "node-logs/ (1 log(s))" in text
+    assert "\\ud800 is no character" in text and "\\udcff-notes" in text
+    (folder / "results.edn").write_text("{:valid? true, :x 1/0}")
+    _damaged(folder, "results.edn", "ZeroDivisionError")
