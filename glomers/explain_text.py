@@ -9,6 +9,7 @@ through `Shape`, which turns a describer tripping over it into a problem naming 
 
 import json
 import math
+import os
 
 from . import explain_errors
 from .recheck import json_safe
@@ -226,7 +227,7 @@ def _header(folder, report):
         lines.append(f"Options: unknown, the folder has no {source}{guessed}. Node names, "
                      "--availability and the other flags are not known, so evidence names "
                      "no nodes and availability is judged without a target.")
-    names = [name + ("/" if (folder.dir / name).is_dir() else "")
+    names = [name + ("/" if os.path.isdir(folder.dir / name) else "")
              for name in folder.files[:FILES_SHOWN]]
     more = len(folder.files) - FILES_SHOWN
     logs = node_logs(folder) if folder.has("node-logs") else []
