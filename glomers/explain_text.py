@@ -13,7 +13,7 @@ import os
 
 from . import explain_errors
 from .recheck import json_safe
-from .run_folder import checker_module, edn_text, node_logs
+from .run_folder import MAX_ENTRIES, checker_module, edn_text, node_logs
 from .run_files import Unreadable
 from .checkers import common
 from .values import Float32
@@ -233,7 +233,9 @@ def _header(folder, report):
     logs = node_logs(folder) if folder.has("node-logs") else []
     names = [f"{name} ({len(logs)} log(s))" if name == "node-logs/" else name
              for name in names]
-    lines.append("Files: " + ", ".join(names) + (f" and {more} more" if more > 0 else ""))
+    # A folder is listed up to MAX_ENTRIES names: past that, the count is a floor.
+    plus = "+" if len(folder.files) >= MAX_ENTRIES else ""
+    lines.append("Files: " + ", ".join(names) + (f" and {more}{plus} more" if more > 0 else ""))
     return lines
 
 

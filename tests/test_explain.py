@@ -652,3 +652,13 @@ def test_hostile_text_costs_linear_time_and_prints(tmp_path):
     assert "\\ud800 is no character" in text and "\\udcff-notes" in text
     (folder / "results.edn").write_text("{:valid? true, :x 1/0}")
     _damaged(folder, "results.edn", "ZeroDivisionError")
+
+
+def test_a_folder_of_many_files_is_listed_in_part(tmp_path):
+    folder = _copy(_run("echo", SMALL_ECHO), tmp_path)
+    for number in range(1500):
+        (folder / f"extra-{number:04d}.txt").write_text("")
+    status, text, err = _explain_all(folder)
+    assert status == 0 and err == ""
+    files = next(line for line in text.splitlines() if line.startswith("Files: "))
+    assert files.endswith("+ more") and len(files) < 1000
