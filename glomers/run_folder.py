@@ -113,26 +113,27 @@ def load(path):
 
     results = attempt(run_files.read_results, str(folder / "results.edn"))
     history, history_error = None, "the folder has no history.edn"
+    history_name = "history.edn"
     for name in ("history.edn", "history.edn.gz"):
         if name in present:
-            history = attempt(run_files.read_history, str(folder / name))
+            history, history_name = attempt(run_files.read_history, str(folder / name)), name
             history_error = None if history is not None else f"{name} could not be read"
             break
     meta = _checked_meta(attempt(run_files.read_json, str(folder / "test.json"),
                                  run_files.LIMITS["test.json"]), problems)
-    log = None
+    log, names = None, {"history": history_name, "log": "jepsen.log"}
     for name in ("jepsen.log", "jepsen.log.tail"):
         if name in present:
-            log = attempt(run_files.read_log, str(folder / name))
+            log, names["log"] = attempt(run_files.read_log, str(folder / name)), name
             break
     journal = attempt(run_files.read_journal, str(folder / "journal.jsonl"))
     source = ("bench" if present & set(BENCH_FILES)
               else "maelstrom" if present & {*MAELSTROM_FILES, "results.edn", "history.edn.gz"}
               else "unknown")
     command = command_text(log)
-    workloads = _workload_signals(meta, command, results, history, problems)
+    workloads = _workload_signals(meta, command, results, history, names, problems)
     workload = (workloads.get("history") or workloads.get("test.json")
-                or workloads.get("jepsen.log") or workloads.get("results.edn")
+                or workloads.get("log") or workloads.get("results.edn")
                 or _workload_from_path(folder))
     if meta:
         opts, opts_from = _bench_options(meta), "test.json"
@@ -275,30 +276,32 @@ _HISTORY_SIGNS = {"echo": "echo", "generate": "unique-ids", "broadcast": "broadc
                   "add": "g-counter", "send": "kafka", "poll": "kafka", "txn": "txn-rw-register"}
 
 
-def _workload_signals(meta, command, results, history, problems):
-    """{where: workload} as each file tells it, with a problem for every contradiction."""
+def _workload_signals(meta, command, results, history, names, problems):
+    """{where: workload} as each file tells it ("test.json", "log", "results.edn",
+    "history"), with a problem for every contradiction. `names` gives the file names
+    of the log and the history, for the problems to name."""
     signals = {}
     if isinstance(meta.get("workload"), str):
-        signals["test.json"] = meta["workload"]
+        signals["test.json"] = meta["workload"][:60]
     argv = command_words(command)
     if argv and _flag(argv, "-w", "--workload"):
-        signals["jepsen.log"] = _flag(argv, "-w", "--workload")
+        signals["log"] = _flag(argv, "-w", "--workload")[:60]
     if _workload_from_results(results):
         signals["results.edn"] = _workload_from_results(results)
     in_history = _workloads_in_history(history)
     if len(in_history) > 1:
-        problems.append(Unreadable("history", "mixes the ops of " + " and ".join(in_history)
-                                   + " runs"))
+        problems.append(Unreadable(names["history"], "mixes the ops of "
+                                   + " and ".join(in_history) + " runs"))
     if in_history:
         signals["history"] = in_history[0]
-    told = {"test.json": "test.json names", "jepsen.log": "the command in jepsen.log runs",
-            "results.edn": "results.edn holds a verdict on"}
+    told = {"test.json": "names the workload", "log": "holds a command that runs -w",
+            "results.edn": "holds a verdict on"}
     theirs = signals.get("history")
     for where, workload in signals.items():
         if where != "history" and theirs and workload != theirs:
-            problems.append(Unreadable(where, f"{told[where]} {workload}, but the history "
-                                              f"holds {theirs} ops: they are not from the "
-                                              "same run"))
+            problems.append(Unreadable(names.get(where, where),
+                                       f"{told[where]} {workload}, but the history holds "
+                                       f"{theirs} ops: they are not from the same run"))
     if "history" not in signals and signals.get("results.edn") and signals.get("test.json") \
             and signals["results.edn"] != signals["test.json"]:
         problems.append(Unreadable("results.edn", f"holds a verdict on "

@@ -249,7 +249,8 @@ def _damaged(path, file_name, what):
     status, shown, _ = _explain_all(path, as_json=True)
     report = json.loads(shown)
     assert status == report["exit_status"] == explain.DAMAGED
-    assert any(what in p["problem"] for p in report["problems"] if file_name in p["file"])
+    assert any(what in f"{p['file']}: {p['problem']}" for p in report["problems"]
+               if file_name in p["file"])
     return text
 
 
@@ -403,7 +404,7 @@ def test_results_of_another_workload_are_flagged(tmp_path):
     folder = _copy(broadcast, tmp_path)
     (folder / "results.edn").write_bytes((_run("echo", SMALL_ECHO).dir / "results.edn")
                                          .read_bytes())
-    text = _damaged(folder, "results.edn", "results.edn holds a verdict on echo, but the "
+    text = _damaged(folder, "results.edn", "results.edn: holds a verdict on echo, but the "
                                            "history holds broadcast ops")
     assert "the same as Maelstrom's" not in text
     assert "not compared: results.edn judges echo, the history is broadcast" in text
@@ -417,7 +418,8 @@ def test_a_history_mixing_workloads_is_flagged(tmp_path):
     extra = ('{:index 99, :time 99999999999, :type :invoke, :process 0, :f :broadcast, '
              ':value 1}\n')
     (folder / "history.edn.gz").write_bytes(gzip.compress((history + extra).encode()))
-    _damaged(folder, "history", "mixes the ops of echo and broadcast runs")
+    _damaged(folder, "history.edn.gz", "history.edn.gz: mixes the ops of echo and broadcast "
+                                       "runs")
 
 
 def test_bad_test_json_and_journal_lines(tmp_path):
@@ -662,3 +664,12 @@ def test_a_folder_of_many_files_is_listed_in_part(tmp_path):
     assert status == 0 and err == ""
     files = next(line for line in text.splitlines() if line.startswith("Files: "))
     assert files.endswith("+ more") and len(files) < 1000
+
+
+def test_a_log_whose_command_contradicts_the_history_is_flagged(tmp_path):
+    folder = _copy(_run("echo", SMALL_ECHO), tmp_path)
+    log = (folder / "jepsen.log.tail").read_text()
+    (folder / "jepsen.log.tail").write_text(log.replace("test -w echo", "test -w broadcast"))
+    text = _damaged(folder, "jepsen.log.tail", "jepsen.log.tail: holds a command that runs "
+                                               "-w broadcast, but the history holds echo ops")
+    assert "Command (from the log): lein run test -w broadcast" in text
