@@ -2,7 +2,7 @@
 
 Each run in oracle/ that kept both results.edn and a history is re-checked with our
 checkers, and the figures Maelstrom wrote are compared with ours: the workload's verdict and
-figures (explain.FIGURES), and the :stats and :availability verdicts and counts. :net is not
+figures (recheck.FIGURES), and the :stats and :availability verdicts and counts. :net is not
 compared (it needs the message journal, which Maelstrom folders do not keep).
 
 A table per workload follows, with every disagreement and its reason. A disagreement is
@@ -16,7 +16,7 @@ import json
 import sys
 import time
 
-from . import explain, run_folder, oracle_runs
+from . import recheck, run_folder, oracle_runs
 from .values import Float32
 
 _SOUSA_KAFKA = "SousaGLucas__gossip-glomers-challenges__single-node-kafka-style-log_results"
@@ -45,6 +45,7 @@ class Outcome:
 
     run: oracle_runs.Run
     status: str                       # "compared", "no-history", "no-results"
+                                      # (a damaged run is "compared", with differences)
     compared: int = 0
     differences: list = dataclasses.field(default_factory=list)   # (figure, theirs, ours)
     recheck_valid: object = None
@@ -64,16 +65,16 @@ def comparable(maelstrom, ours):
     pairs = []
     workload = maelstrom.get("workload")
     if isinstance(workload, dict):
-        theirs = explain.figures(ours["workload_name"], workload)
-        mine = explain.figures(ours["workload_name"], ours["workload"])
+        theirs = recheck.figures(ours["workload_name"], workload)
+        mine = recheck.figures(ours["workload_name"], ours["workload"])
         pairs += [(f"workload {key}", theirs.get(key), mine.get(key)) for key in theirs]
     else:
         # The whole analysis failed in Maelstrom (an assertion escaped every guard).
         pairs.append(("whole-analysis failure", True, bool(ours["workload"].get("whole-analysis"))))
     for key in STATS_FIGURES:
         if "stats" in maelstrom:
-            pairs.append((f"stats {key}", explain._plain(maelstrom["stats"].get(key)),
-                          explain._plain(ours["stats"].get(key))))
+            pairs.append((f"stats {key}", recheck.plain(maelstrom["stats"].get(key)),
+                          recheck.plain(ours["stats"].get(key))))
     if "availability" in maelstrom:
         theirs, mine = maelstrom["availability"], ours["availability"]
         pairs.append(("availability valid?", theirs.get("valid?"), mine.get("valid?")))
@@ -92,7 +93,11 @@ def compare(run):
     if not run.has_history:
         return Outcome(run, "no-history")
     folder = run_folder.load(run.dir)
-    ours = explain.recheck(folder.history, folder.opts, folder.workload)
+    if folder.problems or folder.history is None:
+        # A damaged oracle run is a disagreement no reason documents: it must be fixed.
+        return Outcome(run, "compared", compared=1, differences=[
+            (f"unreadable {problem.name}", problem.what, None) for problem in folder.problems])
+    ours = recheck.recheck(folder.history, folder.opts, folder.workload)
     outcome = Outcome(run, "compared" if run.results is not None else "no-results",
                       recheck_valid=ours["workload"].get("valid?"))
     if run.results is None:

@@ -6,14 +6,13 @@ oracle ships with the repository (oracle/ at its root) unless the GLOMERS_ORACLE
 environment variable points elsewhere.
 """
 
-import json
 import os
 import shlex
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from glomers import edn
+from glomers import edn, run_files
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,9 +79,12 @@ def runs(workload=None):
     root = oracle_dir()
     if not root.is_dir():
         return []
-    manifest_path = root / "manifest.json"
-    entries = json.loads(manifest_path.read_text()) if manifest_path.exists() else []
-    by_dest = {entry.get("dest"): entry for entry in entries}
+    try:
+        entries = run_files.read_json(str(root / "manifest.json"), 16 * run_files.MB)
+    except run_files.Unreadable:
+        entries = None          # the runs are still there; only their provenance is lost
+    by_dest = {entry.get("dest"): entry for entry in entries
+               if isinstance(entry, dict)} if isinstance(entries, list) else {}
     found = []
     for run_dir in sorted(path for path in root.glob("*/*") if path.is_dir()):
         name = run_dir.parent.name
