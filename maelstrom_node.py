@@ -6,6 +6,10 @@ Maelstrom error replies and never lets bad input or a stray `print` break the pr
 Everything a node touches from the outside (output, log, clock, randomness) is injected,
 so tests drive it with literal lines and the offline bench can host many nodes in one
 process on a virtual clock.
+
+Whatever arrives, the work it causes is bounded: a request is answered (with an error
+reply if need be) or costs one log line; a reply that cannot be sent becomes a crash
+reply, never another attempt at the same; end of input waits at most END_OF_INPUT_GRACE.
 """
 
 import asyncio
@@ -14,6 +18,7 @@ import inspect
 import json
 import os
 import random as _random
+import reprlib
 import sys
 import threading
 import traceback
@@ -24,6 +29,23 @@ __all__ = ["ErrorCode", "RPCError", "Message", "Node", "run",
 # One encoder built once: json.dumps with options builds a new encoder on every call.
 # allow_nan=False because NaN is not JSON and one bad stdout line ends a Maelstrom node.
 _encode = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
+
+# At end of input, how long handlers still running may take to reply before the node exits.
+END_OF_INPUT_GRACE = 5.0
+# An input line longer than this is dropped (with a log line) instead of held in memory.
+MAX_LINE_BYTES = 64 << 20
+
+# repr() for log lines and error texts: cuts long strings, deep nesting and big containers.
+_short = reprlib.Repr()
+_short.maxstring, _short.maxother, _short.maxlevel = 200, 200, 3
+
+
+def _describe(error):
+    """'Type: message' of an exception, cut to a readable length, even if its str() fails."""
+    try:
+        return f"{type(error).__name__}: {error}"[:500]
+    except Exception:
+        return type(error).__name__
 
 
 class ErrorCode(enum.IntEnum):
@@ -56,12 +78,17 @@ class RPCError(Exception):
     """An error reply, received or to be sent: Maelstrom's code and a text."""
 
     def __init__(self, code, text=""):
+        text = text if isinstance(text, str) else "" if text is None else _short.repr(text)
+        if not isinstance(code, int) or isinstance(code, bool):
+            # Not one of Maelstrom's codes (missing, NaN, a string): a crash, which is
+            # indefinite, claims nothing about the request's effect.
+            text = f"{text or 'error'} (code {_short.repr(code)} is not an integer)"
+            code = ErrorCode.CRASH
         try:
             code = ErrorCode(code)
         except ValueError:
             pass  # a custom code (1000+) stays a plain int, and is indefinite
-        self.code = code
-        self.text = text
+        self.code, self.text = code, text
         super().__init__(f"{self.name} ({code}): {text}" if text else f"{self.name} ({code})")
 
     @property
@@ -78,15 +105,25 @@ class RPCError(Exception):
 
     def body(self):
         """The error reply body (in_reply_to is added by the reply)."""
-        return {"type": "error", "code": int(self.code), "text": str(self.text or self.name)}
+        return {"type": "error", "code": int(self.code), "text": self.text or self.name}
+
+
+class MissingField(RPCError, KeyError):
+    """A field the handler read from a request that lacks it: still a KeyError to code that
+    catches one (args is the key), and malformed-request (12) to the sender if uncaught."""
+
+    def __init__(self, kind, key):
+        super().__init__(ErrorCode.MALFORMED_REQUEST,
+                         f"{kind} request has no field {_short.repr(key)}")
+        self.args = (key,)
 
 
 class Body(dict):
-    """A request body: reading a field it lacks is the sender's fault, not a crash."""
+    """A request body: reading a field it lacks is the sender's fault, not a crash. (Nested
+    objects are plain dicts: a key missing there is a crash, which claims less.)"""
 
     def __missing__(self, key):
-        raise RPCError(ErrorCode.MALFORMED_REQUEST,
-                       f"{self.get('type')} request has no field {key!r}")
+        raise MissingField(self.get("type"), key)
 
 
 class Message:
@@ -98,7 +135,8 @@ class Message:
         self.src, self.dest, self.body, self.id = src, dest, body, id
 
     def __repr__(self):
-        return f"Message(src={self.src!r}, dest={self.dest!r}, body={self.body!r})"
+        return (f"Message(src={_short.repr(self.src)}, dest={_short.repr(self.dest)}, "
+                f"body={_short.repr(self.body)})")
 
 
 # The process's real protocol stdout, once run() has moved fd 1 over to stderr.
@@ -127,9 +165,9 @@ class Node:
         self._handlers = {}
         self._pending = {}      # msg_id of our request -> callback for its reply
         self._next_msg_id = 0
-        self._inflight = set()  # handler and callback tasks: finish() waits for them
+        self._inflight = {}     # handler and callback tasks -> what they serve (for finish)
         self._starters = []     # background coroutine functions, started after init
-        self._background = set()
+        self._background = {}   # their tasks -> names
         self._initialized = False
         self._out = []          # protocol lines not yet written (default writer only)
 
@@ -152,6 +190,7 @@ class Node:
     def every(self, seconds, fn):
         """Run fn() (sync or async) every `seconds`, from init until the end of input."""
         async def repeat():
+            failures = 0
             while True:
                 await asyncio.sleep(seconds)
                 try:
@@ -159,7 +198,10 @@ class Node:
                     if inspect.isawaitable(result):
                         await result
                 except Exception:
-                    self.log(f"periodic task {name} failed:\n{traceback.format_exc()}")
+                    failures += 1
+                    if failures & (failures - 1) == 0:  # the 1st, 2nd, 4th...: the log stays small
+                        self.log(f"periodic task {name} failed (failure {failures}; "
+                                 f"logged: 1, 2, 4, 8...):\n{traceback.format_exc()}")
         name = getattr(fn, "__name__", "task")
         repeat.__name__ = name
         self.spawn(repeat)
@@ -247,16 +289,13 @@ class Node:
             return
         try:
             raw = json.loads(line)
-        except ValueError:
-            self.log(f"ignored input that is not JSON: {line[:200]!r}")
-            return
-        if not isinstance(raw, dict):
-            self.log(f"ignored input that is not a JSON object: {line[:200]!r}")
-            return
-        body = raw.get("body")
+        except (ValueError, RecursionError) as error:  # RecursionError: nested too deep
+            return self.log(f"ignored input that is not JSON ({_describe(error)}): "
+                            f"{line[:200]!r}")
+        body = raw.get("body") if isinstance(raw, dict) else None
         if not isinstance(body, dict):
-            self.log(f"ignored message whose body is not an object: {line[:200]!r}")
-            return
+            return self.log(f"ignored input that is not an object with an object body: "
+                            f"{line[:200]!r}")
         msg = Message(raw.get("src"), raw.get("dest"), body, raw.get("id"))
         if "in_reply_to" in body:
             self._route_reply(msg)
@@ -265,13 +304,20 @@ class Node:
         else:
             self._dispatch(msg)
 
-    async def finish(self):
-        """End of input: let in-flight handlers finish and reply, then stop periodic tasks."""
-        while self._inflight:
-            await asyncio.gather(*self._inflight, return_exceptions=True)
-        for task in self._background:
-            task.cancel()
-        await asyncio.gather(*self._background, return_exceptions=True)
+    async def finish(self, grace=END_OF_INPUT_GRACE):
+        """End of input: give in-flight handlers up to `grace` seconds to reply, then stop
+        every task of the node (periodic ones too), logging the requests abandoned."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        while self._inflight and loop.time() < deadline:  # handlers may start callbacks
+            await asyncio.wait(list(self._inflight), timeout=deadline - loop.time())
+        if self._inflight:
+            self.log(f"end of input: abandoned {len(self._inflight)} unfinished after {grace} s:"
+                     f" {_short.repr(list(self._inflight.values()))}")
+        tasks = [*self._inflight, *self._background]
+        self.stop()
+        if tasks:  # bounded too: a task may ignore its cancellation
+            await asyncio.wait(tasks, timeout=1.0)
         if self._out:
             self._flush()
 
@@ -286,13 +332,16 @@ class Node:
     def run(self):
         """Process entry point: serve stdin/stdout until end of input, then finish."""
         _protect_stdout()
+        # Not asyncio.run(): its teardown waits without a bound for tasks to end.
+        loop = asyncio.new_event_loop()
         try:
-            asyncio.run(self._serve_stdin())
+            loop.run_until_complete(self._serve_stdin())
         except KeyboardInterrupt:
             pass
         finally:
             if self._out:
                 self._flush()
+            loop.close()
 
     # ----- internals ---------------------------------------------------------------
 
@@ -307,64 +356,74 @@ class Node:
         try:
             result = callback(msg)
             if inspect.isawaitable(result):
-                self._track(self._guard(result, f"callback for {in_reply_to}"))
+                name = f"callback for reply to {in_reply_to}"
+                self._task(self._guard(result, name), self._inflight, name)
         except Exception:
             self.log(f"callback for reply {msg!r} failed:\n{traceback.format_exc()}")
 
     def _dispatch(self, msg):
         """Run the handler for a request and answer with its result or its error."""
+        msg_id = msg.body.get("msg_id")
+        if msg_id is not None and type(msg_id) is not int:
+            # Maelstrom's msg_ids are integers, and in_reply_to must echo one: the sender
+            # could not match any reply, so the request is not run.
+            return self.log(f"ignored request whose msg_id is not an integer: {msg!r}")
         kind = msg.body.get("type")
-        if not isinstance(kind, str):
-            return self._answer(msg, RPCError(
-                ErrorCode.MALFORMED_REQUEST, "message body has no string type").body())
-        handler = self._init if kind == "init" else self._handlers.get(kind)
-        if handler is None:
-            return self._answer(msg, RPCError(
-                ErrorCode.NOT_SUPPORTED, f"no handler for message type {kind!r}").body())
-        msg.body = Body(msg.body)
         try:
+            if not isinstance(kind, str):
+                raise RPCError(ErrorCode.MALFORMED_REQUEST, "message body has no string type")
+            handler = self._init if kind == "init" else self._handlers.get(kind)
+            if handler is None:
+                raise RPCError(ErrorCode.NOT_SUPPORTED,
+                               f"no handler for message type {_short.repr(kind)}")
+            msg.body = Body(msg.body)
             result = handler(msg)
-        except Exception as error:
-            return self._fail(msg, error)
-        if inspect.isawaitable(result):
-            self._track(self._await_handler(msg, result))
-        elif result is not None:
+            if inspect.isawaitable(result):
+                return self._task(self._await_handler(msg, result), self._inflight, msg)
             self._answer(msg, result)
+        except Exception as error:
+            self._answer(msg, error=error)
 
     async def _await_handler(self, msg, result):
         try:
-            body = await result
+            self._answer(msg, await result)
         except Exception as error:
-            self._fail(msg, error)
-        else:
-            if body is not None:
-                self._answer(msg, body)
+            self._answer(msg, error=error)
 
-    def _fail(self, msg, error):
-        """RPCError becomes that error reply; anything else a crash reply and a traceback."""
-        if isinstance(error, RPCError):
-            return self._answer(msg, error.body())
-        self.log(f"handler for {msg!r} crashed:\n"
-                 + "".join(traceback.format_exception(error)))
-        self._answer(msg, RPCError(ErrorCode.CRASH, f"{type(error).__name__}: {error}").body())
-
-    def _answer(self, msg, body):
-        """Reply if the request can be answered (has a msg_id); otherwise just log errors."""
+    def _answer(self, msg, body=None, error=None):
+        """Answer msg with the handler's body or the error it raised (an RPCError as itself,
+        anything else a crash) in bounded work: a body that cannot be sent becomes one crash
+        reply, and a request without msg_id costs at most a log line."""
+        if error is not None:
+            if not isinstance(error, RPCError):
+                self.log(f"handler for {msg!r} crashed:\n"
+                         + "".join(traceback.format_exception(error)))
+                error = RPCError(ErrorCode.CRASH, _describe(error))
+            body = error.body()
+        if body is None:
+            return
         if msg.body.get("msg_id") is None:
             if isinstance(body, dict) and body.get("type") == "error":
-                self.log(f"{body['text']} (no msg_id to reply to): {msg!r}")
+                self.log(f"{body.get('text')} (no msg_id to reply to): {msg!r}")
             return
-        if not isinstance(body, dict):
-            return self._fail(msg, TypeError(f"handler returned {body!r}, not a dict"))
         try:
-            self.reply(msg, body)
-        except (TypeError, ValueError) as error:  # the body is not JSON; error bodies are
-            self._fail(msg, error)
+            return self.reply(msg, body)
+        except Exception as error:  # not a dict, or not JSON: NaN, a set, circular, too deep
+            problem = f"reply {_short.repr(body)} cannot be sent: {_describe(error)}"
+        try:
+            self.reply(msg, RPCError(ErrorCode.CRASH, problem).body())
+        except Exception:  # the envelope itself is not JSON (a dest as src, before init)
+            problem += "; nor can a crash reply"
+        self.log(f"cannot answer {msg!r}: {problem}")
 
     def _init(self, msg):
         """Built-in init: learn our id and the cluster, start timers, answer init_ok."""
-        self.node_id = msg.body["node_id"]
-        self.node_ids = list(msg.body["node_ids"])
+        node_id, node_ids = msg.body["node_id"], msg.body["node_ids"]
+        if not isinstance(node_id, str) or not isinstance(node_ids, list) \
+                or not all(isinstance(other, str) for other in node_ids):
+            raise RPCError(ErrorCode.MALFORMED_REQUEST,
+                           "init needs a string node_id and a list of string node_ids")
+        self.node_id, self.node_ids = node_id, node_ids
         if not self._initialized:
             self._initialized = True
             for coro_fn in self._starters:
@@ -372,15 +431,15 @@ class Node:
         return {"type": "init_ok"}
 
     def _start(self, coro_fn):
-        task = asyncio.get_running_loop().create_task(
-            self._guard(coro_fn(), getattr(coro_fn, "__name__", "task")))
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        name = getattr(coro_fn, "__name__", "task")
+        self._task(self._guard(coro_fn(), name), self._background, name)
 
-    def _track(self, coro):
+    @staticmethod
+    def _task(coro, tasks, what):
+        """Run coro as a task, listed in `tasks` with `what` it does until it ends."""
         task = asyncio.get_running_loop().create_task(coro)
-        self._inflight.add(task)
-        task.add_done_callback(self._inflight.discard)
+        tasks[task] = what
+        task.add_done_callback(tasks.pop)
 
     async def _guard(self, awaitable, name):
         try:
@@ -389,7 +448,10 @@ class Node:
             self.log(f"{name} failed:\n{traceback.format_exc()}")
 
     def _log_stderr(self, text):
-        print(text, file=sys.stderr)
+        try:
+            print(text, file=sys.stderr)
+        except (OSError, ValueError):  # stderr is closed: there is nowhere left to say it
+            pass
 
     def _write_stdout(self, line):
         """Buffer a protocol line; one write per loop iteration carries the whole batch."""
@@ -407,51 +469,76 @@ class Node:
         try:
             while data:
                 data = data[os.write(fd, data):]
-        except OSError as error:  # the reader is gone; nothing useful to do but say so
-            self.log(f"cannot write to stdout: {error}")
+        except OSError as error:  # the reader is gone: say so once, then write nothing more
+            self.log(f"cannot write to stdout ({error}); dropping all further output")
+            self._write = lambda line: None
 
     async def _serve_stdin(self):
         """Feed stdin to the loop, batch by batch, until end of input; then finish."""
         loop = asyncio.get_running_loop()
         ended = loop.create_future()
-        reader = threading.Thread(target=self._read_stdin, args=(loop, ended),
+        # The reader runs at most a few batches ahead of the node: memory stays bounded
+        # however fast the input comes.
+        room = threading.Semaphore(8)
+        reader = threading.Thread(target=self._read_stdin, args=(loop, ended, room),
                                   name="stdin", daemon=True)
         reader.start()
         await ended
         await self.finish()
 
-    def _read_stdin(self, loop, ended):
+    def _read_stdin(self, loop, ended, room):
         """Reader thread: os.read works on pipes, regular files and terminals alike
         (the loop's own pipe readers refuse regular files). It only hands whole lines to
-        the loop, one batch per chunk, and touches no node state."""
-        partial = []
-        try:
-            while chunk := os.read(0, 1 << 16):
-                cut = chunk.rfind(b"\n") + 1
-                if not cut:
-                    partial.append(chunk)
-                    continue
-                lines = b"".join(partial) + chunk[:cut]
-                partial = [chunk[cut:]] if cut < len(chunk) else []
-                loop.call_soon_threadsafe(self._feed_bytes, lines)
-        except OSError as error:
-            loop.call_soon_threadsafe(self.log, f"stopped reading stdin: {error}")
-        if partial:
-            loop.call_soon_threadsafe(self._feed_bytes, b"".join(partial))
-        loop.call_soon_threadsafe(ended.set_result, None)
+        the loop, one batch per chunk, drops lines above MAX_LINE_BYTES and touches no
+        node state."""
+        def hand(lines):
+            room.acquire()
+            loop.call_soon_threadsafe(self._feed_bytes, lines, room.release)
 
-    def _feed_bytes(self, data):
-        """Feed a batch of complete lines (bytes) to the node, one by one."""
+        partial, size = [], 0  # the line not yet ended: its chunks, its length so far
+        try:
+            try:
+                while chunk := os.read(0, 1 << 16):
+                    cut = chunk.rfind(b"\n") + 1
+                    if not cut:
+                        size += len(chunk)
+                        if size <= MAX_LINE_BYTES:
+                            partial.append(chunk)
+                        elif partial:
+                            partial = []
+                            loop.call_soon_threadsafe(self.log, "dropped an input line longer "
+                                                      f"than {MAX_LINE_BYTES} bytes")
+                        continue
+                    lines = chunk[:cut]
+                    if size > MAX_LINE_BYTES:  # this chunk ends the dropped line
+                        lines = lines[lines.find(b"\n") + 1:]
+                    elif partial:
+                        lines = b"".join(partial) + lines
+                    partial, size = [chunk[cut:]], len(chunk) - cut
+                    hand(lines)
+            except OSError as error:
+                loop.call_soon_threadsafe(self.log, f"stopped reading stdin: {error}")
+            if size and size <= MAX_LINE_BYTES:
+                hand(b"".join(partial))
+            loop.call_soon_threadsafe(ended.set_result, None)
+        except RuntimeError:  # the loop has closed (Ctrl-C): nobody is left to take lines
+            pass
+
+    def _feed_bytes(self, data, done):
+        """Feed a batch of complete lines (bytes) to the node, one by one; then call done()."""
         try:
             # Only "\n" ends a line: JSON strings may hold raw U+2028 and friends.
             lines = data.decode().split("\n")
         except UnicodeDecodeError:
             lines = [line.decode(errors="replace") for line in data.split(b"\n")]
-        for line in lines:
-            try:
-                self.feed(line)
-            except Exception:
-                self.log(f"input line {line[:200]!r} failed:\n{traceback.format_exc()}")
+        try:
+            for line in lines:
+                try:
+                    self.feed(line)
+                except Exception:  # feed() handles everything; this is a last net
+                    self.log(f"input line {line[:200]!r} failed:\n{traceback.format_exc()}")
+        finally:
+            done()
 
 
 def run(setup):
@@ -462,7 +549,23 @@ def run(setup):
     node.run()
 
 
-class KV:
+class _Service:
+    """Client of one Maelstrom service: a reply of the wrong shape (not `<type>_ok`, or
+    without the field asked for) raises a crash (13, indefinite) instead of passing on."""
+
+    def __init__(self, node, service, timeout=1.0):
+        self.node, self.service, self.timeout = node, service, timeout
+
+    async def _call(self, body, field=None, valid=lambda value: True):
+        reply = await self.node.call(self.service, body, self.timeout)
+        if reply.get("type") != body["type"] + "_ok" or (
+                field is not None and (field not in reply or not valid(reply[field]))):
+            raise RPCError(ErrorCode.CRASH, f"{self.service} answered {body['type']} with "
+                                            f"{_short.repr(reply)}")
+        return reply
+
+
+class KV(_Service):
     """Client of a Maelstrom key-value service ("lin-kv", "seq-kv" or "lww-kv").
 
     A missing key is RPCError code 20 (KEY_DOES_NOT_EXIST) unless read() has a default;
@@ -471,14 +574,10 @@ class KV:
 
     _RAISE = object()
 
-    def __init__(self, node, service, timeout=1.0):
-        self.node, self.service, self.timeout = node, service, timeout
-
     async def read(self, key, default=_RAISE):
         """The value under key; `default` if the key is missing and a default was given."""
         try:
-            body = await self.node.call(self.service, {"type": "read", "key": key},
-                                        self.timeout)
+            body = await self._call({"type": "read", "key": key}, "value")
         except RPCError as error:
             if error.code == ErrorCode.KEY_DOES_NOT_EXIST and default is not KV._RAISE:
                 return default
@@ -487,8 +586,7 @@ class KV:
 
     async def write(self, key, value):
         """Store value under key (creates the key)."""
-        await self.node.call(self.service, {"type": "write", "key": key, "value": value},
-                             self.timeout)
+        await self._call({"type": "write", "key": key, "value": value})
 
     async def cas(self, key, from_, to, create=False):
         """Set key to `to` if it holds `from_`; False if it holds something else.
@@ -500,7 +598,7 @@ class KV:
         if create:
             body["create_if_not_exists"] = True
         try:
-            await self.node.call(self.service, body, self.timeout)
+            await self._call(body)
         except RPCError as error:
             if error.code == ErrorCode.PRECONDITION_FAILED:
                 return False
@@ -529,13 +627,13 @@ class LWWKV(KV):
         super().__init__(node, "lww-kv", timeout)
 
 
-class TSO:
+class TSO(_Service):
     """Client of the lin-tso timestamp oracle: strictly increasing integers."""
 
     def __init__(self, node, timeout=1.0):
-        self.node, self.timeout = node, timeout
+        super().__init__(node, "lin-tso", timeout)
 
     async def ts(self):
         """A fresh timestamp."""
-        body = await self.node.call("lin-tso", {"type": "ts"}, self.timeout)
+        body = await self._call({"type": "ts"}, "ts", lambda ts: type(ts) is int)
         return body["ts"]
