@@ -10,13 +10,21 @@ in virtual time, deterministically, as fast as the CPU allows.
 
 import asyncio
 import selectors
+import signal
+import threading
+
+
+STALL_STEPS = 100_000    # loop steps without the clock moving before a run is deemed stuck
 
 
 class _Clock:
-    """Virtual seconds since the loop was made."""
+    """Virtual seconds since the loop was made, and how many loop steps ran since it last
+    moved."""
 
     def __init__(self):
         self.now = 0.0
+        self.still = 0
+        self.on_stall = None
 
 
 class _NonBlockingSelector(selectors.DefaultSelector):
@@ -36,12 +44,24 @@ class _NonBlockingSelector(selectors.DefaultSelector):
             raise RuntimeError(
                 "virtual time: nothing is scheduled and nothing is ready; the simulation "
                 "would wait forever (a task awaits something that can never happen)")
-        self._clock.now += max(timeout, 0.0)
+        clock = self._clock
+        if timeout > 0:
+            clock.now += timeout
+            clock.still = 0
+        else:
+            clock.still += 1
+            if clock.still == STALL_STEPS and clock.on_stall is not None:
+                clock.on_stall(clock.still)
         return []
 
 
 class VirtualTimeLoop(asyncio.SelectorEventLoop):
-    """A selector event loop on a virtual clock; use with `asyncio.Runner(loop_factory=...)`."""
+    """A selector event loop on a virtual clock; use with `asyncio.Runner(loop_factory=...)`.
+
+    `wrap_callback(callback, context)`, when set, may replace each callback scheduled on
+    the loop (the in-process host uses it to contain what node code raises)."""
+
+    wrap_callback = None
 
     def __init__(self):
         self._virtual_clock = _Clock()
@@ -51,9 +71,68 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
     def time(self):
         return self._virtual_clock.now
 
+    def on_stall(self, handler):
+        """Call handler(steps) once the loop has run STALL_STEPS steps without the clock
+        moving: work that never waits for time (a message loop with no delay, a task that
+        only yields) would keep a virtual-time run from ever ending."""
+        self._virtual_clock.on_stall = handler
+
+    def call_soon(self, callback, *args, context=None):
+        if self.wrap_callback is not None:
+            callback = self.wrap_callback(callback, context)
+        return super().call_soon(callback, *args, context=context)
+
+    def call_at(self, when, callback, *args, context=None):
+        if self.wrap_callback is not None:
+            callback = self.wrap_callback(callback, context)
+        return super().call_at(when, callback, *args, context=context)
+
+
+class Terminated(BaseException):
+    """SIGTERM asked the bench to stop (a BaseException, like KeyboardInterrupt, so that
+    no `except Exception` on the way swallows it)."""
+
+
+def raise_terminated(signum, frame):
+    """A SIGTERM handler for when no event loop runs: stop where we are."""
+    raise Terminated()
+
 
 def run(coro, *, virtual):
-    """Run `coro` to completion on a virtual-time loop, or on an ordinary one."""
+    """Run `coro` to completion on a virtual-time loop, or on an ordinary one.
+
+    Ctrl-C (asyncio.Runner's own handling) and SIGTERM both cancel the task, so its
+    `finally` blocks (node teardown) run before KeyboardInterrupt or Terminated is raised."""
     factory = VirtualTimeLoop if virtual else None
+    terminated = []
+
+    async def main():
+        task = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+
+        def on_sigterm(signum, frame):
+            if terminated or task.done():
+                raise Terminated()
+            terminated.append(signum)
+            task.cancel()
+            loop.call_soon_threadsafe(lambda: None)
+        previous = _install(signal.SIGTERM, on_sigterm)
+        try:
+            return await coro
+        finally:
+            _install(signal.SIGTERM, previous)
+
     with asyncio.Runner(loop_factory=factory) as runner:
-        return runner.run(coro)
+        try:
+            return runner.run(main())
+        except asyncio.CancelledError:
+            if terminated:
+                raise Terminated() from None
+            raise
+
+
+def _install(signum, handler):
+    """signal.signal where allowed (only the main thread may); returns the old handler."""
+    if handler is None or threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signum, handler)
