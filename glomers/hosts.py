@@ -94,11 +94,14 @@ class Host:
         self.log_path = os.path.join(log_dir, f"{node_id}.log")
         self._log = open(self.log_path, "w", encoding="utf-8", errors="replace")
 
-    def _stderr(self, text):
+    def _stderr(self, text, marker=""):
+        """Log stderr text (line by line); a line longer than STDERR_LINE_LIMIT is cut, the
+        cut marked. `marker` is appended to a line the reader already cut."""
         for line in text.split("\n") if "\n" in text else (text,):
             if len(line) > STDERR_LINE_LIMIT:
                 line = (line[:STDERR_LINE_LIMIT] + f" [bench: this stderr line went on for "
                         f"{len(line) - STDERR_LINE_LIMIT:,} more characters; cut here]")
+            line += marker
             self.stderr_tail.append(line[:2000])
             if not self._log.closed:
                 self._log.write(line + "\n")
@@ -171,9 +174,9 @@ class ProcessHost(Host):
         self._stderr(raw.decode("utf-8", errors="replace").rstrip("\r"))
 
     def _stderr_too_long(self, size, head):
-        self._stderr(head.decode("utf-8", errors="replace")
-                     + f" [bench: this stderr line went on for {size - len(head):,} more "
-                       "bytes without a newline; cut here]")
+        self._stderr(head.decode("utf-8", errors="replace"),
+                     f" [bench: this stderr line went on for {size - len(head):,} more bytes "
+                     "without a newline; cut here]")
 
     async def _watch_exit(self):
         status = await self.proc.wait()

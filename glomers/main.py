@@ -3,12 +3,13 @@ compare our checkers with every real Maelstrom run (oracle).
 
 Exit status: 0 valid, 1 invalid, 2 unknown (only ever with a verdict written), 254 bad
 arguments, 255 when the run was aborted (a node crashed or could not start, or the bench gave
-the run up) or the bench itself failed, 130 on Ctrl-C and 143 on SIGTERM, with the nodes
-stopped in every case.
+the run up) or the bench itself failed, 130 on Ctrl-C, 143 on SIGTERM and 141 when the
+reader of its output went away, with the nodes stopped in every case.
 """
 
 import dataclasses
 import importlib
+import os
 import shlex
 import signal
 import sys
@@ -20,6 +21,7 @@ from .run import Aborted, Stalled, Test
 
 ABORTED = 255
 INTERRUPTED = 130
+BROKEN_PIPE = 141
 TERMINATED = 143
 
 
@@ -213,6 +215,9 @@ def main(argv=None):
         print("\nterminated (SIGTERM): the nodes were stopped; no verdict for this run",
               file=sys.stderr)
         return TERMINATED
+    except BrokenPipeError:  # the reader of our output went away (`| head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return BROKEN_PIPE
     except Exception:        # a bench bug must not read as a verdict (1 would mean invalid)
         traceback.print_exc()
         print(f"glomers: the bench itself failed (exit {ABORTED}); the traceback above is "
