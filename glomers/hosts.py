@@ -620,7 +620,8 @@ class InProcessHost(Host):
             if self.exit_status is None:
                 self.node = library.Node(write=self._stdout, log=self._stderr, random=self.rng)
                 self._calling(module.serve, "in serve()", self.node, fatal=True)
-            gc.collect()     # warnings about what failed code left behind come now
+            if self.exit_status is not None:
+                gc.collect()     # warnings about what failed code left behind come now
         for warning in caught:
             self._stderr(f"{warning.category.__name__}: {warning.message}")
         if self.exit_status is not None:

@@ -22,11 +22,16 @@ def clip(text, limit=LINE_LIMIT):
     return f"{text[:head]} …[{cut:,} characters cut]… {text[-tail:]}"
 
 
+_PLAIN = frozenset({int, float, bool, type(None)})
+
+
 def clip_value(value, limit=VALUE_LIMIT):
     """A copy of a JSON/EDN-shaped value with every plain string longer than `limit` cut;
     the value itself (not a copy) when nothing needs cutting. Types are kept (keywords,
     string maps, sets, tuples), so the copy prints exactly as the original would."""
     kind = type(value)
+    if kind in _PLAIN:
+        return value
     if kind is str:
         return clip(value, limit)
     if isinstance(value, dict):
@@ -35,6 +40,8 @@ def clip_value(value, limit=VALUE_LIMIT):
             return value
         return kind(items)
     if isinstance(value, (list, tuple, set, frozenset)):
+        if all(type(v) in _PLAIN for v in value):      # e.g. a long list of numbers
+            return value
         items = [clip_value(v, limit) for v in value]
         if all(new is old for new, old in zip(items, value)):
             return value

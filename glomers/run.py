@@ -313,9 +313,10 @@ class Test:
             why = failures[0][1]
             raise Aborted(why[1] if isinstance(why, tuple) else why)
 
-    async def _unless_exited(self, node_id, request):
-        """Await `request` (an RPC to node_id), but if the node exits first, stop waiting:
-        return why, naming its exit and its last stderr line. None when the reply came."""
+    async def _unless_exited(self, node_id, request, doing="answering init"):
+        """Await `request` (work that needs node_id), but if the node exits first, stop
+        waiting: return ("crash", why), naming its exit and its last stderr line. Otherwise
+        return the finished request (a future: its result, or the exception it raised)."""
         host = self.hosts[node_id]
         request = asyncio.ensure_future(request)
         exited = asyncio.ensure_future(host.exited.wait())
@@ -334,7 +335,7 @@ class Test:
         tail = [line for line in host.stderr_tail if line.strip()]
         last = f"; its last stderr line: {quote.clip(tail[-1], 300)}" if tail else \
             "; it wrote nothing to stderr"
-        return ("crash", f"{node_id} {host.exit_reason} before answering init{last}")
+        return ("crash", f"{node_id} {host.exit_reason} before {doing}{last}")
 
     async def _init_nodes(self):
         """Each node gets init from a client of its own, closed right after (§1.4). A node
@@ -370,10 +371,13 @@ class Test:
         setup = getattr(self.workload, "setup", None)
 
         async def run_setup(node_id):
-            try:
-                await setup(conns[node_id], self.opts, SETUP_TIMEOUT)
-            except Exception as error:
-                return f"{node_id} failed the workload's setup: {error}"
+            outcome = await self._unless_exited(
+                node_id, setup(conns[node_id], self.opts, SETUP_TIMEOUT),
+                "finishing the workload's setup")
+            if isinstance(outcome, tuple):
+                return outcome
+            if outcome.exception() is not None:
+                return f"{node_id} failed the workload's setup: {outcome.exception()}"
             return None
 
         if setup:

@@ -152,3 +152,12 @@ def test_a_binary_the_system_refuses_is_explained_at_start(tmp_path, no_leftover
     assert status == 255, text
     assert "Exec format error" in text and "could not be started" in text
     assert "Traceback" not in text
+
+
+def test_a_node_dying_during_the_workload_setup_is_named_at_once(tmp_path, no_leftovers):
+    status, text, _ = bench(tmp_path, "test", "-w", "broadcast", "--node-count", "2",
+                            "--time-limit", "2", "--seed", "1",
+                            "--bin", node("exit_after_init.py"))
+    assert status == 255, text
+    assert "n0 exited with status 5 before finishing the workload's setup" in text
+    assert "done after init" in text
