@@ -41,7 +41,7 @@ import warnings
 TAIL = 32   # Maelstrom keeps the last 32 stdout and stderr lines for crash reports
 STDOUT_LINE_LIMIT = 64 << 20     # bytes; no message of any workload comes near this
 STDERR_LINE_LIMIT = 1 << 20      # bytes of one stderr line kept in the log
-STDIN_BACKLOG_LIMIT = 64 << 20   # bytes waiting for a node that does not read its stdin
+STDIN_BACKLOG_LIMIT = 16 << 20   # bytes waiting for a node that does not read its stdin
 STOP_GRACE = 1.0                 # seconds between SIGTERM and SIGKILL at teardown
 KILL_WAIT = 2.0                  # seconds to wait for the group to vanish after SIGKILL
 PIPE_GRACE = 1.0                 # seconds to wait for end of output once the group is gone
@@ -127,6 +127,9 @@ class Host:
             self.exited_at = asyncio.get_running_loop().time()
             self.exited.set()
 
+    def halt(self):
+        """Stop running node code at once, where the host can (in-process only)."""
+
     def close_log(self):
         self._log.close()
 
@@ -163,7 +166,10 @@ class ProcessHost(Host):
         self._watcher = asyncio.create_task(self._watch_exit())
 
     def _stdout_bytes(self, raw):
-        self._stdout(raw.decode("utf-8", errors="replace").rstrip("\r"))
+        # Once teardown has begun the run is over for this node, as when Maelstrom kills it:
+        # what it still writes (maybe a line cut short by the signal) is not read.
+        if not self._stopping:
+            self._stdout(raw.decode("utf-8", errors="replace").rstrip("\r"))
 
     def _stdout_too_long(self, size, head):
         self.log_bench(f"refused a stdout line of {size:,} bytes, longer than the bench's "
@@ -251,6 +257,7 @@ class ProcessHost(Host):
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
+        # asyncio.subprocess.Process has no public way to drop its pipes short of this.
         with contextlib.suppress(Exception):
             self.proc._transport.close()
 
@@ -671,7 +678,7 @@ class InProcessHost(Host):
         self.crash_text = f"{text}; the traceback is in node-logs/{self.node_id}.log"
         self.log_bench(f"the node is stopped: {text}")
         self._mark_exited(_exit_status(error), f"exited: {text}")
-        self._halt()
+        self.halt()
 
     def _stdout(self, line):
         if self.exit_status is None and not self._stopped:
@@ -682,7 +689,8 @@ class InProcessHost(Host):
             return
         self._calling(self.node.feed, "while handling a message", message.line())
 
-    def _halt(self):
+    def halt(self):
+        """Stop running node code now: cancel the node's tasks, drop its output."""
         self._stopped = True
         if self.node is not None:
             with contextlib.suppress(BaseException):
@@ -692,5 +700,5 @@ class InProcessHost(Host):
 
     async def stop(self):
         """Teardown: cancel the node's work at once, as Maelstrom kills a process."""
-        self._halt()
+        self.halt()
         self.close_log()

@@ -96,14 +96,15 @@ class Test:
             self.unlisted[key] = self.unlisted.get(key, 0) + 1
             return
         if line is not None and len(line) > quote.VALUE_LIMIT:
-            self._keep_whole(node, detail, line)
+            if kind == "stdout":        # refused, so not in the journal: keep it in the log
+                self._keep_whole(node, detail, line)
             line = quote.clip(line, quote.VALUE_LIMIT)
         self.problems.append(Problem(round(self.now(), 3), node, kind, detail, line))
         self.progress.note(quote.clip(f"{node}: {detail}" + (f": {line}" if line else ""),
                                       300))
 
     def _keep_whole(self, node, detail, line):
-        """A refused line is not in the journal: its node log keeps it whole, once."""
+        """The node's log keeps a refused line whole, once."""
         host = self.hosts.get(node)
         if host is not None:
             host.log_bench(f"{detail}; the whole line ({len(line):,} characters): {line}")
@@ -193,9 +194,7 @@ class Test:
                          "wait before they send again")
         self.net.halt()
         for host in self.hosts.values():
-            halt = getattr(host, "_halt", None)
-            if halt:
-                halt()
+            host.halt()
         if self._main is not None:
             self._main.cancel()
 

@@ -161,3 +161,12 @@ def test_a_node_dying_during_the_workload_setup_is_named_at_once(tmp_path, no_le
     assert status == 255, text
     assert "n0 exited with status 5 before finishing the workload's setup" in text
     assert "done after init" in text
+
+
+def test_a_node_that_stops_reading_its_stdin_cannot_grow_the_bench(tmp_path, no_leftovers):
+    # n1 sends n0 20 MB; n0 reads nothing: the bench holds at most 16 MiB for it.
+    status, text, _ = bench(tmp_path, *ECHO[:-4], "--time-limit", "3", "--seed", "1",
+                            "--bin", node("stops_reading_stdin.py"))
+    assert status in (0, 1), text
+    assert "n0" in text and "stopped reading its stdin: 16 MiB of messages wait for it" in text
+    assert "not well-formed JSON" not in text      # nothing read after teardown began
