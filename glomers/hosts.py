@@ -38,6 +38,8 @@ import tempfile
 import traceback
 import warnings
 
+from . import virtual_time
+
 TAIL = 32   # Maelstrom keeps the last 32 stdout and stderr lines for crash reports
 STDOUT_LINE_LIMIT = 64 << 20     # bytes; no message of any workload comes near this
 STDERR_LINE_LIMIT = 1 << 20      # bytes of one stderr line kept in the log
@@ -507,8 +509,17 @@ def _wrap_callback(callback, context):
         except Exception as error:
             host._stderr(_node_traceback(error))
         except BaseException as error:
+            _reraise_if_user(error)
             host._crash(error, "in a callback")
     return contained
+
+
+def _reraise_if_user(error):
+    """Ctrl-C or SIGTERM pressed while node code ran raises inside that code: it is the
+    user's, not the node's, and must stop the bench."""
+    if isinstance(error, (KeyboardInterrupt, virtual_time.Terminated)) \
+            and virtual_time.user_interrupted():
+        raise error
 
 
 _BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -650,6 +661,7 @@ class InProcessHost(Host):
             else:
                 self._stderr(_node_traceback(error))
         except BaseException as error:
+            _reraise_if_user(error)
             self._crash(error, where)
         finally:
             _hosting.reset(token)
@@ -663,6 +675,7 @@ class InProcessHost(Host):
         except Exception as error:
             self._stderr("task exception was never retrieved:\n" + _node_traceback(error))
         except BaseException as error:
+            _reraise_if_user(error)
             self._crash(error, "in a task")
 
     def _crash(self, error, where):

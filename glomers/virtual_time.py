@@ -88,9 +88,12 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
         return super().call_at(when, callback, *args, context=context)
 
 
-class Terminated(BaseException):
-    """SIGTERM asked the bench to stop (a BaseException, like KeyboardInterrupt, so that
-    no `except Exception` on the way swallows it)."""
+class Terminated(SystemExit):
+    """SIGTERM asked the bench to stop. A SystemExit (status 143), so that no `except
+    Exception` swallows it and asyncio lets it out of any callback, as it does Ctrl-C."""
+
+    def __init__(self):
+        super().__init__(143)
 
 
 def raise_terminated(signum, frame):
@@ -98,35 +101,54 @@ def raise_terminated(signum, frame):
     raise Terminated()
 
 
+# Signals the user sent during the current run: an interrupt raised inside node code that
+# follows one of these is the user's, never the node's own doing.
+_received = []
+
+
+def user_interrupted():
+    """True once Ctrl-C or SIGTERM reached the bench during the current run."""
+    return bool(_received)
+
+
 def run(coro, *, virtual):
     """Run `coro` to completion on a virtual-time loop, or on an ordinary one.
 
     Ctrl-C (asyncio.Runner's own handling) and SIGTERM both cancel the task, so its
-    `finally` blocks (node teardown) run before KeyboardInterrupt or Terminated is raised."""
+    `finally` blocks (node teardown) run before KeyboardInterrupt or Terminated is raised;
+    a second one raises at once, wherever the bench is."""
     factory = VirtualTimeLoop if virtual else None
-    terminated = []
+    _received.clear()
 
     async def main():
         task = asyncio.current_task()
         loop = asyncio.get_running_loop()
+        runner_on_sigint = signal.getsignal(signal.SIGINT)
+
+        def on_sigint(signum, frame):
+            _received.append(signum)
+            if callable(runner_on_sigint):
+                runner_on_sigint(signum, frame)
 
         def on_sigterm(signum, frame):
-            if terminated or task.done():
+            _received.append(signum)
+            if task.done() or _received.count(signum) > 1:
                 raise Terminated()
-            terminated.append(signum)
             task.cancel()
             loop.call_soon_threadsafe(lambda: None)
-        previous = _install(signal.SIGTERM, on_sigterm)
+        previous = {signum: _install(signum, handler) for signum, handler in
+                    ((signal.SIGTERM, on_sigterm), (signal.SIGINT, on_sigint))}
         try:
             return await coro
         finally:
-            _install(signal.SIGTERM, previous)
+            for signum, handler in previous.items():
+                _install(signum, handler)
 
     with asyncio.Runner(loop_factory=factory) as runner:
         try:
             return runner.run(main())
         except asyncio.CancelledError:
-            if terminated:
+            if signal.SIGTERM in _received:
                 raise Terminated() from None
             raise
 

@@ -114,3 +114,36 @@ def test_work_that_never_waits_cannot_freeze_the_virtual_clock(tmp_path, script)
     assert "the clock did not move for 100,000 loop steps" in _reason(text)
     assert "without --virtual-time" in _reason(text)
     assert os.path.exists(os.path.join(run_dir, "history.edn"))
+
+
+@pytest.mark.parametrize("signum, status, word", [
+    ("SIGINT", 130, "interrupted"), ("SIGTERM", 143, "terminated (SIGTERM)")])
+def test_a_handler_that_never_returns_still_yields_to_ctrl_c(tmp_path, signum, status, word):
+    # The first signal cannot be acted on while node code spins; the second lands inside
+    # that code and must stop the bench, not pass for the node's own crash.
+    import signal
+    import subprocess
+    import sys
+    import time
+    from hostile import ROOT, TIMEOUT, recorded_pids
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "glomers", "test", "-w", "echo", "--node-count", "1",
+         "--time-limit", "5", "--virtual-time", "--seed", "1", "--store", str(tmp_path),
+         "--bin", node("busy_handler.py")],
+        cwd=ROOT, env={**os.environ, "HOSTILE_PIDS": str(tmp_path / "pids")},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while not recorded_pids(tmp_path) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        for _ in range(2):
+            time.sleep(0.5)
+            proc.send_signal(getattr(signal, signum))
+        out, _ = proc.communicate(timeout=TIMEOUT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == status, out
+    assert "Traceback" not in out
+    assert out.strip().splitlines()[-1].startswith(word)
