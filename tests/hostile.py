@@ -10,6 +10,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HOSTILE = os.path.join(ROOT, "tests", "nodes", "hostile")
 TIMEOUT = 180      # generous: a bound on hanging, not a speed requirement
@@ -75,3 +77,13 @@ def kill_leftovers(tmp_path):
             os.kill(pid, 9)
         except OSError:
             pass
+
+
+@pytest.fixture
+def no_leftovers(tmp_path):
+    """Fail the test if a noted process survives it, and clean up either way (import this
+    fixture into a test module to use it)."""
+    yield
+    survivors = left_running(tmp_path)
+    kill_leftovers(tmp_path)
+    assert survivors == [], f"processes left running: {survivors}"

@@ -12,7 +12,7 @@ import pytest
 
 from glomers import cli, edn, main, quote, run, store
 from glomers.progress import NEMESIS_LINES, Progress
-from hostile import ROOT, bench, node
+from hostile import ROOT, bench, no_leftovers, node, recorded_pids  # noqa: F401
 
 
 # ----- refused before the run -----------------------------------------------------------------
@@ -175,7 +175,8 @@ def _check_files_are_valid(run_dir):
     ("-Infinity", "-Infinity is not a JSON number"),
     ("1e400", "the number 1e400 does not fit a 64-bit float"),
 ])
-def test_a_number_json_cannot_carry_is_refused_and_no_file_holds_it(tmp_path, token, words):
+def test_a_number_json_cannot_carry_is_refused_and_no_file_holds_it(tmp_path, no_leftovers,
+                                                                     token, words):
     status, text, run_dir = bench(tmp_path, "test", "-w", "echo", "--bin",
                                   node("nan_reply.py"), "--node-count", "1", "--time-limit", "2",
                                   "--seed", "1", env={"NAN_TOKEN": token})
@@ -183,6 +184,7 @@ def test_a_number_json_cannot_carry_is_refused_and_no_file_holds_it(tmp_path, to
     assert "wrote a message Maelstrom refuses" in text and words in text
     _check_files_are_valid(run_dir)
     assert token not in open(os.path.join(run_dir, "journal.jsonl")).read()
+    assert len(recorded_pids(tmp_path)) == 1
 
 
 def test_store_writers_keep_json_valid_whatever_the_floats():
@@ -227,7 +229,8 @@ def test_huge_replies_leave_a_small_console_folder_and_memory(tmp_path):
     _check_files_are_valid(run_dir)
 
 
-def test_a_stdout_line_above_the_limit_is_called_too_long_with_its_size(tmp_path):
+def test_a_stdout_line_above_the_limit_is_called_too_long_with_its_size(tmp_path,
+                                                                        no_leftovers):
     status, text, run_dir = bench(tmp_path, "test", "-w", "echo", "--bin",
                                   node("long_stdout_line.py"), "--node-count", "1",
                                   "--time-limit", "2", "--seed", "1")
@@ -237,9 +240,10 @@ def test_a_stdout_line_above_the_limit_is_called_too_long_with_its_size(tmp_path
     assert "not well-formed JSON" not in text
     log = open(os.path.join(run_dir, "node-logs", "n0.log")).read()
     assert "refused a stdout line of 70,000,08" in log
+    assert len(recorded_pids(tmp_path)) == 1
 
 
-def test_stderr_without_newlines_is_cut_with_a_marker(tmp_path):
+def test_stderr_without_newlines_is_cut_with_a_marker(tmp_path, no_leftovers):
     status, text, run_dir = bench(tmp_path, "test", "-w", "echo", "--bin",
                                   node("stderr_no_newline.py"), "--node-count", "1",
                                   "--time-limit", "2", "--seed", "1")
@@ -249,6 +253,7 @@ def test_stderr_without_newlines_is_cut_with_a_marker(tmp_path):
            "cut here]" in log
     assert "stderr_no_newline: after the long line" in log
     assert len(log) < 2 * (1 << 20)
+    assert len(recorded_pids(tmp_path)) == 1
 
 
 # ----- progress lines ---------------------------------------------------------------------------

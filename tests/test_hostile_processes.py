@@ -15,18 +15,9 @@ import time
 
 import pytest
 
-from hostile import ROOT, TIMEOUT, bench, kill_leftovers, left_running, node, recorded_pids
+from hostile import ROOT, TIMEOUT, bench, no_leftovers, node, recorded_pids  # noqa: F401
 
 ECHO = ("test", "-w", "echo", "--node-count", "2", "--time-limit", "2", "--seed", "1")
-
-
-@pytest.fixture
-def no_leftovers(tmp_path):
-    """Fail the test if a noted process survives it, and clean up either way."""
-    yield
-    survivors = left_running(tmp_path)
-    kill_leftovers(tmp_path)
-    assert survivors == [], f"processes left running: {survivors}"
 
 
 @pytest.mark.parametrize("script, noted", [
@@ -161,6 +152,7 @@ def test_a_node_dying_during_the_workload_setup_is_named_at_once(tmp_path, no_le
     assert status == 255, text
     assert "n0 exited with status 5 before finishing the workload's setup" in text
     assert "done after init" in text
+    assert len(recorded_pids(tmp_path)) == 2
 
 
 def test_a_node_that_stops_reading_its_stdin_cannot_grow_the_bench(tmp_path, no_leftovers):
@@ -170,3 +162,4 @@ def test_a_node_that_stops_reading_its_stdin_cannot_grow_the_bench(tmp_path, no_
     assert status in (0, 1), text
     assert "n0" in text and "stopped reading its stdin: 16 MiB of messages wait for it" in text
     assert "not well-formed JSON" not in text      # nothing read after teardown began
+    assert len(recorded_pids(tmp_path)) == 2

@@ -3,6 +3,12 @@
 the bench's 64 MiB stdout line limit; it answers correctly otherwise."""
 import json
 import sys
+import os
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pids  # noqa: E402
+
+pids.record(label="long_stdout_line")
 
 answered = 0
 for line in sys.stdin:

@@ -5,6 +5,11 @@ import json
 import os
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pids  # noqa: E402
+
+pids.record(label="nan_reply")
+
 token = os.environ.get("NAN_TOKEN", "NaN")
 answered = 0
 for line in sys.stdin:

@@ -3,6 +3,12 @@
 correct echo (raw protocol)."""
 import json
 import sys
+import os
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pids  # noqa: E402
+
+pids.record(label="stderr_no_newline")
 
 sys.stderr.write("z" * 9_000_000)
 sys.stderr.write("\nstderr_no_newline: after the long line\n")

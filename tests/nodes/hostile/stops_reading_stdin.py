@@ -5,6 +5,12 @@ stopped reading."""
 import json
 import sys
 import time
+import os
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pids  # noqa: E402
+
+pids.record(label="stops_reading_stdin")
 
 msg = json.loads(sys.stdin.readline())
 me = msg["body"]["node_id"]
