@@ -51,11 +51,14 @@ def run_test(opts, out=sys.stdout):
           f"rate {opts['rate']:g}, concurrency {opts['concurrency']}, seed {opts['seed']}, "
           f"{mode}\nrun folder: {run_dir}", file=out, flush=True)
     test = Test(opts, workload, run_dir, quiet=opts.get("quiet", False))
-    history, aborted, before_analysis = [], None, False
+    history, aborted, stopped = [], None, None
     try:
         history = virtual_time.run(test.run(), virtual=opts["virtual_time"])
-    except (Aborted, Stalled) as error:
-        aborted, before_analysis = str(error), True
+    except Aborted as error:
+        aborted, stopped = str(error), "Maelstrom would abort this run before analysis"
+        history = test.history_so_far()
+    except Stalled as error:
+        aborted, stopped = str(error), "The bench gave this run up before analysis"
         history = test.history_so_far()
     except BaseException as error:   # Ctrl-C, SIGTERM: keep what the run produced, then go
         _write_interrupted(run_dir, opts, test, error)
@@ -66,9 +69,8 @@ def run_test(opts, out=sys.stdout):
     store.write_test(run_dir, opts, _test_extra(test, aborted))
     print("", file=out)
     _print_problems(test, out)
-    if before_analysis:
-        print(quote.clip(f"The run was aborted before analysis (exit {ABORTED}), as Maelstrom "
-                         f"aborts one: {aborted}", 2000), file=out)
+    if stopped:
+        print(quote.clip(f"{stopped} (exit {ABORTED}): {aborted}", 2000), file=out)
         return Outcome(ABORTED, None, run_dir, None, opts["seed"], aborted)
     results = analyze(history, opts, test.net.stats(), workload)
     shown = _clipped(test, results)

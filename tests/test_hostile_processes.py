@@ -101,7 +101,8 @@ def test_a_node_dying_before_init_is_named_at_once(tmp_path, no_leftovers, scrip
                                                     last_words):
     code, text, run_dir = bench(tmp_path, *ECHO, "--bin", node(script))
     assert code == 255, text
-    reason = [line for line in text.splitlines() if line.startswith("The run was aborted")]
+    reason = [line for line in text.splitlines()
+              if line.startswith("Maelstrom would abort this run before analysis")]
     assert len(reason) == 1, text
     assert f"exited with status {status} before answering init" in reason[0]
     assert last_words in reason[0]
