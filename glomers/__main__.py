@@ -2,6 +2,9 @@
 
 import sys
 
-from .main import main
+try:
+    from .main import main
+except KeyboardInterrupt:      # Ctrl-C while the bench is still loading: nothing to stop
+    sys.exit(130)
 
 sys.exit(main())

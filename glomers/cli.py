@@ -2,20 +2,45 @@
 `serve`.
 
 A bad flag or value prints one line naming it and exits 254, as Maelstrom does for bad
-arguments; nothing here raises a traceback at the user.
+arguments; nothing here raises a traceback at the user. Everything that can be checked before
+a run is: the --bin program (see hosts.program_problem), the --store folder, the consistency
+model names, and the bounds in LIMITS, past which a run could not end or would not fit in
+memory (Maelstrom has no such bounds; no sensible test comes near them).
 """
 
 import argparse
+import math
 import os
 import random
 import re
 import sys
+
+from . import hosts, store
+from .checkers.elle_models import ALL_MODELS
 
 WORKLOADS = ("echo", "unique-ids", "broadcast", "g-counter", "kafka", "txn-rw-register",
              "lin-kv", "g-set", "pn-counter", "txn-list-append")
 MAELSTROM_ONLY = ()
 TOPOLOGIES = ("grid", "line", "tree", "tree2", "tree3", "tree4", "total")
 BAD_ARGS = 254
+
+# flag -> (lowest, highest, why the bound). Ops are held in memory for the checkers, so the
+# planned op count (rate x time limit) is bounded too, by MAX_PLANNED_OPS.
+LIMITS = {
+    "--node-count": (1, 1000, "nodes"),
+    "--concurrency": (1, 10_000, "client threads"),
+    "--time-limit": (1, 86_400, "seconds (one day)"),
+    "--rate": (0, 100_000, "ops per second"),
+    "--latency": (0, 60_000, "ms (a minute; clients time out after 5 s)"),
+    "--nemesis-interval": (0.1, 86_400, "seconds (shorter: partitions faster than any "
+                                        "message)"),
+    "--key-count": (1, 1000, "keys (Elle's key distribution overflows beyond ~1000)"),
+    "--max-txn-length": (1, 1000, "micro-ops"),
+    "--max-writes-per-key": (1, 1_000_000, "writes"),
+    "--seeds": (1, 10_000, "runs"),
+    "--linearizability-budget": (1, 10**9, "search steps per key"),
+}
+MAX_PLANNED_OPS = 500_000
 
 
 class UsageError(Exception):
@@ -27,38 +52,64 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _positive_int(text):
-    if not re.fullmatch(r"\d+", text) or int(text) <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
-    return int(text)
+def _bounded(flag, value, text=None):
+    low, high, unit = LIMITS[flag]
+    if not low <= value <= high:
+        shown = text if text is not None else f"{value:,}" if isinstance(value, int) else f"{value:g}"
+        raise argparse.ArgumentTypeError(f"{shown[:40]} is out of range: the bench takes "
+                                         f"{low:g} to {high:,} {unit}")
+    return value
 
 
-def _non_negative_int(text):
-    if not re.fullmatch(r"\d+", text):
-        raise argparse.ArgumentTypeError(f"expected a whole number of 0 or more, got {text!r}")
-    return int(text)
+def _positive_int(flag):
+    def parse(text):
+        if not re.fullmatch(r"\d+", text) or int(text) <= 0:
+            raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+        return _bounded(flag, int(text) if len(text) < 30 else math.inf, text)
+    return parse
 
 
-def _non_negative_float(text):
+def _non_negative_int(flag):
+    def parse(text):
+        if not re.fullmatch(r"\d+", text):
+            raise argparse.ArgumentTypeError(f"expected a whole number of 0 or more, got {text!r}")
+        return _bounded(flag, int(text) if len(text) < 30 else math.inf, text)
+    return parse
+
+
+def _number(text):
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if value < 0 or value != value:
-        raise argparse.ArgumentTypeError(f"expected a number of 0 or more, got {text!r}")
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
     return value
 
 
-def _positive_float(text):
-    value = _non_negative_float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a number above 0, got {text!r}")
-    return value
+def _non_negative_float(flag):
+    def parse(text):
+        value = _number(text)
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"expected a number of 0 or more, got {text!r}")
+        return _bounded(flag, value, text)
+    return parse
+
+
+def _positive_float(flag):
+    def parse(text):
+        value = _number(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"expected a number above 0, got {text!r}")
+        return _bounded(flag, value, text)
+    return parse
 
 
 def _concurrency(text):
     if not re.fullmatch(r"\d+n?", text) or int(text.rstrip("n")) <= 0:
         raise argparse.ArgumentTypeError(f"expected a count like 4 or 2n (2 per node), got {text!r}")
+    if len(text) > 30:
+        _bounded("--concurrency", math.inf, text)
     return text
 
 
@@ -89,40 +140,49 @@ def add_test_flags(parser, with_workload=True):
                             help=f"one of: {', '.join(WORKLOADS)} (default lin-kv, as in "
                                  "Maelstrom; it needs --concurrency 2n)")
         parser.add_argument("--bin", metavar="FILE", help="the node program (required)")
-    parser.add_argument("--node-count", type=_positive_int, metavar="NUM",
+    parser.add_argument("--node-count", type=_positive_int("--node-count"), metavar="NUM",
                         help="nodes n0..n(NUM-1); default n1..n5")
-    parser.add_argument("--time-limit", type=_positive_int, default=60, metavar="SECONDS")
-    parser.add_argument("--rate", type=_non_negative_float, default=5.0, metavar="RATE",
+    parser.add_argument("--time-limit", type=_positive_int("--time-limit"), default=60,
+                        metavar="SECONDS")
+    parser.add_argument("--rate", type=_non_negative_float("--rate"), default=5.0,
+                        metavar="RATE",
                         help="client ops per second, all clients together (default 5)")
     parser.add_argument("--concurrency", type=_concurrency, default="1n", metavar="N[n]",
                         help="client threads; 2n means two per node (default 1n)")
-    parser.add_argument("--latency", type=_non_negative_int, default=0, metavar="MILLIS")
+    parser.add_argument("--latency", type=_non_negative_int("--latency"), default=0,
+                        metavar="MILLIS")
     parser.add_argument("--latency-dist", choices=("constant", "uniform", "exponential"),
                         default="constant")
     parser.add_argument("--nemesis", type=_nemesis, default=[], metavar="FAULTS")
-    parser.add_argument("--nemesis-interval", type=_positive_float, default=10.0,
-                        metavar="SECONDS")
+    parser.add_argument("--nemesis-interval", type=_positive_float("--nemesis-interval"),
+                        default=10.0, metavar="SECONDS")
     parser.add_argument("--topology", choices=TOPOLOGIES, default="grid")
     parser.add_argument("--availability", type=_availability, default=None,
                         metavar="total|FRACTION")
     parser.add_argument("--consistency-models", default="strict-serializable",
                         metavar="MODELS", help="txn: models, separated by ' , '")
-    parser.add_argument("--key-count", type=_positive_int, default=None, metavar="INT")
-    parser.add_argument("--max-txn-length", type=_positive_int, default=4, metavar="INT")
-    parser.add_argument("--max-writes-per-key", type=_positive_int, default=16, metavar="INT")
-    parser.add_argument("--linearizability-budget", type=_positive_int, default=None,
+    parser.add_argument("--key-count", type=_positive_int("--key-count"), default=None,
+                        metavar="INT")
+    parser.add_argument("--max-txn-length", type=_positive_int("--max-txn-length"), default=4,
+                        metavar="INT")
+    parser.add_argument("--max-writes-per-key", type=_positive_int("--max-writes-per-key"),
+                        default=16, metavar="INT")
+    parser.add_argument("--linearizability-budget",
+                        type=_positive_int("--linearizability-budget"), default=None,
                         metavar="STEPS", help="lin-kv: search steps per key before the "
                         "check answers :unknown (default 2,000,000, about 3 s)")
     parser.add_argument("--log-stderr", action="store_true",
                         help="also print each node's stderr on the console")
-    parser.add_argument("--log-net-send", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--log-net-recv", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--log-net-send", action="store_true",
+                        help="print every message as it is sent (:send)")
+    parser.add_argument("--log-net-recv", action="store_true",
+                        help="print every message as it is delivered (:recv)")
     parser.add_argument("--seed", type=int, default=None,
                         help="seed for every random choice (printed on each run)")
     parser.add_argument("--virtual-time", action="store_true",
                         help="host maelstrom_node.py scripts in-process on a virtual clock: "
                              "fast, and the same seed gives the same history")
-    parser.add_argument("--seeds", type=_positive_int, default=None, metavar="N",
+    parser.add_argument("--seeds", type=_positive_int("--seeds"), default=None, metavar="N",
                         help="run N seeds (from --seed on) and list the failing ones")
     parser.add_argument("--store", default="store", metavar="DIR",
                         help="folder for run outputs (default ./store)")
@@ -146,7 +206,7 @@ def build_parser():
     challenge.add_argument("part", help="1, 2, 3a..3e, 4, 5a..5c, 6a, 6b, 6b-partition, 6c, or all")
     challenge.add_argument("--bin", metavar="FILE", help="node program (default: ours)")
     challenge.add_argument("--seed", type=int, default=None, help="seed for every random choice")
-    challenge.add_argument("--seeds", type=_positive_int, default=None, metavar="N",
+    challenge.add_argument("--seeds", type=_positive_int("--seeds"), default=None, metavar="N",
                            help="run N seeds and list the failing ones")
     challenge.add_argument("--virtual-time", action="store_true",
                            help="in-process nodes on a virtual clock (maelstrom_node.py scripts)")
@@ -180,8 +240,54 @@ def derived_options(ns):
     count = int(ns.concurrency.rstrip("n"))
     return {"nodes": nodes, "node_count": len(nodes),
             "concurrency": count * len(nodes) if ns.concurrency.endswith("n") else count,
-            "consistency_models": [m for m in re.split(r"\s+,\s+", ns.consistency_models.strip())
-                                   if m]}
+            "consistency_models": split_models(ns.consistency_models)}
+
+
+def split_models(text):
+    """Maelstrom's split of --consistency-models: only on a comma with spaces around it."""
+    return [m for m in re.split(r"\s+,\s+", text.strip()) if m]
+
+
+def check_models(models):
+    """Refuse a model name Elle does not know (Maelstrom finds out only after the whole
+    test, in the checker); a name with a comma gets the hint about Maelstrom's split."""
+    for model in models:
+        if model in ALL_MODELS:
+            continue
+        if "," in model:
+            raise UsageError(f"--consistency-models {model!r}: Maelstrom splits models only on "
+                             "a comma with spaces around it, so this is one unknown name; "
+                             f"write {' , '.join(p.strip() for p in model.split(','))!r}")
+        close = [m for m in sorted(ALL_MODELS) if _near(model, m)]
+        hint = f" (did you mean {' or '.join(close[:3])}?)" if close else ""
+        raise UsageError(f"--consistency-models: unknown model {model!r}{hint}; known: "
+                         f"{', '.join(sorted(ALL_MODELS, key=str.lower))}")
+
+
+def _near(a, b):
+    """True when two names differ by at most two single-letter edits."""
+    if abs(len(a) - len(b)) > 2:
+        return False
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        row = [i]
+        for j, cb in enumerate(b, 1):
+            row.append(min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = row
+    return previous[-1] <= 2
+
+
+def check_bounds(derived, ns):
+    """Bounds that depend on more than one flag (client threads, planned op count)."""
+    if derived["concurrency"] > LIMITS["--concurrency"][1]:
+        raise UsageError(f"argument --concurrency: {ns.concurrency} makes "
+                         f"{derived['concurrency']:,} client threads; the bench takes at most "
+                         f"{LIMITS['--concurrency'][1]:,}")
+    planned = ns.rate * ns.time_limit
+    if planned > MAX_PLANNED_OPS:
+        raise UsageError(f"--rate {ns.rate:g} for --time-limit {ns.time_limit} plans "
+                         f"{planned:,.0f} ops; the bench holds every op in memory and takes at "
+                         f"most {MAX_PLANNED_OPS:,} (lower the rate or the time limit)")
 
 
 def test_options(ns):
@@ -193,21 +299,27 @@ def test_options(ns):
         raise UsageError(f"unknown workload {ns.workload!r}; expected one of: {', '.join(WORKLOADS)}")
     if not ns.bin:
         raise UsageError("expected a --bin PATH_TO_BINARY to test")
-    if not os.path.isfile(ns.bin):
-        raise UsageError(f"--bin {ns.bin}: no such file")
-    if not ns.virtual_time and not os.access(ns.bin, os.X_OK):
-        raise UsageError(f"--bin {ns.bin} is not executable (chmod +x it, and give it a #! line)")
+    problem = hosts.program_problem(ns.bin, in_process=ns.virtual_time)
+    if problem:
+        raise UsageError(f"--bin {ns.bin}: {problem}")
     if ns.latency_dist != "constant" and ns.latency < 1:
         raise UsageError(f"--latency-dist {ns.latency_dist} needs --latency of at least 1")
+    derived = derived_options(ns)
+    check_models(derived["consistency_models"])
+    check_bounds(derived, ns)
+    problem = store.check_writable(ns.store)
+    if problem:
+        raise UsageError(f"--store {ns.store}: {problem}")
     return {
         "workload": ns.workload, "bin": os.path.abspath(ns.bin), "args": list(ns.args),
-        **derived_options(ns), "time_limit": ns.time_limit,
+        **derived, "time_limit": ns.time_limit,
         "rate": ns.rate, "latency": ns.latency,
         "latency_dist": ns.latency_dist, "nemesis": ns.nemesis,
         "nemesis_interval": ns.nemesis_interval, "topology": ns.topology,
         "availability": ns.availability,
         "key_count": ns.key_count, "max_txn_length": ns.max_txn_length,
         "max_writes_per_key": ns.max_writes_per_key, "log_stderr": ns.log_stderr,
+        "log_net_send": ns.log_net_send, "log_net_recv": ns.log_net_recv,
         "seed": ns.seed if ns.seed is not None else random.SystemRandom().randrange(1 << 31),
         "virtual_time": ns.virtual_time, "store": ns.store, "quiet": ns.quiet,
         "stricter": ns.stricter, "linearizability_budget": ns.linearizability_budget,

@@ -143,6 +143,7 @@ class Interpreter:
                 next_time = at + rng.random() * 2 / rate
         if nemesis:
             await nemesis
+        self.test.progress.phase = "draining"
         await self.drain()
 
     async def _nemesis(self, limit_at, rng):
@@ -171,16 +172,19 @@ class Interpreter:
         value = [K("isolated"), StringMap({r: frozenset(s) for r, s in sorted(table.items())})]
         self.record({"type": K("info"), "process": K("nemesis"), "f": K("start-partition"),
                      "value": value})
-        self.test.progress.note(f"partition ({spec}): {describe(spec, table)}")
+        self.test.progress.nemesis(f"partition ({spec}): {describe(spec, table)}")
 
     def stop_partition(self):
-        """A nemesis stop-partition: heal the network, record both ops."""
+        """A nemesis stop-partition: heal the network, record both ops (always, as Maelstrom
+        does), and say so only if something was cut."""
         self.record({"type": K("info"), "process": K("nemesis"), "f": K("stop-partition"),
                      "value": None})
+        was_cut = any(self.net.grudge.values())
         self.net.heal()
         self.record({"type": K("info"), "process": K("nemesis"), "f": K("stop-partition"),
                      "value": K("network-healed")})
-        self.test.progress.note("network healed")
+        if was_cut:
+            self.test.progress.nemesis("network healed")
 
     async def final_phase(self, time_limit=None):
         """Heal, wait 10 s, then each thread runs its final ops (optionally clipped)."""

@@ -1,16 +1,28 @@
 """`python3 -m glomers`: run a test, a challenge, many seeds, explain a run folder, or
-compare our checkers with every real Maelstrom run (oracle)."""
+compare our checkers with every real Maelstrom run (oracle).
+
+Exit status: 0 valid, 1 invalid, 2 unknown (only ever with a verdict written), 254 bad
+arguments, 255 when the run was aborted (a node crashed or could not start, or the bench gave
+the run up) or the bench itself failed, 130 on Ctrl-C, 143 on SIGTERM and 141 when the
+reader of its output went away, with the nodes stopped in every case.
+"""
 
 import dataclasses
 import importlib
+import os
 import shlex
+import signal
 import sys
+import traceback
 
-from . import challenges, cli, console_log, pictures, report, store, virtual_time
+from . import challenges, cli, console_log, hosts, pictures, quote, report, store, virtual_time
 from .analysis import analyze
-from .run import Aborted, Test
+from .run import Aborted, Stalled, Test
 
 ABORTED = 255
+INTERRUPTED = 130
+BROKEN_PIPE = 141
+TERMINATED = 143
 
 
 @dataclasses.dataclass
@@ -21,6 +33,7 @@ class Outcome:
     run_dir: str
     results: dict | None
     seed: int
+    reason: str | None = None       # why the run was aborted, if it was
 
 
 def load_workload(name):
@@ -45,39 +58,44 @@ def _run_test(opts, out):
           f"rate {opts['rate']:g}, concurrency {opts['concurrency']}, seed {opts['seed']}, "
           f"{mode}\nrun folder: {run_dir}", file=out, flush=True)
     test = Test(opts, workload, run_dir, quiet=opts.get("quiet", False))
-    history, aborted = [], None
+    history, aborted, stopped = [], None, None
     try:
         history = virtual_time.run(test.run(), virtual=opts["virtual_time"])
     except Aborted as error:
-        aborted = str(error)
+        aborted, stopped = str(error), "Maelstrom would abort this run before analysis"
+        history = test.history_so_far()
+    except Stalled as error:
+        aborted, stopped = str(error), "The bench gave this run up before analysis"
+        history = test.history_so_far()
+    except BaseException as error:   # Ctrl-C, SIGTERM: keep what the run produced, then go
+        _write_interrupted(run_dir, opts, test, error)
+        raise
     aborted = aborted or test.aborted
-    journal = list(test.net.journal_events()) if test.net else []
-    store.write_history(run_dir, history)
-    store.write_journal(run_dir, journal)
-    store.write_test(run_dir, opts, {"aborted": aborted,
-                                     "problems": [dataclasses.asdict(p) for p in test.problems]})
+    clipped = _clipped(test, history)
+    store.write_history(run_dir, history, clipped)
+    store.write_test(run_dir, opts, _test_extra(test, aborted))
+    journal = store.Journal(test.net_journal_path) if test.net_journal_path else None
     drawing = pictures.start(run_dir, journal, history, opts)   # drawn during the analysis
     print("", file=out)
-    if test.problems:
-        print("Node problems", file=out)
-        for line in report.describe_problems(test.problems, test.hosts):
-            print(line, file=out)
-    if aborted and not history:
-        print(f"Maelstrom would abort this run before analysis (exit {ABORTED}): {aborted}",
-              file=out)
+    _print_problems(test, out)
+    if stopped:
+        print(quote.clip(f"{stopped} (exit {ABORTED}): {aborted}", 2000), file=out)
         pictures.after_run(run_dir, journal, history, None, opts, out, drawing)
-        return Outcome(ABORTED, None, run_dir, None, opts["seed"])
+        return Outcome(ABORTED, None, run_dir, None, opts["seed"], aborted)
     results = analyze(history, opts, test.net.stats(), workload)
-    store.write_results(run_dir, results)
+    shown = _clipped(test, results)
+    store.write_results(run_dir, shown)
     if "workload" not in results:
-        print(f"The whole analysis failed, as Maelstrom's does when a checker asserts: "
-              f"{results.get('error', {}).get('cause')}", file=out)
+        print(quote.clip(f"The whole analysis failed, as Maelstrom's does when a checker "
+                         f"asserts: {results.get('error', {}).get('cause')}"), file=out)
         pictures.after_run(run_dir, journal, history, results, opts, out, drawing)
         print(report.verdict_line(results.get("valid?")), file=out)
-        return Outcome(report.exit_status(results.get("valid?")), results.get("valid?"),
-                       run_dir, results, opts["seed"])
+        status = ABORTED if aborted else report.exit_status(results.get("valid?"))
+        return Outcome(status, results.get("valid?"), run_dir, results, opts["seed"], aborted)
     print("Checks", file=out)
-    for line in report.check_lines(results, history, opts, workload, journal):
+    for line in report.check_lines(_clipped(test, results, quote.QUOTE_LIMIT),
+                                   _clipped(test, history, quote.QUOTE_LIMIT),
+                                   opts, workload, journal):
         print(line, file=out)
     part = opts.get("challenge")
     if part in challenges.TARGETS:
@@ -93,10 +111,46 @@ def _run_test(opts, out):
         print("(Maelstrom would call this run valid too, but the node problems listed above "
               "are real: fix them before a longer or busier run fails.)", file=out)
     if aborted:
-        print(f"But Maelstrom would abort this run at teardown (exit {ABORTED}), with no "
-              f"results.edn: {aborted}", file=out)
-        return Outcome(ABORTED, valid, run_dir, results, opts["seed"])
+        print(quote.clip(f"But Maelstrom would abort this run at teardown (exit {ABORTED}, no "
+                         f"results.edn; the checks above are the bench's own extra): "
+                         f"{aborted}", 2000), file=out)
+        return Outcome(ABORTED, valid, run_dir, results, opts["seed"], aborted)
     return Outcome(report.exit_status(valid), valid, run_dir, results, opts["seed"])
+
+
+def _clipped(test, value, limit=quote.VALUE_LIMIT):
+    """`value` with strings longer than `limit` cut, for reports; itself when no node line
+    was long enough to hold one (the usual case: no need to walk the whole history)."""
+    if test.longest_line <= limit:
+        return value
+    return quote.clip_value(value, limit)
+
+
+def _test_extra(test, aborted):
+    return {"aborted": aborted,
+            "problems": [dataclasses.asdict(p) for p in test.problems],
+            "problems-not-listed": [{"node": node, "kind": kind, "count": count}
+                                    for (node, kind), count in sorted(test.unlisted.items())]}
+
+
+def _print_problems(test, out):
+    if test.problems:
+        print("Node problems", file=out)
+        for line in report.describe_problems(test.problems, test.hosts, test.unlisted):
+            print(line, file=out)
+
+
+def _write_interrupted(run_dir, opts, test, error):
+    """An interrupted run still leaves its history so far and a test.json saying why."""
+    why = "SIGTERM" if isinstance(error, virtual_time.Terminated) else (
+        "Ctrl-C" if isinstance(error, KeyboardInterrupt) else f"{type(error).__name__}")
+    try:
+        history = test.history_so_far()
+        store.write_history(run_dir, history, _clipped(test, history))
+        store.write_test(run_dir, opts, {**_test_extra(test, None),
+                                         "interrupted": f"stopped by {why}; no verdict"})
+    except BaseException:     # a second interruption: the nodes matter more than the files
+        pass
 
 
 def _report_stricter(workload, history, opts, run_dir, out):
@@ -121,7 +175,12 @@ def run_seeds(opts, count, replay_argv, out=sys.stdout):
         outcome = run_test({**opts, "seed": seed, "quiet": True,   # pictures: failing seeds
                             "pictures": opts.get("pictures", True) and "failing"}, out=_Null())
         statuses.append(outcome.exit_status)
-        mark = "valid" if outcome.exit_status == 0 else f"FAILED (exit {outcome.exit_status})"
+        if outcome.exit_status == 0:
+            mark = "valid"
+        elif outcome.exit_status == ABORTED:
+            mark = f"ABORTED (exit {ABORTED}): {quote.clip(outcome.reason or '', 300)}"
+        else:
+            mark = f"FAILED (exit {outcome.exit_status})"
         print(f"seed {seed}: {mark}  {outcome.run_dir}", file=out, flush=True)
         if outcome.exit_status != 0:
             failures.append(seed)
@@ -156,12 +215,38 @@ class _Null:
 
 
 def main(argv=None):
+    """The command line; returns the exit status. Nodes are stopped whatever happens."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    previous = _on_sigterm(virtual_time.raise_terminated)
     try:
         return _main(argv)
     except KeyboardInterrupt:
+        hosts.kill_all_now()
         print("\ninterrupted: the nodes were stopped; no verdict for this run", file=sys.stderr)
-        return 130
+        return INTERRUPTED
+    except virtual_time.Terminated:
+        hosts.kill_all_now()
+        print("\nterminated (SIGTERM): the nodes were stopped; no verdict for this run",
+              file=sys.stderr)
+        return TERMINATED
+    except BrokenPipeError:  # the reader of our output went away (`| head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return BROKEN_PIPE
+    except Exception:        # a bench bug must not read as a verdict (1 would mean invalid)
+        traceback.print_exc()
+        print(f"glomers: the bench itself failed (exit {ABORTED}); the traceback above is "
+              "for its authors", file=sys.stderr)
+        return ABORTED
+    finally:
+        hosts.kill_all_now()
+        _on_sigterm(previous)
+
+
+def _on_sigterm(handler):
+    try:
+        return signal.signal(signal.SIGTERM, handler) if handler is not None else None
+    except ValueError:        # not the main thread (a test calling main() from a thread)
+        return None
 
 
 def _main(argv):

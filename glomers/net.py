@@ -12,9 +12,13 @@ Follows Maelstrom's `net.clj` (spec §4, §8):
   beyond Maelstrom, also a drop when the consumer discards a message for a partition.
 """
 
+import contextvars
 import heapq
 import json
 import math
+
+
+_encode = json.JSONEncoder(separators=(",", ":")).encode
 
 
 class InvalidMessage(Exception):
@@ -42,15 +46,15 @@ def latency_sampler(mean_ms, dist, rng):
 class Message:
     """One message in flight: Maelstrom's record of id, src, dest and body."""
 
-    __slots__ = ("id", "src", "dest", "body")
+    __slots__ = ("id", "src", "dest", "body", "traffic")
 
-    def __init__(self, id, src, dest, body):
+    def __init__(self, id, src, dest, body, traffic="servers"):
         self.id, self.src, self.dest, self.body = id, src, dest, body
+        self.traffic = traffic        # "clients" or "servers", the class :net counts it in
 
     def line(self):
         """The JSON line a node receives on stdin, keys in Maelstrom's order."""
-        return json.dumps({"id": self.id, "src": self.src, "dest": self.dest, "body": self.body},
-                          separators=(",", ":"))
+        return _encode({"id": self.id, "src": self.src, "dest": self.dest, "body": self.body})
 
 
 class _Endpoint:
@@ -65,17 +69,24 @@ class _Endpoint:
 
 
 class Network:
-    """Routes messages between endpoints on one asyncio loop."""
+    """Routes messages between endpoints on one asyncio loop.
 
-    def __init__(self, loop, latency_ms, origin):
+    `record(time_ns, "send" | "recv" | "drop", message)` receives every journal event as it happens
+    (the bench streams them to journal.jsonl, so memory does not grow with the message
+    count); without it the events are kept in `journal`."""
+
+    def __init__(self, loop, latency_ms, origin, record=None):
         self.loop = loop
         self.latency_ms = latency_ms      # () -> int
         self.origin = origin              # loop time of the test's time origin
         self.endpoints = {}
         self.grudge = {}                  # receiver -> set of senders it drops
-        self.journal = []                 # (time_ns, "send" | "recv" | "drop", Message)
+        self.journal = []       # (time_ns, "send" | "recv" | "drop", Message) without record
+        self._record = record or (lambda t, event, m: self.journal.append((t, event, m)))
+        self.counts = {c: {"send-count": 0, "recv-count": 0} for c in ("clients", "servers")}
         self.next_id = 0
         self._seq = 0
+        self.halted = False
 
     def now_ns(self):
         """Nanoseconds since the test's time origin."""
@@ -94,10 +105,12 @@ class Network:
         if src not in self.endpoints or dest not in self.endpoints:
             unknown = dest if dest not in self.endpoints else src
             raise InvalidMessage(f"{unknown!r} is not a node, service or open client connection")
-        message = Message(self.next_id, src, dest, body)
+        client = is_client(src) or is_client(dest)
+        message = Message(self.next_id, src, dest, body, "clients" if client else "servers")
         self.next_id += 1
-        delay = 0 if is_client(src) or is_client(dest) else self.latency_ms()
-        self.journal.append((self.now_ns(), "send", message))
+        delay = 0 if client else self.latency_ms()
+        self.counts[message.traffic]["send-count"] += 1
+        self._record(self.now_ns(), "send", message)
         endpoint = self.endpoints[dest]
         self._seq += 1
         heapq.heappush(endpoint.queue, (self.loop.time() + delay / 1000, self._seq, message))
@@ -110,20 +123,27 @@ class Network:
         while endpoint.queue:
             deadline, _, message = heapq.heappop(endpoint.queue)
             if message.src in self.grudge.get(endpoint.id, ()):
-                self.journal.append((self.now_ns(), "drop", message))   # for the pictures
+                self._record(self.now_ns(), "drop", message)   # for the pictures, not :net
                 continue
             endpoint.holding = True
-            self.loop.call_at(deadline, self._deliver, endpoint, message)
+            # A fresh context: the delivery is the bench's work, even when node code sent it.
+            self.loop.call_at(deadline, self._deliver, endpoint, message,
+                              context=contextvars.Context())
             return
 
     def _deliver(self, endpoint, message):
         endpoint.holding = False
-        if self.endpoints.get(endpoint.id) is not endpoint:
+        if self.halted or self.endpoints.get(endpoint.id) is not endpoint:
             return                                    # unregistered meanwhile: lost
-        self.journal.append((self.now_ns(), "recv", message))
+        self.counts[message.traffic]["recv-count"] += 1
+        self._record(self.now_ns(), "recv", message)
         endpoint.deliver(message)
         if not endpoint.holding:
             self._take_head(endpoint)
+
+    def halt(self):
+        """Deliver nothing more (the run is being abandoned)."""
+        self.halted = True
 
     def partition(self, grudge):
         """Start dropping: `grudge` maps a receiver to the senders it no longer hears."""
@@ -134,26 +154,41 @@ class Network:
         self.grudge = {}
 
     def stats(self):
-        """Send, recv and distinct-message counts for all, client and server traffic (§8)."""
-        counts = {c: {"send-count": 0, "recv-count": 0, "msg-count": 0}
-                  for c in ("all", "clients", "servers")}
-        seen = {"all": set(), "clients": set(), "servers": set()}
-        for _, event, message in self.journal:
-            if event == "drop":
-                continue                    # Maelstrom's :net counts sends and recvs only
-            cls = "clients" if is_client(message.src) or is_client(message.dest) else "servers"
-            for c in ("all", cls):
-                counts[c][event + "-count"] += 1
-                seen[c].add(message.id)
-        for c in counts:
-            counts[c]["msg-count"] = len(seen[c])
-        return counts
+        """Send, recv and distinct-message counts for all, client and server traffic (§8).
+        Every message is journaled once when sent, so its distinct count is the send count."""
+        counts = {c: {**self.counts[c], "msg-count": self.counts[c]["send-count"]}
+                  for c in ("clients", "servers")}
+        counts["all"] = {k: counts["clients"][k] + counts["servers"][k]
+                         for k in ("send-count", "recv-count", "msg-count")}
+        return {c: counts[c] for c in ("all", "clients", "servers")}
 
     def journal_events(self):
-        """The journal as dicts, in time order (the shape checkers' explain() reads)."""
+        """The kept journal as dicts, in time order (the shape checkers' explain() reads)."""
         for time_ns, event, m in self.journal:
-            yield {"time": time_ns, "event": event, "id": m.id, "src": m.src, "dest": m.dest,
-                   "body": m.body}
+            yield journal_event(time_ns, event, m)
+
+
+def journal_event(time_ns, event, message):
+    """One journal event as a dict, as journal.jsonl holds it."""
+    return {"time": time_ns, "event": event, "id": message.id, "src": message.src,
+            "dest": message.dest, "body": message.body}
+
+
+class _NotANumber(ValueError):
+    """A number JSON cannot carry (NaN, Infinity) or no 64-bit float can hold (1e400)."""
+
+
+def _refuse_constant(name):
+    raise _NotANumber(f"{name} is not a JSON number (Python's json module writes it, but "
+                      "Maelstrom's JSON parser refuses it; encode with allow_nan=False)")
+
+
+def _finite_float(text):
+    value = float(text)
+    if math.isinf(value):
+        raise _NotANumber(f"the number {text[:40]} does not fit a 64-bit float (the bench "
+                          "refuses it rather than turn it into Infinity)")
+    return value
 
 
 def parse_node_line(line, node_id):
@@ -163,9 +198,16 @@ def parse_node_line(line, node_id):
     """
     stripped = line.strip()
     try:
-        data = json.loads(stripped)
-    except ValueError:
-        raise InvalidMessage("this line is not well-formed JSON (was it meant for stderr?)")
+        data = _decoder.decode(stripped)
+    except RecursionError:
+        raise InvalidMessage("this line nests JSON deeper than the bench can read") from None
+    except _NotANumber as error:
+        raise InvalidMessage(f"this line is not valid JSON for Maelstrom: {error}") from None
+    except ValueError as error:
+        if not isinstance(error, json.JSONDecodeError):    # e.g. an integer of 5,000 digits
+            raise InvalidMessage(f"this line cannot be read: {error}") from None
+        raise InvalidMessage("this line is not well-formed JSON (was it meant for "
+                             "stderr?)") from None
     if not isinstance(data, dict):
         raise InvalidMessage("a message must be a JSON object with src, dest and body")
     extra = sorted(set(data) - {"src", "dest", "body", "id"})
@@ -185,3 +227,7 @@ def parse_node_line(line, node_id):
     if not isinstance(body, dict):
         raise InvalidMessage("body must be a JSON object")
     return data["src"], data["dest"], body
+
+
+# Built once: json.loads with options would build a decoder per line.
+_decoder = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float)

@@ -1,7 +1,14 @@
-"""Progress lines while a run goes: elapsed / limit, ops so far, ok / fail / info, events."""
+"""Progress lines while a run goes: elapsed / limit, ops so far, ok / fail / info, events.
+
+Past the main phase the line names the phase instead of a time beyond the limit ("final
+phase", "draining", "teardown"), and partition / heal lines stop after NEMESIS_LINES (a short
+--nemesis-interval would otherwise print thousands; history.edn has every one).
+"""
 
 import sys
 import time
+
+NEMESIS_LINES = 20
 
 
 class Progress:
@@ -13,7 +20,9 @@ class Progress:
         self.quiet = quiet
         self.stream = stream or sys.stderr
         self.counts = {"invoke": 0, "ok": 0, "fail": 0, "info": 0}
+        self.phase = "main phase"
         self._last_print = time.monotonic()
+        self._nemesis_lines = 0
 
     def op(self, op):
         """Count one history op (nemesis ops excluded)."""
@@ -26,12 +35,26 @@ class Progress:
     def status(self):
         self._last_print = time.monotonic()
         c = self.counts
-        self._print(f"{self.clock():6.1f} s / {self.time_limit} s  ops {c['invoke']}  "
-                    f"ok {c['ok']}  fail {c['fail']}  info {c['info']}")
+        now = self.clock()
+        if self.phase == "main phase" and now <= self.time_limit:
+            where = f"{now:6.1f} s / {self.time_limit} s"
+        else:
+            phase = "draining" if self.phase == "main phase" else self.phase
+            where = f"{now:6.1f} s  {phase} (the {self.time_limit} s main phase is over)"
+        self._print(f"{where}  ops {c['invoke']}  ok {c['ok']}  fail {c['fail']}  "
+                    f"info {c['info']}")
 
     def note(self, text):
-        """An event worth a line of its own (partition, heal, recovery wait, a node problem)."""
+        """An event worth a line of its own (recovery wait, a node problem)."""
         self._print(f"{self.clock():6.1f} s  {text}")
+
+    def nemesis(self, text):
+        """A partition or heal line, up to NEMESIS_LINES of them."""
+        self._nemesis_lines += 1
+        if self._nemesis_lines <= NEMESIS_LINES:
+            self.note(text)
+        elif self._nemesis_lines == NEMESIS_LINES + 1:
+            self.note("further partitions and heals are not shown (history.edn has them all)")
 
     def _print(self, text):
         if not self.quiet:

@@ -1,9 +1,11 @@
 """The console verdict: each check passed or failed, and for each failure the evidence.
 
 Maelstrom ends with a large Clojure map; this ends with lines a newcomer can act on: which
-op, which node, what was sent and what came back, at what time.
+op, which node, what was sent and what came back, at what time. Every line is cut to a
+readable length here (`quote.clip`), whatever a node sent or a checker quoted.
 """
 
+from . import quote
 from .checkers import common
 from .values import Float32
 
@@ -11,7 +13,8 @@ VERDICT_LINES = {True: "Everything looks good! ヽ(‘ー`)ノ",
                  False: "Analysis invalid! (ﾉಥ益ಥ）ﾉ ┻━┻",
                  "unknown": "Errors occurred during analysis, but no anomalies found. ಠ~ಠ"}
 MARKS = {True: "✓", False: "✗", "unknown": "?"}
-NOTES = {"late-reply"}      # problem kinds worth a line that do not mean the node is broken
+# Problem kinds worth a line that do not mean the node is broken.
+NOTES = {"late-reply", "flood", "teardown"}
 SUMMARY_LINES = 4           # explanation lines shown for a check that passed
 
 
@@ -24,23 +27,27 @@ def _mark(valid):
     return MARKS.get(valid if valid in (True, False) else "unknown", "?")
 
 
-def describe_problems(problems, hosts=None):
-    """Lines naming each node misbehaviour with its evidence."""
+def describe_problems(problems, hosts=None, unlisted=None):
+    """Lines naming each node misbehaviour with its evidence; `unlisted` counts the
+    problems of one (node, kind) beyond those listed."""
     lines = []
     for p in problems:
         where = f"{p.node} at {p.time:.3f} s" if p.time >= 0 else f"{p.node} during setup"
         mark = "·" if p.kind in NOTES else "✗"
         lines.append(f"  {mark} {where}: {p.detail}")
         if p.line is not None:
-            lines.append(f"      offending line: {p.line[:300]}")
+            lines.append(f"      offending line: {quote.clip(p.line, 300)}")
         if p.kind == "crash" and hosts and p.node in hosts:
             tail = list(hosts[p.node].stderr_tail)[-10:]
             if tail:
                 lines.append("      its last stderr lines:")
-                lines.extend(f"        | {t[:200]}" for t in tail)
+                lines.extend(f"        | {quote.clip(t, 200)}" for t in tail)
             else:
                 lines.append("      it wrote nothing to stderr")
-    return lines
+    for (node, kind), count in sorted((unlisted or {}).items()):
+        lines.append(f"  … and {count:,} more {kind} problem(s) from {node} like those above "
+                     "(not listed)")
+    return [quote.clip(line) for line in lines]
 
 
 def check_lines(results, history, opts, workload, journal=None):
@@ -90,7 +97,7 @@ def check_lines(results, history, opts, workload, journal=None):
             explanation = [f"(could not explain: {error!r})"]
         shown = explanation if result.get("valid?") is not True else explanation[:SUMMARY_LINES]
         lines.extend("      " + l for l in shown)
-    return lines
+    return [quote.clip(line) for line in lines]
 
 
 def fmt(value):

@@ -13,16 +13,19 @@ import json
 import os
 import random
 
-from . import hosts
+from . import hosts, quote, store
 from .client import Connection, ErrorReply, Timeout
 from .interpreter import Interpreter
-from .net import InvalidMessage, Network, latency_sampler, parse_node_line
+from .net import InvalidMessage, Network, is_client, latency_sampler, parse_node_line
 from .progress import Progress
 from .services import make_services
 
 INIT_TIMEOUT = 10.0
 SETUP_TIMEOUT = 5.0
-FLOOD_LIMIT = 20_000        # messages one node may send within one second of test time
+# Messages one node may send to nodes and services within one second of test time before the
+# bench notes it (a note only: Maelstrom sets no limit, and replies to clients never count).
+FLOOD_LIMIT = 20_000
+PROBLEMS_PER_KIND = 10      # problems of one kind from one node listed; the rest counted
 
 
 @dataclasses.dataclass
@@ -37,6 +40,10 @@ class Problem:
 
 class Aborted(Exception):
     """Maelstrom would abort this run before analysis (exit status 255)."""
+
+
+class Stalled(Exception):
+    """The bench gave up the run: in virtual time a message loop never let the clock move."""
 
 
 class Test:
@@ -58,6 +65,14 @@ class Test:
         self.hosts = {}
         self.aborted = None
         self.interpreter = None
+        self.longest_line = 0       # the longest stdout line any node wrote (characters)
+        self.unlisted = {}          # (node, kind) -> problems beyond PROBLEMS_PER_KIND
+        self._problem_counts = {}
+        self._flood_noted = set()
+        self._stalled = None
+        self._main = None
+        self.net_journal_path = None    # journal.jsonl, once the run has opened it
+        self._exits_reported = set()    # nodes whose exit is already a problem
 
     def rng(self, purpose):
         """An independent random stream per purpose, all derived from --seed."""
@@ -72,8 +87,31 @@ class Test:
         return self.net.loop.time() - self.net.origin
 
     def problem(self, node, kind, detail, line=None):
+        """Record a node problem; past PROBLEMS_PER_KIND of one kind from one node, only
+        count it (a node can repeat a mistake a million times)."""
+        key = (node, kind)
+        seen = self._problem_counts.get(key, 0) + 1
+        self._problem_counts[key] = seen
+        if seen > PROBLEMS_PER_KIND:
+            self.unlisted[key] = self.unlisted.get(key, 0) + 1
+            return
+        if line is not None and len(line) > quote.VALUE_LIMIT:
+            if kind == "stdout":        # refused, so not in the journal: keep it in the log
+                self._keep_whole(node, detail, line)
+            line = quote.clip(line, quote.VALUE_LIMIT)
         self.problems.append(Problem(round(self.now(), 3), node, kind, detail, line))
-        self.progress.note(f"{node}: {detail}" + (f": {line[:200]}" if line else ""))
+        self.progress.note(quote.clip(f"{node}: {detail}" + (f": {line}" if line else ""),
+                                      300))
+
+    def _keep_whole(self, node, detail, line):
+        """The node's log keeps a refused line whole, once."""
+        host = self.hosts.get(node)
+        if host is not None:
+            host.log_bench(f"{detail}; the whole line ({len(line):,} characters): {line}")
+
+    def on_note(self, node, kind, text):
+        """Something a host noticed about its node (teardown, a full stdin)."""
+        self.problem(node, kind, text)
 
     def on_stray(self, conn, message, awaited):
         """A client got a message no request was waiting for; name the first of each kind."""
@@ -106,35 +144,80 @@ class Test:
         """A line a node wrote to stdout: validate, route, or mute the node as Maelstrom does."""
         if node_id in self.muted:
             return
-        if self._flooding(node_id):
-            self.muted.add(node_id)
-            self.problem(node_id, "flood", f"sent more than {FLOOD_LIMIT} messages within one "
-                         "second; the bench stops reading it (the last one below)", line)
-            return
+        if len(line) > self.longest_line:
+            self.longest_line = len(line)
+            if len(line) > hosts.STDOUT_LINE_LIMIT:      # in-process nodes come here whole
+                self.on_oversize(node_id, len(line.encode()), line[:4096])
+                return
         try:
             src, dest, body = parse_node_line(line, node_id)
+            if not is_client(dest):
+                self._count_traffic(node_id, line)
             self.net.send(src, dest, body)
         except InvalidMessage as error:
             self.muted.add(node_id)
             self.problem(node_id, "stdout", f"wrote a message Maelstrom refuses ({error}); "
                          "Maelstrom stops reading this node's stdout from here on", line)
 
-    def _flooding(self, node_id):
+    def on_oversize(self, node_id, size, head):
+        """A stdout line too long for the bench to hold: refused, with its size."""
+        if node_id in self.muted:
+            return
+        self.muted.add(node_id)
+        self.problem(node_id, "stdout", f"wrote a stdout line of {size:,} bytes, longer than "
+                     f"the bench's limit of {hosts.STDOUT_LINE_LIMIT:,} (no Maelstrom message "
+                     "comes near that size); the bench stops reading this node's stdout, as "
+                     "Maelstrom does after a line it refuses. The line began", head[:200])
+
+    def _count_traffic(self, node_id, line):
+        # Only messages to nodes and services count: replies to the bench's own clients are
+        # the workload, whatever the rate. Exceeding the limit is noted once, never punished.
         now = self.net.loop.time()
         start, count = self._sent_window.get(node_id, (now, 0))
         if now - start >= 1.0:
             start, count = now, 0
         self._sent_window[node_id] = (start, count + 1)
-        return count + 1 > FLOOD_LIMIT
+        if count + 1 > FLOOD_LIMIT and node_id not in self._flood_noted:
+            self._flood_noted.add(node_id)
+            self.problem(node_id, "flood", f"sent more than {FLOOD_LIMIT} messages within one "
+                         "second of test time to nodes and services (replies to clients are "
+                         "not counted); Maelstrom sets no limit, so this is a note, not a "
+                         "fault (the last one below)", line)
+
+    def _on_stall(self, steps):
+        """Virtual time cannot go on: abandon the run (the main task is cancelled)."""
+        self._stalled = (f"in virtual time the clock did not move for {steps:,} loop steps: "
+                         "node code keeps working without ever waiting (messages answered "
+                         "with no delay in an endless loop, or a task that only yields), "
+                         "which costs no virtual time, so the run could never end. Run it "
+                         "without --virtual-time (a real clock moves on), or make the nodes "
+                         "wait before they send again")
+        self.net.halt()
+        for host in self.hosts.values():
+            host.halt()
+        if self._main is not None:
+            self._main.cancel()
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     async def run(self):
-        """Run the test; return the interpreter's history (raises Aborted)."""
+        """Run the test; return the interpreter's history (raises Aborted, or Stalled)."""
         loop = asyncio.get_running_loop()
+        self._main = asyncio.current_task()
         opts = self.opts
         latency = latency_sampler(opts["latency"], opts["latency_dist"], self.rng("latency"))
-        self.net = Network(loop, latency, origin=loop.time())
+        journal = store.JournalWriter(self.run_dir)
+        self.net_journal_path = journal.path
+        virtual = bool(opts.get("virtual_time"))
+        if virtual:
+            hosts.contain_node_code(loop)
+            loop.on_stall(self._on_stall)
+        record, log = journal.record, _net_logger(opts)
+        if log is not None:
+            def record(time_ns, event, message):
+                journal.record(time_ns, event, message)
+                log(time_ns, event, message)
+        self.net = Network(loop, latency, origin=loop.time(), record=record)
         self.progress = Progress(self.now, opts["time_limit"], quiet=self.quiet)
         self._start_services()
         try:
@@ -147,14 +230,30 @@ class Test:
             await self.interpreter.main_phase(self.generator, opts["time_limit"], opts["rate"],
                                               self.rng("stagger"))
             if getattr(self.workload, "FINAL_PHASE", False):
+                self.progress.phase = "final phase"
                 await self.interpreter.final_phase(getattr(self.workload, "FINAL_TIME_LIMIT",
                                                            None))
             self.interpreter.close_connections()
             for conn in setup_clients:
                 conn.close()
+        except asyncio.CancelledError:
+            if self._stalled is None:
+                raise
+            self._main.uncancel()
+            self.net.halt()
+            raise Stalled(self._stalled) from None
         finally:
-            await self._teardown()
+            self.progress.phase = "teardown"
+            try:
+                await self._teardown()
+            finally:
+                self.net.halt()         # timers still pending deliver nothing now
+                journal.close()
         return self.interpreter.history
+
+    def history_so_far(self):
+        """The ops recorded before the run was cut short."""
+        return self.interpreter.history if self.interpreter else []
 
     def _start_services(self):
         services = make_services(self.rng("services"))
@@ -179,46 +278,85 @@ class Test:
         for node_id in opts["nodes"]:
             if opts.get("virtual_time"):
                 host = hosts.InProcessHost(node_id, log_dir, self.on_line, opts["log_stderr"],
-                                           opts["bin"], self.rng(f"node/{node_id}"))
+                                           opts["bin"], self.rng(f"node/{node_id}"),
+                                           on_note=self.on_note)
             else:
                 host = hosts.ProcessHost(node_id, log_dir, self.on_line, opts["log_stderr"],
-                                         [opts["bin"], *opts.get("args", [])])
+                                         [opts["bin"], *opts.get("args", [])],
+                                         on_oversize=self.on_oversize, on_note=self.on_note)
             self.hosts[node_id] = host
             self.net.register(node_id, host.deliver)
         for node_id, host in self.hosts.items():
             try:
                 await host.start()
-            except (OSError, ImportError, SyntaxError) as error:
+            except OSError as error:
+                why = hosts.start_problem(opts["bin"], error)
+                self.problem(node_id, "crash", f"could not be started: {why}")
+                raise Aborted(f"{node_id} could not be started: {why}") from None
+            except hosts.NodeExit as error:
+                self._exits_reported.add(node_id)
                 self.problem(node_id, "crash", f"could not be started: {error}")
                 raise Aborted(f"{node_id} could not be started: {error}") from None
 
     async def _on_every_node(self, kind, attempt):
         """Run `attempt(node_id)` on all nodes at once; it returns None, or why that node
-        failed. Any failure is a problem of `kind` and aborts the run, as in Maelstrom."""
+        failed (a text, or (kind, text) to name another kind). Any failure is a problem and
+        aborts the run, as in Maelstrom."""
         nodes = self.opts["nodes"]
         failures = [(n, why) for n, why in zip(nodes, await asyncio.gather(*map(attempt, nodes)))
                     if why]
         for node_id, why in failures:
-            self.problem(node_id, kind, why)
+            problem_kind, text = why if isinstance(why, tuple) else (kind, why)
+            self.problem(node_id, problem_kind, text)
         if failures:
-            raise Aborted(failures[0][1])
+            why = failures[0][1]
+            raise Aborted(why[1] if isinstance(why, tuple) else why)
+
+    async def _unless_exited(self, node_id, request, doing="answering init"):
+        """Await `request` (work that needs node_id), but if the node exits first, stop
+        waiting: return ("crash", why), naming its exit and its last stderr line. Otherwise
+        return the finished request (a future: its result, or the exception it raised)."""
+        host = self.hosts[node_id]
+        request = asyncio.ensure_future(request)
+        exited = asyncio.ensure_future(host.exited.wait())
+        try:
+            await asyncio.wait({request, exited}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            exited.cancel()
+        if request.done():
+            return request
+        await asyncio.sleep(0.05 if not self.opts.get("virtual_time") else 0)
+        if request.done():      # its last words may have been the reply
+            return request
+        request.cancel()
+        await asyncio.gather(request, return_exceptions=True)
+        self._exits_reported.add(node_id)
+        tail = [line for line in host.stderr_tail if line.strip()]
+        last = f"; its last stderr line: {quote.clip(tail[-1], 300)}" if tail else \
+            "; it wrote nothing to stderr"
+        return ("crash", f"{node_id} {host.exit_reason} before {doing}{last}")
 
     async def _init_nodes(self):
-        """Each node gets init from a client of its own, closed right after (§1.4)."""
+        """Each node gets init from a client of its own, closed right after (§1.4). A node
+        that exits before answering is reported at once, not after the init timeout."""
         nodes = self.opts["nodes"]
 
         async def init(node_id):
             conn = Connection(self.net, self.new_client_id(), node_id, self.on_stray)
             try:
-                reply = await conn.rpc({"type": "init", "node_id": node_id,
-                                        "node_ids": list(nodes)}, timeout=INIT_TIMEOUT)
+                outcome = await self._unless_exited(node_id, conn.rpc(
+                    {"type": "init", "node_id": node_id, "node_ids": list(nodes)},
+                    timeout=INIT_TIMEOUT))
+                if isinstance(outcome, tuple):
+                    return outcome
+                reply = outcome.result()
                 if reply.get("type") != "init_ok":
-                    return f"{node_id} answered init with {reply!r}, not an init_ok"
+                    return f"{node_id} answered init with {quote.clip(repr(reply), 300)}, not an init_ok"
             except Timeout:
                 return (f"{node_id} did not answer init within {INIT_TIMEOUT:g} s "
                         "(Maelstrom aborts the run: expected an init_ok with in_reply_to 1)")
             except ErrorReply as error:
-                return f"{node_id} answered init with an error: {error.body!r}"
+                return f"{node_id} answered init with an error: {quote.clip(repr(error.body), 300)}"
             finally:
                 conn.close()
             return None
@@ -232,10 +370,13 @@ class Test:
         setup = getattr(self.workload, "setup", None)
 
         async def run_setup(node_id):
-            try:
-                await setup(conns[node_id], self.opts, SETUP_TIMEOUT)
-            except Exception as error:
-                return f"{node_id} failed the workload's setup: {error}"
+            outcome = await self._unless_exited(
+                node_id, setup(conns[node_id], self.opts, SETUP_TIMEOUT),
+                "finishing the workload's setup")
+            if isinstance(outcome, tuple):
+                return outcome
+            if outcome.exception() is not None:
+                return f"{node_id} failed the workload's setup: {outcome.exception()}"
             return None
 
         if setup:
@@ -244,17 +385,33 @@ class Test:
 
     async def _teardown(self):
         # A node that exited before teardown is a crash: Maelstrom aborts the analysis.
-        crashed = []
-        for node_id, host in self.hosts.items():
-            if host.exit_status is not None:
-                crashed.append(host)
-            await host.stop()
+        crashed = [host for host in self.hosts.values()
+                   if host.exit_status is not None and host.node_id not in self._exits_reported]
+        await asyncio.gather(*(host.stop() for host in self.hosts.values()),
+                             return_exceptions=True)
         for host in crashed:
             when = host.exited_at - self.net.origin if host.exited_at else 0.0
-            self.problems.append(Problem(round(when, 3), host.node_id, "crash",
-                                         f"exited with status {host.exit_status} during the run",
-                                         None))
+            detail = getattr(host, "crash_text", None) or f"{host.exit_reason} during the run"
+            self.problems.append(Problem(round(when, 3), host.node_id, "crash", detail, None))
         if crashed and self.aborted is None:
-            self.aborted = (f"{crashed[0].node_id} crashed with exit status "
-                            f"{crashed[0].exit_status}")
+            self.aborted = f"{crashed[0].node_id} crashed ({crashed[0].exit_reason})"
 
+
+def _net_logger(opts):
+    """--log-net-send / --log-net-recv: one console line per message sent / delivered, as
+    Maelstrom logs `:send` and `:recv` (long bodies cut)."""
+    events = {e for e, flag in (("send", "log_net_send"), ("recv", "log_net_recv"))
+              if opts.get(flag)}
+    if not events:
+        return None
+
+    def log(time_ns, event, message):
+        if event in events:
+            print(quote.clip(f"{time_ns / 1e9:9.3f} s  :{event} "
+                             f"{store.dumps_json(net_record(message))}"), flush=True)
+    return log
+
+
+def net_record(message):
+    """A message as Maelstrom's log shows it: id, src, dest, body."""
+    return {"id": message.id, "src": message.src, "dest": message.dest, "body": message.body}

@@ -1,15 +1,23 @@
 """The run folder, shaped like Maelstrom's `store/<workload>/<time>/` (spec §10).
 
 results.edn (Maelstrom's keys), results.json (the same for scripts), history.edn and
-history.txt, node-logs/, journal.jsonl (every send and delivery), test.json (the options and
-the seed, enough to replay the run), and the `latest` links.
+history.txt, node-logs/, journal.jsonl (every send and delivery, written as the run goes),
+test.json (the options and the seed, enough to replay the run), and the `latest` links.
+
+Every file is valid JSON or EDN: a float JSON cannot carry (NaN, Infinity) is written as a
+string, never as a bare NaN. Long strings are cut as `quote` says, except in history.edn and
+the journal's send events, which keep what the node sent whole (once).
 """
 
 import datetime
 import json
+import math
 import os
+import tempfile
 
-from . import edn
+from . import edn, quote
+
+_encode_compact = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
 
 
 def new_run_dir(root, workload):
@@ -43,8 +51,25 @@ def link_latest(root, workload, run_dir):
         _link(run_dir, link)
 
 
+def check_writable(root):
+    """None if run folders can be made under `root` (creating it if need be), else why not,
+    in one line."""
+    if os.path.exists(root) and not os.path.isdir(root):
+        return "is a file, not a folder"
+    try:
+        os.makedirs(root, exist_ok=True)
+        with tempfile.TemporaryFile(dir=root):
+            pass
+    except OSError as error:
+        if isinstance(error, (NotADirectoryError, FileExistsError)):
+            return "cannot be made: part of its path is a file, not a folder"
+        return f"cannot be written: {error.strerror or error}"
+    return None
+
+
 def to_json(value):
-    """Results and histories as plain JSON (sets become sorted lists, keys strings)."""
+    """Results and histories as plain JSON (sets become sorted lists, keys strings, floats
+    JSON cannot carry become the strings "NaN", "Infinity", "-Infinity")."""
     if isinstance(value, dict):
         return {k if isinstance(k, str) else json.dumps(to_json(k)): to_json(v)
                 for k, v in value.items()}
@@ -54,31 +79,85 @@ def to_json(value):
         items = [to_json(v) for v in value]
         return sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
     if isinstance(value, float):
-        return float(value)
+        return float(value) if math.isfinite(value) else _non_finite(value)
     return value
 
 
-def write_history(run_dir, history):
+def _non_finite(value):
+    return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
+
+
+def dumps_json(value):
+    """Compact JSON of a JSON-shaped value; never NaN or Infinity, even if one slipped in."""
+    try:
+        return _encode_compact(value)
+    except ValueError:
+        return _encode_compact(to_json(value))
+
+
+def write_history(run_dir, history, clipped=None):
+    """history.edn whole (the checkers re-read it); history.txt, for reading, from
+    `clipped` (the history with long strings cut) when given."""
     with open(os.path.join(run_dir, "history.edn"), "w", encoding="utf-8") as out:
         for op in history:
             out.write(edn.dumps_op(op) + "\n")
     with open(os.path.join(run_dir, "history.txt"), "w", encoding="utf-8") as out:
-        for op in history:
+        for op in (clipped if clipped is not None else history):
             out.write(edn.history_txt_line(op) + "\n")
 
 
 def write_results(run_dir, results):
+    """results.edn and results.json (pass results with long strings already cut)."""
     with open(os.path.join(run_dir, "results.edn"), "w", encoding="utf-8") as out:
         out.write(edn.dumps(results) + "\n")
-    with open(os.path.join(run_dir, "results.json"), "w", encoding="utf-8") as out:
-        json.dump(to_json(results), out, indent=1)
-        out.write("\n")
+    _write_json_file(os.path.join(run_dir, "results.json"), results)
+
+
+class JournalWriter:
+    """journal.jsonl written as the run goes, so memory does not grow with the message
+    count. A send event holds the body whole; its recv event, the same body, holds it with
+    long strings cut when it is big (its send event, by message id, has it whole)."""
+
+    def __init__(self, run_dir):
+        self.path = os.path.join(run_dir, "journal.jsonl")
+        self._out = open(self.path, "w", encoding="utf-8")
+        self._big = set()        # ids of messages whose send event was long
+
+    def record(self, time_ns, event, message):
+        """Write one journal event (the Network's `record` callback)."""
+        if self._out.closed:
+            return
+        body = message.body
+        if event == "recv" and message.id in self._big:
+            self._big.discard(message.id)
+            body = quote.clip_value(body)
+        line = dumps_json({"time": time_ns, "event": event, "id": message.id,
+                           "src": message.src, "dest": message.dest, "body": body})
+        if event == "send" and len(line) > quote.VALUE_LIMIT:
+            self._big.add(message.id)
+        self._out.write(line + "\n")
+
+    def close(self):
+        self._out.close()
+
+
+class Journal:
+    """journal.jsonl read back lazily, event by event, each time it is iterated."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __iter__(self):
+        with open(self.path, encoding="utf-8") as f:
+            for line in f:
+                yield json.loads(line)
 
 
 def write_journal(run_dir, events):
+    """journal.jsonl from a list of events (the streaming JournalWriter is the usual way)."""
     with open(os.path.join(run_dir, "journal.jsonl"), "w", encoding="utf-8") as out:
         for event in events:
-            out.write(json.dumps(event, separators=(",", ":")) + "\n")
+            out.write(dumps_json(event) + "\n")
 
 
 def read_journal(run_dir):
@@ -92,12 +171,16 @@ def read_journal(run_dir):
 
 def write_json(run_dir, name, value):
     """Any extra result as JSON beside the others (e.g. stricter.json)."""
-    with open(os.path.join(run_dir, name), "w", encoding="utf-8") as out:
-        json.dump(to_json(value), out, indent=1)
-        out.write("\n")
+    _write_json_file(os.path.join(run_dir, name), quote.clip_value(value))
 
 
 def write_test(run_dir, opts, extra):
-    with open(os.path.join(run_dir, "test.json"), "w", encoding="utf-8") as out:
-        json.dump({**to_json(opts), **to_json(extra)}, out, indent=1)
+    """test.json: the options, the seed and what happened to the nodes."""
+    _write_json_file(os.path.join(run_dir, "test.json"),
+                     quote.clip_value({**to_json(opts), **to_json(extra)}))
+
+
+def _write_json_file(path, value):
+    with open(path, "w", encoding="utf-8") as out:
+        json.dump(to_json(value), out, indent=1, allow_nan=False)
         out.write("\n")

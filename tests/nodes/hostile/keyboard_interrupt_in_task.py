@@ -1,0 +1,22 @@
+#!/usr/bin/env python3
+"""Hostile (virtual time): an async handler that raises KeyboardInterrupt on the 3rd echo."""
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
+from maelstrom_node import run
+
+
+def serve(node):
+    answered = [0]
+
+    @node.handler
+    async def echo(msg):
+        answered[0] += 1
+        if answered[0] == 3:
+            raise KeyboardInterrupt
+        return {"type": "echo_ok", "echo": msg.body["echo"]}
+
+
+if __name__ == "__main__":
+    run(serve)

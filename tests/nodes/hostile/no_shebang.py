@@ -1,0 +1,2 @@
+"""Hostile: executable, but no #! line: the system refuses it (Exec format error)."""
+print("never runs")
