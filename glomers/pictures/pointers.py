@@ -16,7 +16,6 @@ Valid runs get pointers only for what the checker still singles out (broadcast's
 stale values), and those cost no scan of the journal.
 """
 
-import bisect
 import re
 from urllib.parse import quote
 
@@ -165,9 +164,9 @@ class Focus:
 
     def _link_ops(self):
         """Each named op's client request and reply in the journal: the first request of
-        the op's kind from a client to the op's node sent at or after its invocation, and
-        the first reply to it. Found by bisecting on time, so a valid run pays little."""
-        journal = self.journal
+        the op's kind from a client to the op's node sent at or after its invocation (within
+        SCAN events), and the first reply to it (within SCAN events of the request). One
+        pass over the journal, which may be read lazily from disk: memory stays small."""
         invocation_of = {}
         open_ops = {}
         for op in self.history:
@@ -177,31 +176,45 @@ class Focus:
                 invocation_of[op.get("index")] = op
             elif process in open_ops:
                 invocation_of[op.get("index")] = open_ops.pop(process)
-        times = [e["time"] for e in journal]
+        waiting = []          # (invocation time, op, why, node, f) not yet reached
         for op, why in self.ops:
             invocation = invocation_of.get(op.get("index"))
             node = node_of(op.get("process"), self.opts)
-            if invocation is None or node is None:
+            if invocation is not None and node is not None:
+                waiting.append((invocation.get("time") or 0, op, why, node,
+                                str(invocation.get("f")), invocation.get("index")))
+        waiting.sort(key=lambda w: w[0])
+        requests, replies = [], []    # searches under way: [events left, ...]
+        for event in self.journal:
+            while waiting and event["time"] >= waiting[0][0]:
+                requests.append([SCAN, *waiting.pop(0)[1:]])
+            if not (requests or replies):
+                if not waiting:
+                    break
                 continue
-            f = str(invocation.get("f"))
-            i = bisect.bisect_left(times, invocation.get("time") or 0)
-            request = next((e for e in journal[i:i + SCAN]
-                            if e["event"] == "send" and e["dest"] == node
-                            and e["src"][:1] == "c" and (e.get("body") or {}).get("type") == f),
-                           None)
-            if request is None:
-                continue
-            client, msg_id = request["src"], request["body"].get("msg_id")
-            j = bisect.bisect_left(times, request["time"])
-            reply = next((e for e in journal[j:j + SCAN]
-                          if e["event"] == "send" and e["dest"] == client
-                          and (e.get("body") or {}).get("in_reply_to") == msg_id), None)
-            reply_id = reply["id"] if reply is not None else None
-            self.links[op.get("index")] = (request["id"], reply_id)
-            note = f"op {invocation.get('index')} ({f} by process {op.get('process')})"
-            self.highlights.setdefault(request["id"], f"request of {note}, {why}")
-            if reply_id is not None:
-                self.highlights.setdefault(reply_id, f"reply to {note}, {why}")
+            if event["event"] == "send":
+                body = event.get("body") or {}
+                for search in requests:
+                    _, op, why, node, f, index = search
+                    if event["dest"] == node and event["src"][:1] == "c" \
+                            and body.get("type") == f:
+                        search[0] = 0
+                        self.links[op.get("index")] = (event["id"], None)
+                        note = f"op {index} ({f} by process {op.get('process')})"
+                        self.highlights.setdefault(event["id"], f"request of {note}, {why}")
+                        replies.append([SCAN, op, note, why, event["src"],
+                                        body.get("msg_id")])
+                for search in replies:
+                    _, op, note, why, client, msg_id = search
+                    if event["dest"] == client and body.get("in_reply_to") == msg_id:
+                        search[0] = 0
+                        request_id = self.links[op.get("index")][0]
+                        self.links[op.get("index")] = (request_id, event["id"])
+                        self.highlights.setdefault(event["id"], f"reply to {note}, {why}")
+            for searches in (requests, replies):
+                for search in searches:
+                    search[0] -= 1
+                searches[:] = [search for search in searches if search[0] > 0]
 
     # -- words ---------------------------------------------------------------------------
 

@@ -14,11 +14,13 @@ save the page on screen as an SVG file. Links: `#p3`, `#t12.5`, `#m1234`, `#v=17
 """
 
 import functools
+import json
 import os
 from urllib.parse import quote
 
 from .messages import DEFS, GUTTER, NOTES, PAGE_ROWS, ROW, TOP
 from .svg import FAULT_COLOURS, OTHER_FAULT, encode, esc
+from .. import quote as quote_limits
 from ..nemesis import node_sort_key
 
 PAGE_STYLE = """body{margin:0;font-family:Helvetica,Arial,sans-serif;font-size:13px}
@@ -66,22 +68,27 @@ def data(diagram, workload, values=None):
     }
 
 
-def journal_bytes(run_dir, journal):
-    """The journal as JSON lines, UTF-8: journal.jsonl as the run wrote it (read as bytes,
-    never decoded or encoded again), else encoded from the events given."""
+def journal_lines(run_dir, journal):
+    """The journal as JSON lines (bytes), one at a time: journal.jsonl as the run wrote it,
+    else encoded from the events given. A line longer than quote.VALUE_LIMIT has its long
+    strings cut, so the page (and the memory drawing it takes) stays small whatever a node
+    sent; the run folder's journal keeps every body whole. "<" only occurs inside JSON
+    strings, where \\u003c means the same: the script element can never be closed early."""
     path = os.path.join(run_dir, "journal.jsonl")
     if journal is None or os.path.exists(path):
         with open(path, "rb") as f:
-            return f.read()
-    return "".join(encode(event) + "\n" for event in journal).encode("utf-8")
+            for line in f:
+                if len(line) > quote_limits.VALUE_LIMIT:
+                    line = (encode(quote_limits.clip_value(json.loads(line))) + "\n").encode()
+                yield line.replace(b"<", b"\\u003c")
+        return
+    for event in journal:
+        yield (encode(quote_limits.clip_value(event)) + "\n").encode().replace(b"<", b"\\u003c")
 
 
-def render(diagram, workload, journal_lines, values=None):
-    """messages.html as UTF-8 bytes; journal_lines: the journal as JSON lines (bytes)."""
+def render(diagram, workload, lines, values=None):
+    """messages.html as UTF-8 byte chunks; `lines`: the journal's lines (journal_lines)."""
     payload = encode(data(diagram, workload, values)).replace("<", "\\u003c")
-    # "<" only occurs inside JSON strings, where \u003c means the same: the script
-    # element can then never be closed early by a message body.
-    lines = journal_lines.replace(b"<", b"\\u003c")
     lanes = "".join(f'<span style="left:{x}px">{esc(label)}</span>'
                     for (label, _, _), x in zip(diagram.lanes.lanes, diagram.lanes.lane_x))
     key = "".join(f'<span style="color:{diagram.colours.hue[base]}">━ {esc(base)} ({count})'
@@ -133,13 +140,14 @@ messages carrying it. Links: #p3 (page 3), #t12.5 (the page at 12.5 s), #m1234 (
 <script>{_script()}</script>
 </body></html>
 """
-    return head.encode("utf-8") + lines + tail.encode("utf-8")
+    yield head.encode("utf-8")
+    yield from lines
+    yield tail.encode("utf-8")
 
 
 def write(run_dir, diagram, workload, journal=None, values=None):
     """Write messages.html into a run folder (the journal from journal.jsonl if the folder
     has it, else from `journal`)."""
-    lines = journal_bytes(run_dir, journal)
     with open(os.path.join(run_dir, "messages.html"), "wb") as out:
-        out.write(render(diagram, workload, lines, values))
+        out.writelines(render(diagram, workload, journal_lines(run_dir, journal), values))
     return "messages.html"
