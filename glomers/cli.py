@@ -61,6 +61,12 @@ def _bounded(flag, value, text=None):
     return value
 
 
+def _port(text):
+    if not re.fullmatch(r"\d{1,5}", text) or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535, got {text!r}")
+    return int(text)
+
+
 def _positive_int(flag):
     def parse(text):
         if not re.fullmatch(r"\d+", text) or int(text) <= 0:
@@ -225,7 +231,7 @@ def build_parser():
     serve = commands.add_parser("serve", help="browse run folders (ours or Maelstrom's) in "
                                               "a web browser")
     serve.add_argument("dir", nargs="?", default="store", help="folder of runs (default store)")
-    serve.add_argument("--port", type=_non_negative_int, default=8080, help="default 8080")
+    serve.add_argument("--port", type=_port, default=8080, help="default 8080; 0: any free port")
     serve.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (this machine "
                                                            "only)")
     return parser

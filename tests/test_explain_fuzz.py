@@ -46,11 +46,13 @@ def maelstrom_run(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def bench_run(tmp_path_factory):
-    """A small run of our bench (virtual time, fixed seed), as a user's store holds it."""
+    """A small run of our bench (virtual time, fixed seed), as a user's store holds it
+    (without its pictures, which explain only lists: fewer files to combine below)."""
     store = tmp_path_factory.mktemp("bench-store")
     subprocess.run([sys.executable, "-m", "glomers", "test", "-w", "echo", "--bin",
                     str(ROOT / "echo.py"), "--node-count", "1", "--time-limit", "2",
-                    "--virtual-time", "--seed", "7", "--store", str(store), "--quiet"],
+                    "--virtual-time", "--seed", "7", "--store", str(store), "--quiet",
+                    "--no-pictures"],
                    cwd=ROOT, check=True, capture_output=True, timeout=600)
     return next(path for path in (store / "echo").iterdir()
                 if path.is_dir() and not path.is_symlink())
