@@ -21,7 +21,8 @@ settings.register_profile("ci", derandomize=True, database=None, deadline=None,
                           max_examples=200, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("explore", derandomize=False, database=None, deadline=None,
-                          max_examples=5000)
+                          max_examples=5000, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 BENCH_COMMANDS = ("test", "challenge")
