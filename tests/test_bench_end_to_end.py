@@ -196,13 +196,21 @@ def test_ctrl_c_stops_the_nodes_and_says_so(tmp_path):
                             stderr=subprocess.STDOUT, text=True, start_new_session=True,
                             preexec_fn=_default_sigint)
     lines = queue.Queue()
-    reader = threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout],
-                              daemon=True)
+
+    def read():
+        for line in proc.stdout:
+            lines.put(line)
+        lines.put(None)                             # end of output: the run has ended
+
+    reader = threading.Thread(target=read, daemon=True)
     reader.start()
     seen = []
     try:
         while not re.search(r"s / 60 s\s+ops \d+\s+ok [1-9]", seen[-1] if seen else ""):
-            seen.append(lines.get(timeout=120))
+            line = lines.get(timeout=120)
+            if line is None:
+                pytest.fail("the run ended before any op succeeded:\n" + "".join(seen))
+            seen.append(line)
         os.killpg(proc.pid, signal.SIGINT)
         proc.wait(timeout=60)
     finally:
@@ -211,7 +219,7 @@ def test_ctrl_c_stops_the_nodes_and_says_so(tmp_path):
             proc.wait()
     reader.join(timeout=10)
     while not lines.empty():
-        seen.append(lines.get())
+        seen.append(lines.get() or "")
     out = "".join(seen)
     assert proc.returncode == 130, out
     assert "interrupted" in out and "Traceback" not in out
