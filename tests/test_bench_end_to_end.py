@@ -6,8 +6,12 @@ runs are kept short; runs that only need maelstrom_node.py scripts use --virtual
 
 import json
 import os
+import queue
+import re
+import signal
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -58,7 +62,7 @@ def test_unique_ids_passes_with_partitions_as_processes(tmp_path):
     status, text, _ = bench(tmp_path, "test", "-w", "unique-ids", "--bin", "unique_ids.py",
                             "--node-count", "3", "--time-limit", "4", "--rate", "300",
                             "--availability", "total", "--nemesis", "partition",
-                            "--nemesis-interval", "1")
+                            "--nemesis-interval", "1", "--seed", "5")
     assert status == 0, text
 
 
@@ -74,7 +78,8 @@ def test_wrong_echo_is_named_with_op_node_and_texts(tmp_path):
 def test_duplicate_ids_are_listed(tmp_path):
     status, text, run_dir = bench(tmp_path, "test", "-w", "unique-ids", "--bin",
                                   node("duplicate_ids.py"), "--node-count", "3",
-                                  "--time-limit", "5", "--rate", "50", "--virtual-time")
+                                  "--time-limit", "5", "--rate", "50", "--virtual-time",
+                                  "--seed", "6")
     assert status == 1, text
     results = json.load(open(os.path.join(run_dir, "results.json")))
     assert results["workload"]["duplicated-count"] > 0
@@ -83,7 +88,7 @@ def test_duplicate_ids_are_listed(tmp_path):
 
 def test_missing_in_reply_to_is_diagnosed(tmp_path):
     status, text, _ = bench(tmp_path, "test", "-w", "echo", "--bin", node("no_in_reply_to.py"),
-                            "--node-count", "1", "--time-limit", "2", "--rate", "2")
+                            "--node-count", "1", "--time-limit", "2", "--rate", "2", "--seed", "7")
     assert status == 1, text
     assert "without in_reply_to" in text
     assert "echo_ok" in text                       # the offending message is shown
@@ -91,7 +96,7 @@ def test_missing_in_reply_to_is_diagnosed(tmp_path):
 
 def test_garbage_on_stdout_names_node_and_line(tmp_path):
     status, text, _ = bench(tmp_path, "test", "-w", "echo", "--bin", node("garbage_stdout.py"),
-                            "--node-count", "1", "--time-limit", "3", "--rate", "5")
+                            "--node-count", "1", "--time-limit", "3", "--rate", "5", "--seed", "8")
     # Maelstrom stops reading the node; the ops before still succeeded, so :stats passes
     # and the verdict stays valid, as Maelstrom's would: the bench says why it is not fine.
     assert status == 0, text
@@ -102,30 +107,37 @@ def test_garbage_on_stdout_names_node_and_line(tmp_path):
 
 def test_extra_key_in_reply_is_explained(tmp_path):
     status, text, _ = bench(tmp_path, "test", "-w", "echo", "--bin", node("extra_key.py"),
-                            "--node-count", "1", "--time-limit", "5", "--virtual-time")
+                            "--node-count", "1", "--time-limit", "5", "--virtual-time",
+                            "--seed", "9")
     assert status == 1, text                       # no echo ever succeeded: :stats fails
     assert "'debug'" in text
 
 
 def test_crash_mid_run_aborts_like_maelstrom_with_last_stderr(tmp_path):
     status, text, _ = bench(tmp_path, "test", "-w", "echo", "--bin", node("crash_midrun.py"),
-                            "--node-count", "1", "--time-limit", "3", "--rate", "5")
+                            "--node-count", "1", "--time-limit", "3", "--rate", "5", "--seed", "10")
     assert status == 255, text
     assert "crashed" in text and "boom: this node gives up" in text
 
 
 def test_no_init_ok_aborts_with_the_reason(tmp_path):
     status, text, _ = bench(tmp_path, "test", "-w", "echo", "--bin", node("no_init_ok.py"),
-                            "--node-count", "1", "--time-limit", "3")
+                            "--node-count", "1", "--time-limit", "3", "--seed", "11")
     assert status == 255, text
     assert "did not answer init" in text
 
 
 def test_flood_is_stopped_and_named(tmp_path):
-    status, text, _ = bench(tmp_path, "test", "-w", "echo", "--bin", node("flood.py"),
-                            "--node-count", "1", "--time-limit", "3", "--virtual-time")
+    status, text, run_dir = bench(tmp_path, "test", "-w", "echo", "--bin", node("flood.py"),
+                                  "--node-count", "1", "--time-limit", "3", "--virtual-time",
+                                  "--seed", "12")
     assert "more than 20000 messages within one second" in text, text
-    assert status in (0, 1)
+    # The flood starts in the first echo's handler, so the bench stops reading the node
+    # before its reply: no echo ever succeeds and :stats fails the run.
+    assert status == 1, text
+    results = json.load(open(os.path.join(run_dir, "results.json")))
+    assert results["stats"]["valid?"] is False and results["stats"]["ok-count"] == 0
+    assert results["workload"]["valid?"] is True
 
 
 @pytest.mark.parametrize("args, message", [
@@ -139,7 +151,7 @@ def test_flood_is_stopped_and_named(tmp_path):
     (["challenge", "9z"], "unknown challenge part"),
 ])
 def test_bad_flags_get_one_clear_line(tmp_path, args, message):
-    status, text, _ = bench(tmp_path, *args)
+    status, text, _ = bench(tmp_path, *args, "--seed", "1")
     assert status == 254
     assert message in text
     assert "Traceback" not in text
@@ -162,20 +174,54 @@ def test_stricter_reports_beyond_maelstrom_without_changing_the_verdict(tmp_path
 
 def test_message_to_an_unknown_node_is_named(tmp_path):
     status, text, _ = bench(tmp_path, "test", "-w", "echo", "--bin", node("unknown_dest.py"),
-                            "--node-count", "2", "--time-limit", "3", "--virtual-time")
+                            "--node-count", "2", "--time-limit", "3", "--virtual-time",
+                            "--seed", "13")
     assert "'n9' is not a node, service or open client connection" in text, text
+    assert status == 1, text       # both nodes are cut off before their first reply: :stats
     assert '"dest": "n9"' in text or '"dest":"n9"' in text        # the offending line
 
 
+def _default_sigint():
+    """In the child: Ctrl-C's default handling, even when this suite runs with SIGINT
+    ignored (a background job, nohup), which children would otherwise inherit."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_stops_the_nodes_and_says_so(tmp_path):
-    import signal
-    import time
+    # The run gets its own process group, nodes included, as a terminal's Ctrl-C reaches
+    # them all. SIGINT is sent once the run reports progress, so the nodes are up.
     proc = subprocess.Popen([sys.executable, "-m", "glomers", "test", "-w", "echo", "--bin",
-                             "echo.py", "--node-count", "2", "--time-limit", "30", "--store",
-                             str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    time.sleep(2)
-    os.killpg(proc.pid, signal.SIGINT)
-    out, _ = proc.communicate(timeout=30)
+                             "echo.py", "--node-count", "2", "--time-limit", "60", "--seed",
+                             "14", "--store", str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                            preexec_fn=_default_sigint)
+    lines = queue.Queue()
+
+    def read():
+        for line in proc.stdout:
+            lines.put(line)
+        lines.put(None)                             # end of output: the run has ended
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    seen = []
+    try:
+        while not re.search(r"s / 60 s\s+ops \d+\s+ok [1-9]", seen[-1] if seen else ""):
+            line = lines.get(timeout=120)
+            if line is None:
+                pytest.fail("the run ended before any op succeeded:\n" + "".join(seen))
+            seen.append(line)
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    reader.join(timeout=10)
+    while not lines.empty():
+        seen.append(lines.get() or "")
+    out = "".join(seen)
     assert proc.returncode == 130, out
     assert "interrupted" in out and "Traceback" not in out
+    with pytest.raises(ProcessLookupError):         # no node of the run is left running
+        os.killpg(proc.pid, 0)

@@ -185,6 +185,34 @@ def test_targets_judge_3d_and_3e():
     assert not any(c[3] for c in checks)
 
 
+@pytest.mark.parametrize("part, limits", [("3d", (30, 400, 600)), ("3e", (20, 1000, 2000))])
+def test_targets_are_strict_limits_of_each_parts_own(part, limits):
+    # The published targets read "below": a figure exactly at its limit misses it.
+    mpo, median, worst = limits
+
+    def judged(figures):
+        m, p50, top = figures
+        result = {"stable-latencies": {0: 0, 0.5: p50, 1: top}}
+        checks, _ = set_full.targets(result, {"servers": {"msgs-per-op": m}}, part)
+        return [passed for *_, passed in checks]
+
+    assert judged((mpo - 0.01, median - 1, worst - 1)) == [True, True, True]
+    assert judged((mpo, median - 1, worst - 1)) == [False, True, True]
+    assert judged((mpo - 0.01, median, worst - 1)) == [True, False, True]
+    assert judged((mpo - 0.01, median - 1, worst)) == [True, True, False]
+
+
+def test_3d_and_3e_targets_differ_where_3e_trades_latency_for_messages():
+    # 25 msgs/op at 300 / 500 ms meets 3d and misses 3e; 10 msgs/op at 800 / 1500 ms the reverse.
+    def passed(m, p50, top, part):
+        result = {"stable-latencies": {0.5: p50, 1: top}}
+        checks, _ = set_full.targets(result, {"servers": {"msgs-per-op": m}}, part)
+        return all(c[3] for c in checks)
+
+    assert passed(25, 300, 500, "3d") and not passed(25, 300, 500, "3e")
+    assert passed(10, 800, 1500, "3e") and not passed(10, 800, 1500, "3d")
+
+
 def test_equal_stale_latencies_list_the_higher_element_first():
     h = History()
     h.op("invoke", 0, "broadcast", 1, 0)

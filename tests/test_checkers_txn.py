@@ -106,6 +106,28 @@ def test_cyclic_versions():
     assert [str(s) for s in case["sources"]] == ["initial-state", "wfr-keys"]
 
 
+def version_orders(h, **options):
+    """{key: {(v1, v2), ...}}: each key's inferred version-order edges, as written."""
+    found = txn.analyze(h, RU, **options)
+    raw_key = found["txns"].raw_key
+    return {raw_key[k]: {pair for succ in vs.values() for pair in succ.values()}
+            for k, vs in found["version-graphs"].items()}
+
+
+def test_version_order_starts_from_nil_before_every_ok_or_info_external_write():
+    # Elle's initial-state source: nil precedes each external write of an :ok or :info txn
+    # (its last write of the key, not an intermediate one) and each external read of an :ok
+    # txn; a :fail txn's write is known not to have happened and adds nothing.
+    h = history((0, "ok", [["w", 1, 1]]),
+                (1, "info", [["w", 1, 2], ["w", 1, 3]]),
+                (2, "fail", [["w", 1, 4]]),
+                (3, "ok", [["r", 1, 1], ["w", 1, 5]]),
+                (4, "info", [["w", 2, 7]]))
+    assert version_orders(h) == {1: {(None, 1), (None, 3), (None, 5), (1, 5)},
+                                 2: {(None, 7)}}
+    assert txn.analyze(h, RU)["sources"] == ["initial-state", "wfr-keys"]
+
+
 def test_internal_is_prohibited_by_serializable_not_read_committed():
     h = history((0, "ok", [["w", 1, 1], ["r", 1, 2]]), (1, "ok", [["w", 1, 2]]), *EDGE)
     ser = txn.check(h, SER)

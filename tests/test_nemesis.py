@@ -1,4 +1,5 @@
-"""Tests for glomers/nemesis.py: partition shapes, their randomness, and their descriptions."""
+"""Tests for glomers/nemesis.py: partition shapes, their randomness, their descriptions, and
+what a partition does to a run (messages between cut nodes stop while it holds)."""
 
 import gzip
 import itertools
@@ -11,7 +12,7 @@ import sys
 
 import pytest
 
-from glomers import nemesis
+from glomers import edn, nemesis
 from glomers.nemesis import SPECS, choose_spec, describe, grudge, next_gap
 
 ORACLE = pathlib.Path(__file__).resolve().parent.parent / "oracle"
@@ -293,3 +294,94 @@ def test_describe_a_no_op_and_sorts_numerically():
         "nothing cut (minority-third has no effect on 3 node(s))")
     g = nemesis.complete_grudge(ids(12), [["n10"], ids(10) + ["n11"]])
     assert describe("one", g) == "n10 isolated from " + " ".join(ids(10) + ["n11"])
+
+
+# ---------------------------------------------------------------------------------------
+# What a partition does to a run: the journal and the verdict show the cut.
+
+
+def bench_run(tmp_path, *flags):
+    """Run `python3 -m glomers test` (seeded, virtual time); (exit status, results, history,
+    journal events, console text)."""
+    store = tmp_path / "store"
+    proc = subprocess.run([sys.executable, "-m", "glomers", "test", *flags, "--virtual-time",
+                           "--quiet", "--store", str(store)],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    run_dir = (store / "latest").resolve()
+    results = json.loads((run_dir / "results.json").read_text())
+    history = edn.read_history(str(run_dir / "history.edn"))
+    with open(run_dir / "journal.jsonl") as lines:
+        journal = [json.loads(line) for line in lines]
+    return proc.returncode, results, history, journal, proc.stdout + proc.stderr
+
+
+def partition_windows(history):
+    """[(from ns, to ns, grudge)]: from the completed start-partition (the cut is in place)
+    to the next stop-partition's invocation (still in place), or to the end of the run."""
+    nemesis_ops = [op for op in history if op["process"] == "nemesis"]
+    windows, start = [], None
+    for op in nemesis_ops:
+        value = op.get("value")
+        if op["f"] == "start-partition" and isinstance(value, list):
+            _, table = value
+            start = (op["time"], {receiver: set(senders) for receiver, senders in table.items()})
+        elif op["f"] == "stop-partition" and start is not None:
+            windows.append((start[0], op["time"], start[1]))
+            start = None
+    if start is not None:
+        windows.append((start[0], float("inf"), start[1]))
+    return windows
+
+
+def between_nodes(journal, event):
+    return [e for e in journal if e["event"] == event and e["src"].startswith("n")
+            and e["dest"].startswith("n")]
+
+
+BROADCAST_5 = ("-w", "broadcast", "--node-count", "5", "--time-limit", "10", "--rate", "10",
+               "--nemesis-interval", "1")
+
+
+def test_no_message_crosses_a_cut_while_the_partition_holds(tmp_path):
+    # broadcast.py keeps retrying, so nodes go on sending across every cut.
+    status, _, history, journal, text = bench_run(
+        tmp_path, *BROADCAST_5, "--bin", "broadcast.py", "--nemesis", "partition", "--seed", "3")
+    assert status == 0, text
+    windows = partition_windows(history)
+    assert len(windows) >= 3 and any(any(g.values()) for _, _, g in windows)
+    delivered_at = {e["id"]: e["time"] for e in between_nodes(journal, "recv")}
+    cut_sends, crossed, kept = 0, [], 0
+    for start, end, cut in windows:
+        for e in between_nodes(journal, "send"):
+            if not start < e["time"] < end:
+                continue
+            if e["src"] in cut[e["dest"]]:
+                cut_sends += 1
+                if e["id"] in delivered_at and delivered_at[e["id"]] < end:
+                    crossed.append(e)
+            elif e["id"] in delivered_at and delivered_at[e["id"]] < end:
+                kept += 1
+    assert cut_sends > 10                       # the nodes did try to talk across the cut
+    assert crossed == [], f"{len(crossed)} of {cut_sends} crossed a cut, e.g. {crossed[:3]}"
+    assert kept > 10                            # the links not cut kept delivering
+
+
+def test_a_node_that_never_retries_loses_values_only_under_partitions(tmp_path):
+    node = str(REPO / "tests" / "nodes" / "broadcast_once.py")
+    status, results, _, _, text = bench_run(tmp_path / "healthy", *BROADCAST_5, "--bin", node,
+                                            "--seed", "1")
+    assert status == 0, text
+    assert results["workload"]["lost-count"] == 0
+
+    status, results, history, _, text = bench_run(tmp_path / "cut", *BROADCAST_5, "--bin", node,
+                                                  "--nemesis", "partition", "--seed", "1")
+    assert status == 1, text
+    lost = results["workload"]["lost"]
+    assert results["workload"]["lost-count"] == len(lost) > 0
+    # Each lost value was acknowledged while some partition held: the cut dropped its relays.
+    windows = partition_windows(history)
+    acked_at = {op["value"]: op["time"] for op in history
+                if op["f"] == "broadcast" and op["type"] == "ok"}
+    for value in lost:
+        assert any(start <= acked_at[value] <= end and any(cut.values())
+                   for start, end, cut in windows), value

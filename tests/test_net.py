@@ -8,6 +8,8 @@ import pytest
 from glomers.net import InvalidMessage, Network, latency_sampler, parse_node_line
 from glomers.virtual_time import run
 
+pytestmark = pytest.mark.timeout(60)     # unit tests: a hang shows in a minute
+
 
 def make_net(latency_ms=100, dist="constant", seed=1):
     loop = asyncio.get_running_loop()

@@ -4,6 +4,8 @@ import pytest
 
 from glomers.topology import NAMES, topology
 
+pytestmark = pytest.mark.timeout(60)     # unit tests: a hang shows in a minute
+
 
 def ids(count, first=0):
     return [f"n{i}" for i in range(first, first + count)]
