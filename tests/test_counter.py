@@ -549,7 +549,7 @@ def test_counter_passes_as_processes(tmp_path):
     status, text, results, history = bench(
         tmp_path, "test", "-w", "g-counter", "--bin", "counter.py", "--node-count", "3",
         "--rate", "100", "--time-limit", "5", "--nemesis", "partition",
-        "--nemesis-interval", "2")
+        "--nemesis-interval", "2", "--seed", "4")
     assert status == 0, text
     assert results["workload"]["valid?"] is True
     assert ":start-partition" in history
