@@ -188,7 +188,17 @@ def run_seeds(opts, count, replay_argv, out=sys.stdout):
     for seed in failures:
         print(f"  replay seed {seed}: python3 -m glomers "
               f"{shlex.join(_with_seed(replay_argv, seed))}", file=out)
-    return max(statuses, key=lambda s: (s != 0, s)) if failures else 0
+    return worst_status(statuses)
+
+
+# Exit statuses from best to worst: valid, unknown, invalid (Jepsen ranks a false verdict
+# above an unknown one when it merges results), then anything that gave no verdict at all.
+_SEVERITY = {0: 0, 2: 1, 1: 2}
+
+
+def worst_status(statuses):
+    """The exit status of several runs: the worst of them (0 when there are none)."""
+    return max(statuses, key=lambda s: (_SEVERITY.get(s, 3), s), default=0)
 
 
 def _with_seed(argv, seed):
@@ -299,7 +309,7 @@ def run_challenges(parser, ns):
         print("\n== summary")
         for part, status, outcome in summary:
             print(f"  {part:13} {_status_word(status):8} {_figures(outcome)}")
-    return max(status for _, status, _ in summary)
+    return worst_status(status for _, status, _ in summary)
 
 
 def _status_word(status):
