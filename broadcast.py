@@ -16,8 +16,8 @@ BROADCAST_MODE.
 
 Kept before acknowledged. A kill can take every node at once, so no copy in a node's memory
 is safe; lin-kv is, since services are never killed nor cut off. Each node owns one lin-kv
-key, "broadcast-<node id>", holding {"node", "life", "values"}: the values its clients gave
-it. A broadcast is acknowledged only once a read of that key shows the value, and a value
+key, "broadcast-<node id>", holding {"node", "life", "since", "values"}: the values its
+clients gave it (and which life of the node claimed the key, since when). A broadcast is acknowledged only once a read of that key shows the value, and a value
 is shown to anyone (read, gossiped) only once it is in its owner's key. So every value a
 client ever saw is in some key, and the keys only grow: every write is a compare-and-set
 from the value just read to that value plus new values.
@@ -30,7 +30,8 @@ about 1.9 msgs-per-op on 3d/3e, and 2 round trips to lin-kv before `broadcast_ok
 at 100 ms latency). Stable latency runs from the acknowledgement, so it does not change.
 
 Lives. A node that starts reads its key and claims the next life number with a
-compare-and-set, checked by a read as above; a later life also reads every other node's
+compare-and-set, checked by a read as above (the claim carries the node's clock at start,
+so a late reply cannot pass for it); a later life also reads every other node's
 key (catch-up). Until then it answers neither reads nor broadcasts: they wait. Its own
 values come back from its key, and it says hello to the peers it gossips with.
 
@@ -233,14 +234,18 @@ class Broadcast:
     async def claim_life(self):
         """Our key's record with the next life number in it, as a read shows it."""
         me = self.node.node_id
+        since = self.node.time()
         while True:
             record = await self.read_record(me)
             life = (record["life"] if record else 0) + 1
-            await self.cas(record, {"node": me, "life": life,
-                                    "values": record["values"] if record else []})
+            claim = {"node": me, "life": life, "since": since,
+                     "values": record["values"] if record else []}
+            await self.cas(record, claim)
             confirmed = await self.read_record(me)
-            # Only one life can move the key from `record`, and one that is gone never spoke.
-            if confirmed is not None and confirmed["life"] == life:
+            # Ours if it shows our claim: a `record` that was a late reply meant for our
+            # previous life may have named its own life number, but not our start time.
+            if (confirmed is not None and confirmed["life"] == life
+                    and confirmed.get("since") == since):
                 return life, confirmed
 
     async def catch_up(self):
@@ -312,7 +317,9 @@ class Broadcast:
         self.record = record
         self.learn(record["values"], source=None)
         for value in [value for value in self.pending if value in self.values]:
-            self.pending.pop(value).set_result(None)
+            future = self.pending.pop(value)
+            if not future.done():         # its broadcast handler may have been cancelled
+                future.set_result(None)
 
     # ----- gossip ---------------------------------------------------------------------
 
