@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from maelstrom_node import Node
+from maelstrom_node import ErrorCode, Node, RPCError
 from glomers.client import MalformedReply
 from glomers.edn import Keyword
 from glomers.workloads import txn_rw_register as workload
@@ -38,17 +38,30 @@ class FakeNode:
         return self.now
 
 
-def pair():
-    return txn.Store(FakeNode("n0")), txn.Store(FakeNode("n1"))
+def make_store(node_id, directory, life=1):
+    """A started Store on a hand-driven node, its journal a file in `directory`."""
+    store = txn.Store(FakeNode(node_id))
+    store.recover(txn.Journal(str(directory / f"{node_id}.jsonl")))
+    store.life = life
+    return store
 
 
-def exchange(a, b, deliver=True):
+@pytest.fixture
+def pair(tmp_path):
+    return make_store("n0", tmp_path), make_store("n1", tmp_path)
+
+
+def deliver(src, dest, body):
+    """One replicate message from src to dest, through JSON as on the wire."""
+    dest.receive(src.node.node_id, json.loads(json.dumps(body)))
+
+
+def exchange(a, b, deliver_it=True):
     """One replication tick in both directions at the stores' current time."""
     for src, dest in ((a, b), (b, a)):
         body = src.batch(dest.node.node_id)
-        if body is not None and deliver:
-            body = json.loads(json.dumps(body))     # what crosses the wire is JSON
-            dest.receive(src.node.node_id, body["first"], body["entries"], body["ack"])
+        if body is not None and deliver_it:
+            deliver(src, dest, body)
 
 
 def advance(a, b, seconds):
@@ -56,23 +69,23 @@ def advance(a, b, seconds):
     b.node.now += seconds
 
 
-def test_txn_fills_reads_in_order_and_sees_its_own_writes():
-    store, _ = pair()
+def test_txn_fills_reads_in_order_and_sees_its_own_writes(pair):
+    store, _ = pair
     done = store.transact([["r", 1, None], ["w", 1, 6], ["r", 1, None], ["w", 2, 9]])
     assert done == [["r", 1, None], ["w", 1, 6], ["r", 1, 6], ["w", 2, 9]]
     assert store.transact([["r", 2, None], ["r", 3, None]]) == [["r", 2, 9], ["r", 3, None]]
 
 
-def test_only_a_txns_final_write_of_each_key_is_logged():
-    store, _ = pair()
+def test_only_a_txns_final_write_of_each_key_is_logged(pair):
+    store, _ = pair
     store.transact([["w", 1, 1], ["w", 2, 1], ["w", 1, 2]])
     store.transact([["r", 1, None]])            # read-only: nothing to replicate
     assert len(store.log) == 1
     assert sorted(store.log[0][1]) == [[1, 2], [2, 1]]
 
 
-def test_a_replicated_txn_arrives_whole_and_in_order():
-    a, b = pair()
+def test_a_replicated_txn_arrives_whole_and_in_order(pair):
+    a, b = pair
     a.transact([["w", 1, 1], ["w", 2, 1]])
     a.transact([["w", 1, 2]])
     exchange(a, b)
@@ -80,8 +93,8 @@ def test_a_replicated_txn_arrives_whole_and_in_order():
     assert b.transact([["r", 1, None], ["r", 2, None]]) == [["r", 1, 2], ["r", 2, 1]]
 
 
-def test_partitioned_writes_arrive_after_the_heal_and_both_nodes_converge():
-    a, b = pair()
+def test_partitioned_writes_arrive_after_the_heal_and_both_nodes_converge(pair):
+    a, b = pair
     rng = random.Random(7)
     written = {}
     for tick in range(100):
@@ -91,7 +104,7 @@ def test_partitioned_writes_arrive_after_the_heal_and_both_nodes_converge():
                 written[k] = written.get(k, 0) + 1
                 store.transact([["r", k, None], ["w", k, f"{store.node.node_id}:{written[k]}"]])
         # ticks 20-59 are a partition: every message in both directions is lost
-        exchange(a, b, deliver=not 20 <= tick < 60)
+        exchange(a, b, deliver_it=not 20 <= tick < 60)
         advance(a, b, txn.BATCH_INTERVAL)
     for _ in range(int(2 * txn.RETRANSMIT_AFTER / txn.BATCH_INTERVAL) + 2):
         exchange(a, b)
@@ -101,8 +114,8 @@ def test_partitioned_writes_arrive_after_the_heal_and_both_nodes_converge():
     assert a.peer("n1").acked == len(a.log) and b.peer("n0").acked == len(b.log)
 
 
-def test_conflicts_keep_the_later_lamport_stamp_on_both_nodes():
-    a, b = pair()
+def test_conflicts_keep_the_later_lamport_stamp_on_both_nodes(pair):
+    a, b = pair
     a.transact([["w", 1, "a1"]])
     exchange(a, b)
     b.transact([["r", 1, None], ["w", 1, "b1"]])   # b saw a1, so b1 must win everywhere
@@ -112,60 +125,180 @@ def test_conflicts_keep_the_later_lamport_stamp_on_both_nodes():
     assert a.values == b.values == {1: "b1", 2: "b2"}
 
 
-def test_duplicate_batches_apply_once_and_gaps_wait_for_the_retransmission():
-    a, b = pair()
+def test_duplicate_batches_apply_once_and_gaps_wait_for_the_retransmission(pair):
+    a, b = pair
+    exchange(a, b)                              # hellos: each names the other's life
     a.transact([["w", 1, 1]])
     first = a.batch("n1")
     a.transact([["w", 1, 2]])
     second = a.batch("n1")
-    b.receive("n0", second["first"], second["entries"], second["ack"])   # overtook `first`
+    deliver(a, b, second)                       # overtook `first`
     assert b.values == {} and b.peer("n0").applied == 0
-    b.receive("n0", first["first"], first["entries"], first["ack"])
-    b.receive("n0", first["first"], first["entries"], first["ack"])      # a duplicate
+    deliver(a, b, first)
+    deliver(a, b, first)                        # a duplicate
     assert b.values == {1: 1} and b.peer("n0").applied == 1
     assert a.batch("n1") is None            # nothing new, and the resend time is not up
     a.node.now += txn.RETRANSMIT_AFTER
     again = a.batch("n1")
     assert again["first"] == 1 and len(again["entries"]) == 2
-    b.receive("n0", again["first"], again["entries"], again["ack"])
+    deliver(a, b, again)
     assert b.values == {1: 2}
 
 
-def test_entries_call_for_an_ack_but_a_bare_ack_does_not():
-    a, b = pair()
+def test_entries_call_for_an_ack_but_a_bare_ack_does_not(pair):
+    a, b = pair
+    exchange(a, b)
+    exchange(a, b)                              # the hellos are answered
+    assert a.batch("n1") is None and b.batch("n0") is None
     a.transact([["w", 1, 1]])
     exchange(a, b)                              # a -> b carries the entry; b acks at once
     assert a.peer("n1").acked == 1
     assert a.batch("n1") is None and b.batch("n0") is None
 
 
-def test_txn_and_replicate_on_literal_lines():
-    lines = []
+def test_a_new_life_says_hello_until_answered_and_then_gets_everything_again(tmp_path):
+    a, b = make_store("n0", tmp_path), make_store("n1", tmp_path)
+    a.transact([["w", 1, "a"]])
+    b.transact([["w", 2, "b"]])
+    exchange(a, b)
+    exchange(a, b)
+    assert a.values == b.values == {1: "a", 2: "b"}
+    # n1 is killed and restarts: it has its own txn back from its journal, not n0's.
+    b = make_store("n1", tmp_path, life=2)
+    assert b.values == {2: "b"} and b.clock == 1
+    hello = b.batch("n0")
+    assert hello["hello"] and hello["to_life"] is None
+    assert b.batch("n0") is None                # once per RETRANSMIT_AFTER until answered
+    b.node.now += txn.RETRANSMIT_AFTER
+    hello = b.batch("n0")
+    assert hello["hello"]
+    deliver(b, a, hello)
+    # n0 forgets what n1 had acknowledged, keeps its place in n1's log, resends everything.
+    answer = a.batch("n1")
+    assert answer["to_life"] == 2 and answer["entries"] == [[1, [[1, "a"]]]]
+    assert answer["ack"] == 1
+    deliver(a, b, answer)
+    assert b.values == {1: "a", 2: "b"}
+    exchange(a, b)
+    assert b.batch("n0") is None and a.batch("n1") is None
+    # A message from n1's dead life, arriving late, changes nothing.
+    a.receive("n1", {"life": 1, "to_life": 1, "hello": False, "first": 2,
+                     "entries": [[9, [[1, "ghost"]]]], "ack": 0})
+    assert a.values == {1: "a", 2: "b"}
+
+
+def test_the_journal_brings_back_every_written_txn_and_cuts_a_torn_line(tmp_path):
+    a = make_store("n0", tmp_path)
+    a.transact([["w", 1, 1], ["w", 2, 1]])
+    a.transact([["r", 1, None]])
+    a.transact([["w", 1, 2]])
+    with open(tmp_path / "n0.jsonl", "ab") as f:
+        f.write(b'[4,[[1,')                     # a write cut short by a kill
+    again = make_store("n0", tmp_path, life=2)
+    assert again.values == {1: 2, 2: 1} and again.log == a.log and again.clock == 2
+    again.transact([["w", 3, 1]])
+    assert make_store("n0", tmp_path, life=3).values == {1: 2, 2: 1, 3: 1}
+
+
+def test_a_failed_journal_write_changes_nothing_and_leaves_no_torn_line(tmp_path):
+    store = make_store("n0", tmp_path)
+    store.transact([["w", 1, 1]])
+
+    class FullDisk:
+        def __init__(self, file):
+            self.file = file
+
+        def write(self, data):
+            self.file.write(bytes(data[:3]))    # part of the line, then the disk is full
+            raise OSError(28, "No space left on device")
+
+        def __getattr__(self, name):
+            return getattr(self.file, name)
+
+    store.journal.file = FullDisk(store.journal.file)
+    with pytest.raises(RPCError) as raised:
+        store.transact([["w", 1, 2], ["w", 2, 2]])
+    assert raised.value.code == ErrorCode.CRASH and "No space" in raised.value.text
+    assert store.values == {1: 1} and len(store.log) == 1
+    assert make_store("n0", tmp_path, life=2).values == {1: 1}
+
+
+def txn_lines(setup, lines_in, kv_replies=True):
+    """Feed literal lines to a node on a real loop, answering its lin-kv requests."""
+    out = []
 
     async def scenario():
-        node = Node(write=lines.append, log=lambda text: None)
-        txn.serve(node)
-        node.feed('{"src":"c1","dest":"n0","body":{"type":"init","node_id":"n0",'
-                  '"node_ids":["n0","n1"],"msg_id":1}}')
-        node.feed('{"src":"c2","dest":"n0","body":{"type":"txn","msg_id":3,'
-                  '"txn":[["r",1,null],["w",1,6],["w",2,9]]}}')
-        node.feed('{"src":"n1","dest":"n0","body":{"type":"replicate","first":1,'
-                  '"entries":[[5,[[1,7]]]],"ack":0}}')
-        node.feed('{"src":"c2","dest":"n0","body":{"type":"txn","msg_id":4,'
-                  '"txn":[["r",1,null],["r",2,null]]}}')
+        node = Node(write=out.append, log=lambda text: None)
+        setup(node)
+        answered = 0
+
+        async def answer_kv():
+            nonlocal answered
+            while True:
+                await asyncio.sleep(0.001)
+                for line in out[answered:]:
+                    msg = json.loads(line)
+                    answered += 1
+                    if msg["dest"] == "lin-kv" and kv_replies:
+                        node.feed(json.dumps({"src": "lin-kv", "dest": msg["src"], "body": {
+                            "type": "cas_ok", "in_reply_to": msg["body"]["msg_id"]}}))
+        helper = asyncio.ensure_future(answer_kv())
+        for line in lines_in:
+            node.feed(line)
+            await asyncio.sleep(0.01)
         await asyncio.sleep(txn.BATCH_INTERVAL * 1.5)
+        helper.cancel()
         node.stop()
 
     asyncio.run(scenario())
-    assert [json.loads(line) for line in lines] == [
-        {"src": "n0", "dest": "c1", "body": {"type": "init_ok", "in_reply_to": 1}},
+    return [json.loads(line) for line in out]
+
+
+def test_txn_and_replicate_on_literal_lines(tmp_path, monkeypatch):
+    monkeypatch.setenv("TXN_JOURNAL_DIR", str(tmp_path))
+    out = txn_lines(txn.serve, [
+        '{"src":"c1","dest":"n0","body":{"type":"init","node_id":"n0",'
+        '"node_ids":["n0","n1"],"msg_id":1}}',
+        '{"src":"c2","dest":"n0","body":{"type":"txn","msg_id":3,'
+        '"txn":[["r",1,null],["w",1,6],["w",2,9]]}}',
+        '{"src":"n1","dest":"n0","body":{"type":"replicate","life":5,"to_life":null,'
+        '"hello":true,"first":1,"entries":[[5,[[1,7]]]],"ack":0}}',
+        '{"src":"c2","dest":"n0","body":{"type":"txn","msg_id":4,'
+        '"txn":[["r",1,null],["r",2,null]]}}'])
+    # init at once; then the run id from lin-kv, numbered from the life's start time
+    assert out[0] == {"src": "n0", "dest": "c1", "body": {"type": "init_ok", "in_reply_to": 1}}
+    cas = out[1]["body"]
+    assert out[1]["dest"] == "lin-kv" and cas["type"] == "cas" and cas["key"] == "txn-run"
+    assert cas["create_if_not_exists"] is True and cas["msg_id"] > 1000
+    rest = [m for m in out[2:] if m["dest"] != "lin-kv"]
+    life = rest[-1]["body"]["life"]
+    assert rest == [
         {"src": "n0", "dest": "c2", "body": {"type": "txn_ok", "in_reply_to": 3,
                                              "txn": [["r", 1, None], ["w", 1, 6], ["w", 2, 9]]}},
         {"src": "n0", "dest": "c2", "body": {"type": "txn_ok", "in_reply_to": 4,
                                              "txn": [["r", 1, 7], ["r", 2, 9]]}},
-        {"src": "n0", "dest": "n1", "body": {"type": "replicate", "first": 1,
+        {"src": "n0", "dest": "n1", "body": {"type": "replicate", "life": life, "to_life": 5,
+                                             "hello": True, "first": 1,
                                              "entries": [[1, [[1, 6], [2, 9]]]], "ack": 1}},
     ]
+    assert life == cas["msg_id"] - 1
+    journal = [f for f in os.listdir(tmp_path) if f.startswith("glomers-txn-")]
+    assert len(journal) == 1 and journal[0].endswith("-n0.jsonl")
+    assert open(tmp_path / journal[0]).read() == "[1,[[1,6],[2,9]]]\n"
+
+
+def test_a_node_whose_journal_cannot_be_read_refuses_txns_with_the_reason(tmp_path,
+                                                                         monkeypatch):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    monkeypatch.setenv("TXN_JOURNAL_DIR", str(blocker / "sub"))
+    out = txn_lines(txn.serve, [
+        '{"src":"c1","dest":"n0","body":{"type":"init","node_id":"n0",'
+        '"node_ids":["n0"],"msg_id":1}}',
+        '{"src":"c2","dest":"n0","body":{"type":"txn","msg_id":2,"txn":[["r",1,null]]}}'])
+    reply = [m["body"] for m in out if m["dest"] == "c2"]
+    assert len(reply) == 1 and reply[0]["code"] == ErrorCode.CRASH
+    assert "cannot read the journal back" in reply[0]["text"]
 
 
 # ----- the workload's generator and client -----------------------------------------------
