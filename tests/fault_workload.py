@@ -4,9 +4,10 @@ RestartCluster while a nemesis kills, pauses and partitions nodes, in virtual ti
 The bench's own Interpreter drives the clients, so the history has Maelstrom's shape and
 the bench's checkers can judge it. The nemesis has Jepsen's streams (spec faults.md §3):
 kill/start, pause/resume and start-partition/stop-partition each alternate on their own,
-gaps U[0, 2 * interval) apart; a kill or pause takes a target spec drawn from the six of
-§3.2, and every start and resume is for all nodes. After the main phase everything is
-healed, resumed and restarted, as Maelstrom's final phase does, before any final ops.
+from the main phase's start, gaps U[0, 2 * interval) apart; a kill or pause takes a target
+spec drawn from the six of §3.2, and every start and resume is for all nodes. After the
+main phase everything is healed, resumed and restarted, as Maelstrom's final phase does,
+before any final ops.
 """
 
 import asyncio
@@ -61,7 +62,7 @@ class FaultTest:
 
 async def nemesis(cluster, faults, interval, until, rng, events):
     """Run the fault streams named in `faults` until loop time `until`; note each step in
-    `events` as (time, what, nodes)."""
+    `events` as (time, what, nodes). Each stream takes its first step at once."""
     loop = asyncio.get_running_loop()
     nodes = cluster.node_ids
 
@@ -70,7 +71,7 @@ async def nemesis(cluster, faults, interval, until, rng, events):
         return loop.time() < until
 
     async def kills():
-        while await gap():
+        while True:
             victims = targets(rng.choice(TARGET_SPECS), nodes, rng)
             for node_id in victims:
                 cluster.kill(node_id)
@@ -80,9 +81,11 @@ async def nemesis(cluster, faults, interval, until, rng, events):
             events.append((loop.time(), "start", nodes))
             for node_id in nodes:
                 await cluster.restart(node_id)
+            if not await gap():
+                return
 
     async def pauses():
-        while await gap():
+        while True:
             victims = targets(rng.choice(TARGET_SPECS), nodes, rng)
             for node_id in victims:
                 cluster.pause(node_id)
@@ -92,9 +95,11 @@ async def nemesis(cluster, faults, interval, until, rng, events):
             events.append((loop.time(), "resume", nodes))
             for node_id in nodes:
                 cluster.resume(node_id)
+            if not await gap():
+                return
 
     async def cuts():
-        while await gap():
+        while True:
             table = partitions.grudge(partitions.choose_spec(rng), nodes, rng)
             cluster.net.partition(table)
             events.append((loop.time(), "partition", sorted(table)))
@@ -102,6 +107,8 @@ async def nemesis(cluster, faults, interval, until, rng, events):
                 return
             cluster.net.heal()
             events.append((loop.time(), "heal", nodes))
+            if not await gap():
+                return
 
     streams = {"kill": kills, "pause": pauses, "partition": cuts}
     await asyncio.gather(*(streams[fault]() for fault in faults))

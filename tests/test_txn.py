@@ -23,6 +23,9 @@ from glomers.workloads import txn_rw_register as workload
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 import txn  # noqa: E402  (the script at the repository root)
+from fault_workload import run_workload  # noqa: E402
+from glomers.virtual_time import run as run_virtual  # noqa: E402
+from restart_cluster import RestartCluster  # noqa: E402
 
 
 # ----- the store -------------------------------------------------------------------------
@@ -498,3 +501,211 @@ def test_a_store_exposing_intermediate_writes_fails_read_committed_with_g1b(tmp_
     assert "G1b" in results["workload"]["anomaly-types"]
     g1b = [line for line in text.splitlines() if line.strip().startswith("G1b:")]
     assert g1b and "intermediate" in g1b[0] and "n0" in g1b[0]
+
+
+# ----- kills, pauses and partitions on the restart harness ---------------------------------
+
+NODES = ["n0", "n1"]
+
+
+class WriteBehindStore(txn.Store):
+    """What not to do: answer at once and journal on the next replication tick, so a kill
+    in between loses a committed txn."""
+
+    def __init__(self, node):
+        super().__init__(node)
+        self.unwritten = []
+
+    def transact(self, mops):
+        done, writes = [], {}
+        for f, k, v in mops:
+            if f == "r":
+                done.append([f, k, writes[k] if k in writes else self.values.get(k)])
+            else:
+                writes[k] = v
+                done.append([f, k, v])
+        if writes:
+            entry = [self.clock + 1, [[k, v] for k, v in writes.items()]]
+            self.unwritten.append(entry)
+            self.install(entry)
+        return done
+
+    def batch(self, peer_id):
+        for entry in self.unwritten:
+            self.journal.write(entry)
+        self.unwritten = []
+        return super().batch(peer_id)
+
+
+def write_behind_serve(node):
+    return txn.register(node, WriteBehindStore(node))
+
+
+@pytest.fixture(autouse=True)
+def journal_dir(tmp_path, monkeypatch):
+    """Every node journal of a test goes to its own temp dir (in-process and processes)."""
+    monkeypatch.setenv("TXN_JOURNAL_DIR", str(tmp_path / "journals"))
+
+
+async def read_all(cluster, node_id, keys):
+    """Every key's value at a node, by one read-only txn."""
+    reply = await cluster.request(node_id, {"type": "txn",
+                                            "txn": [["r", k, None] for k in keys]})
+    assert reply and reply["type"] == "txn_ok", reply
+    return {k: v for _, k, v in reply["txn"]}
+
+
+def kill_after_each_txn(serve, victims_of, backlog="drop", rounds=12):
+    """Txn i writes key i at n0 or n1 in turn; right after each txn_ok the nodes
+    `victims_of(entry)` are killed and restarted. Returns each node's final values."""
+    async def scenario():
+        cluster = RestartCluster(serve, NODES, seed=4, latency_ms=5, backlog=backlog)
+        await cluster.start()
+        for i in range(rounds):
+            entry = NODES[i % 2]
+            reply = await cluster.request(entry, {"type": "txn", "txn": [["w", i, i]]})
+            assert reply and reply["type"] == "txn_ok", reply
+            for node_id in victims_of(entry):
+                cluster.kill(node_id)
+            for node_id in victims_of(entry):
+                await cluster.restart(node_id)
+        await asyncio.sleep(3 * txn.RETRANSMIT_AFTER)
+        return {n: await read_all(cluster, n, list(range(rounds))) for n in NODES}
+    return run_virtual(scenario(), virtual=True)
+
+
+VICTIMS = {"the node that answered": lambda entry: [entry], "both nodes": lambda entry: NODES}
+
+
+@pytest.mark.parametrize("victims", list(VICTIMS))
+@pytest.mark.parametrize("backlog", ["drop", "after-init"])
+def test_no_committed_txn_is_lost_when_nodes_die_right_after_the_reply(victims, backlog):
+    finals = kill_after_each_txn(txn.serve, VICTIMS[victims], backlog)
+    assert finals == {n: {i: i for i in range(12)} for n in NODES}
+
+
+def test_a_write_behind_journal_loses_committed_txns():
+    finals = kill_after_each_txn(write_behind_serve, VICTIMS["both nodes"])
+    assert all(None in values.values() for values in finals.values())
+
+
+def txn_pairs(history):
+    """(invocation, completion) of every client txn, in completion order."""
+    open_ops, pairs = {}, []
+    for op in history:
+        if op["type"] == "invoke":
+            open_ops[op["process"]] = op
+        elif op["process"] in open_ops:
+            pairs.append((open_ops.pop(op["process"]), op))
+    return pairs
+
+
+def lost_or_diverged(pairs, finals, node_of):
+    """Every way the final values break "no committed txn is lost", in words.
+
+    A write by a node's txn is superseded there by any later txn of that node writing the
+    same key (its Lamport stamp is higher), so if T, invoked after W completed on W's node,
+    wrote k, the final value of k cannot be W's. And a key some txn wrote and was told ok
+    cannot end up with no value."""
+    found = []
+    values = list(finals.values())
+    if any(v != values[0] for v in values):
+        found.append("the nodes did not converge")
+    writers = {}        # (k, v) -> (node, completion time)
+    acked_writes = {}   # k -> [(node, invocation time)] of :ok txns writing k
+    for invocation, completion in pairs:
+        node = node_of(invocation["process"])
+        for f, k, v in invocation["value"]:
+            if f == "w":
+                writers[(k, v)] = (node, completion["time"])
+                if completion["type"] == "ok":
+                    acked_writes.setdefault(k, []).append((node, invocation["time"]))
+    for k, acked in acked_writes.items():
+        for node_id, final in finals.items():
+            if final.get(k) is None:
+                found.append(f"{node_id}: key {k} has no value, though {len(acked)} "
+                             "acknowledged txn(s) wrote it")
+                continue
+            if (k, final[k]) not in writers:
+                found.append(f"{node_id}: key {k} holds {final[k]}, which no txn wrote")
+                continue
+            node, completed = writers[(k, final[k])]
+            later = [t for n, t in acked if n == node and t > completed]
+            if later:
+                found.append(f"{node_id}: key {k} holds {final[k]}, written on {node}, "
+                             f"though a txn on {node} invoked after that one completed "
+                             "wrote it again")
+    return found
+
+
+def down_or_paused(events, origin, node_id):
+    """The (from, to) nanosecond intervals in which a node was killed or paused."""
+    intervals, since = [], {}
+    for time, what, nodes in events:
+        t = int((time - origin) * 1e9)
+        if what in ("kill", "pause") and node_id in nodes:
+            since.setdefault(what, t)
+        ends = {"start": "kill", "resume": "pause", "recover": None}
+        if what in ends:
+            for kind in ([ends[what]] if ends[what] else ["kill", "pause"]):
+                if kind in since:
+                    intervals.append((since.pop(kind), t))
+    return intervals
+
+
+def txn_fault_run(serve, seed, faults, model="read-committed", backlog="drop", seconds=10,
+                  rate=500):
+    """The txn-rw-register workload under `faults` on the restart harness, then a read of
+    every key on every node. Returns (Elle's verdict, durability findings, txns that did
+    not complete ok although their node was up and running throughout, fault events)."""
+    from glomers.workloads import txn_rw_register as workload
+    opts = {"concurrency": 4, "max_txn_length": 4, "max_writes_per_key": 16}
+
+    async def scenario():
+        cluster = RestartCluster(serve, NODES, seed, latency_ms=5, backlog=backlog)
+        history, events, _ = await run_workload(cluster, workload, opts, seed, faults,
+                                                seconds=seconds, interval=0.75, rate=rate)
+        await asyncio.sleep(3 * txn.RETRANSMIT_AFTER)
+        keys = sorted({k for op in history for f, k, _ in op["value"] if f == "w"})
+        finals = {n: await read_all(cluster, n, keys) for n in NODES}
+        return history, events, finals, cluster.net.origin
+    history, events, finals, origin = run_virtual(scenario(), virtual=True)
+
+    def node_of(process):
+        return NODES[(process % opts["concurrency"]) % len(NODES)]
+    pairs = txn_pairs(history)
+    verdict = workload.checker.check(history, {"consistency_models": [model]})
+    findings = lost_or_diverged(pairs, finals, node_of)
+    excused = {n: down_or_paused(events, origin, n) for n in NODES}
+    unanswered = [completion for invocation, completion in pairs
+                  if completion["type"] != "ok"
+                  and not any(a < completion["time"] and invocation["time"] < b
+                              for a, b in excused[node_of(invocation["process"])])]
+    assert len(pairs) > 300             # the run was not trivial
+    return verdict, findings, unanswered, events
+
+
+@pytest.mark.parametrize("faults", [["partition"], ["kill"], ["pause"], ["kill", "partition"],
+                                    ["pause", "partition"], ["kill", "pause", "partition"]],
+                         ids=",".join)
+@pytest.mark.parametrize("seed", [1, 2])
+def test_read_committed_total_and_durable_under_faults(faults, seed):
+    verdict, findings, unanswered, events = txn_fault_run(txn.serve, seed, faults)
+    assert verdict["valid?"] is True, verdict.get("anomaly-types")
+    assert findings == []
+    assert unanswered == []                 # every txn to a running node was answered
+    assert set(faults) <= {what for _, what, _ in events}
+
+
+def test_read_uncommitted_under_kills_with_queued_messages_reaching_the_new_life():
+    verdict, findings, unanswered, _ = txn_fault_run(txn.serve, 3, ["kill", "partition"],
+                                                     model="read-uncommitted",
+                                                     backlog="after-init")
+    assert verdict["valid?"] is True and findings == [] and unanswered == []
+
+
+def test_a_write_behind_journal_loses_committed_txns_under_kills():
+    findings = []
+    for seed in (1, 2):
+        findings += txn_fault_run(write_behind_serve, seed, ["kill"])[1]
+    assert any("acknowledged" in line or "again" in line for line in findings), findings
