@@ -1,9 +1,13 @@
 """txn.py (challenges 6a-6c) and the txn-rw-register workload's generator and client.
 
 The store is tested directly (two stores wired by a hand-driven network that can drop and
-replay messages), then through literal protocol lines, then on the bench: every published
-6a-6c command passes; a store that lets other txns see its intermediate writes fails read
-committed with G1b named and explained.
+replay messages, and restarted from their journals), then through literal protocol lines,
+then on the bench: every published 6a-6c command passes; a store that lets other txns see
+its intermediate writes fails read committed with G1b named and explained. Last, kills,
+pauses and partitions on the restart harness: nodes killed right after each txn_ok, and the
+workload under every mix of faults, judged by the bench's Elle checker, by the final values
+(no committed txn lost, nodes converged) and by availability (every txn sent to a running
+node answered), with a write-behind journal losing committed txns where txn.py does not.
 """
 
 import asyncio
@@ -681,7 +685,9 @@ def txn_fault_run(serve, seed, faults, model="read-committed", backlog="drop", s
                   if completion["type"] != "ok"
                   and not any(a < completion["time"] and invocation["time"] < b
                               for a, b in excused[node_of(invocation["process"])])]
-    assert len(pairs) > 300             # the run was not trivial
+    # Not trivial: a client whose node is down waits out its 5 s timeout, so runs with many
+    # kills do far fewer txns than the rate asks for, but still hundreds.
+    assert sum(completion["type"] == "ok" for _, completion in pairs) > 100
     return verdict, findings, unanswered, events
 
 
@@ -697,11 +703,45 @@ def test_read_committed_total_and_durable_under_faults(faults, seed):
     assert set(faults) <= {what for _, what, _ in events}
 
 
-def test_read_uncommitted_under_kills_with_queued_messages_reaching_the_new_life():
+@pytest.mark.parametrize("backlog", ["before-init", "after-init"])
+def test_read_uncommitted_under_kills_with_queued_messages_reaching_the_new_life(backlog):
     verdict, findings, unanswered, _ = txn_fault_run(txn.serve, 3, ["kill", "partition"],
                                                      model="read-uncommitted",
-                                                     backlog="after-init")
+                                                     backlog=backlog)
     assert verdict["valid?"] is True and findings == [] and unanswered == []
+
+
+def test_a_reply_meant_for_a_killed_life_is_never_taken_for_the_new_lifes():
+    # n0's first life creates the run id in lin-kv and is killed before the reply comes;
+    # n1 then reads that id. n0's second life asks to create the key too (refused), and the
+    # first life's reply arrives first. Had both lives numbered their requests from 1, the
+    # second would take that cas_ok for its own, journal under an id of its own making, and
+    # its next life, reading the real id, would find none of its txns.
+    async def scenario():
+        cluster = RestartCluster(txn.serve, NODES, seed=5)
+        send, held = cluster.net.send, []
+
+        def hold_run_id_replies(src, dest, body):
+            if src == "lin-kv" and dest == "n0":
+                held.append((src, dest, body))
+                return None
+            return send(src, dest, body)
+        cluster.net.send = hold_run_id_replies
+        await cluster.restart("n0")
+        await asyncio.sleep(0.1)
+        cluster.kill("n0")
+        await cluster.restart("n1")
+        await cluster.restart("n0")
+        await asyncio.sleep(0.1)
+        cluster.net.send = send
+        for message in held:           # the killed life's reply first
+            send(*message)
+        reply = await cluster.request("n0", {"type": "txn", "txn": [["w", 1, 10]]})
+        assert reply["type"] == "txn_ok"
+        cluster.kill("n0")
+        await cluster.restart("n0")
+        return await read_all(cluster, "n0", [1])
+    assert run_virtual(scenario(), virtual=True) == {1: 10}
 
 
 def test_a_write_behind_journal_loses_committed_txns_under_kills():
