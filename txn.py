@@ -19,9 +19,13 @@ starting a run or restarting in one, and a file left by an earlier run must neve
 for this one's. lin-kv can tell: its state lives exactly as long as the run, and it is
 never cut off by a partition. The first node to start creates the key "txn-run" holding 64
 random bits; every later life reads it: one or two lin-kv calls per life, none per txn.
-(Keeping the txns themselves in lin-kv would cost a call per txn with writes, since each
-client waits for its reply; copying them to a peer before answering would make a txn wait
-for the peer, which a partition forbids, and a kill may take every node.)
+
+Cost, measured (README): no message per txn and no added latency; about 15 us and 22 bytes
+of file per txn with writes, and the files stay in the directory after the run. Keeping
+the txns in lin-kv instead costs a call per txn with writes, since each client waits for
+its reply: TXN_LINKV_DOC msgs-per-op on 6c against 0.020. Copying them to a peer before
+answering would make a txn wait for the peer, which a partition forbids, and a kill may
+take every node. The file survives a kill of the process, not a crash of the machine.
 
 Replication: the txns with writes form a numbered log per origin node. Every 100 ms a node
 sends each peer one `replicate` message with the entries that peer has not acknowledged
@@ -56,6 +60,7 @@ from maelstrom_node import ErrorCode, LinKV, Node, RPCError, run
 BATCH_INTERVAL = 0.1    # seconds between replication messages to a peer
 RETRANSMIT_AFTER = 1.0  # seconds without an ack before unacknowledged entries go again
 LIFE_GAP = 0.001        # a life starts numbering requests this long after its init
+RUN_ID_ATTEMPTS = 10    # lin-kv timeouts in a row before a life gives up
 RUN_KEY = "txn-run"     # lin-kv key naming this run
 
 
@@ -81,10 +86,12 @@ def begin_life(node):
 
 async def run_id(node, key):
     """The run's id from lin-kv: ours if we are first to create the key, else the one
-    there. Random from the operating system: a seeded stream may repeat across runs."""
+    there. Random from the operating system: a seeded stream may repeat across runs.
+    Raises RPCError if lin-kv does not answer RUN_ID_ATTEMPTS times in a row (no
+    Maelstrom around: the node then refuses requests instead of hanging)."""
     kv = LinKV(node)
     mine = os.urandom(8).hex()
-    while True:
+    for _ in range(RUN_ID_ATTEMPTS):
         try:
             if await kv.cas(key, None, mine, create=True):
                 return mine
@@ -94,6 +101,7 @@ async def run_id(node, key):
         except RPCError as error:
             if error.definite:
                 raise
+    raise RPCError(ErrorCode.TIMEOUT, f"lin-kv did not answer {RUN_ID_ATTEMPTS} times")
 
 
 class Journal:

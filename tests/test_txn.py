@@ -230,8 +230,9 @@ def test_a_failed_journal_write_changes_nothing_and_leaves_no_torn_line(tmp_path
     assert make_store("n0", tmp_path, life=2).values == {1: 1}
 
 
-def txn_lines(setup, lines_in, kv_replies=True):
-    """Feed literal lines to a node on a real loop, answering its lin-kv requests."""
+def txn_lines(setup, lines_in, kv_replies=True, settle=txn.BATCH_INTERVAL * 1.5):
+    """Feed literal lines to a node in virtual time, answering its lin-kv requests (or
+    not); return what it wrote once `settle` seconds have passed after the last line."""
     out = []
 
     async def scenario():
@@ -253,11 +254,11 @@ def txn_lines(setup, lines_in, kv_replies=True):
         for line in lines_in:
             node.feed(line)
             await asyncio.sleep(0.01)
-        await asyncio.sleep(txn.BATCH_INTERVAL * 1.5)
+        await asyncio.sleep(settle)
         helper.cancel()
         node.stop()
 
-    asyncio.run(scenario())
+    run_virtual(scenario(), virtual=True)
     return [json.loads(line) for line in out]
 
 
@@ -292,6 +293,19 @@ def test_txn_and_replicate_on_literal_lines(tmp_path, monkeypatch):
     journal = [f for f in os.listdir(tmp_path) if f.startswith("glomers-txn-")]
     assert len(journal) == 1 and journal[0].endswith("-n0.jsonl")
     assert open(tmp_path / journal[0]).read() == "[1,[[1,6],[2,9]]]\n"
+
+
+def test_a_node_that_lin_kv_never_answers_refuses_txns_instead_of_hanging():
+    out = txn_lines(txn.serve, [
+        '{"src":"c1","dest":"n0","body":{"type":"init","node_id":"n0",'
+        '"node_ids":["n0"],"msg_id":1}}',
+        '{"src":"c2","dest":"n0","body":{"type":"txn","msg_id":2,"txn":[["r",1,null]]}}'],
+        kv_replies=False, settle=txn.RUN_ID_ATTEMPTS + 1)
+    asked = [m for m in out if m["dest"] == "lin-kv"]
+    reply = [m["body"] for m in out if m["dest"] == "c2"]
+    assert len(asked) == txn.RUN_ID_ATTEMPTS
+    assert len(reply) == 1 and reply[0]["code"] == ErrorCode.CRASH
+    assert "lin-kv did not answer" in reply[0]["text"]
 
 
 def test_a_node_whose_journal_cannot_be_read_refuses_txns_with_the_reason(tmp_path,
