@@ -194,7 +194,8 @@ class KafkaLog:
         self.ready.set()
 
     def recover(self, journal):
-        """Take the journal, and our entries and commits from it."""
+        """Take the journal, and our entries and commits from it; offer all of it to every
+        peer (an earlier life may have died before sending some)."""
         self.journal = journal
         for record in journal.open():
             if "commits" in record:
@@ -202,6 +203,8 @@ class KafkaLog:
                     self.commit(key, offset)
             else:
                 self.apply_entries(record["key"], record["offset"], [record["msg"]])
+        for peer_id in self.peers():
+            self.forget(peer_id, None)
 
     async def until_serving(self):
         """Wait for the journal to be read back; refuse the request if it could not be."""
@@ -285,7 +288,8 @@ class KafkaLog:
                 "entries": entries, "commits": commits, "acks": acks}
 
     def forget(self, peer_id, life):
-        """A new life of a peer holds nothing of ours: start over with everything."""
+        """Start over with a peer (a new life of it holds nothing of ours): everything we
+        own or know of commits is due to it again."""
         peer = self.peers()[peer_id] = Peer(life)
         peer.dirty = {k for k in self.logs if self.owner(k) == self.node.node_id}
         peer.dirty.update(self.committed)

@@ -152,6 +152,17 @@ def test_the_journal_brings_back_sends_and_commits_and_cuts_a_torn_line(tmp_path
     assert len(open(tmp_path / "n0.jsonl").read().splitlines()) == 4
 
 
+def test_a_new_life_sends_what_an_earlier_life_died_before_sending(tmp_path, pair):
+    a, b = pair
+    key = owned_key(a)
+    a.append(key, "sent")
+    settle(a, b, 0.1)
+    a.append(key, "not yet sent")              # journaled and acknowledged, then a kill
+    a = make_log("n0", tmp_path, life=2)
+    settle(a, b, 0.2)
+    assert b.logs[key] == ["sent", "not yet sent"]
+
+
 def test_a_new_life_says_hello_and_gets_everything_again(tmp_path, pair):
     a, b = pair
     key_a, key_b = owned_key(a), owned_key(b)
@@ -164,7 +175,8 @@ def test_a_new_life_says_hello_and_gets_everything_again(tmp_path, pair):
     a = make_log("n0", tmp_path, life=2)
     assert a.logs == {key_a: [1]} and a.committed == {}
     hello = a.batch_for(a.peers()["n1"], 0.2)
-    assert hello["hello"] and hello["to_life"] is None and hello["entries"] == {}
+    assert hello["hello"] and hello["to_life"] is None
+    assert hello["entries"] == {key_a: [0, [1]]}  # all it owns, in case b lacks some
     assert a.batch_for(a.peers()["n1"], 0.3) is None   # again only after RETRANSMIT
     deliver(a, b, hello, 0.2)
     answer = b.batch_for(b.peers()["n0"], 0.25)
