@@ -23,7 +23,7 @@ random bits; every later life reads it: one or two lin-kv calls per life, none p
 Cost, measured (README): no message per txn and no added latency; about 15 us and 22 bytes
 of file per txn with writes, and the files stay in the directory after the run. Keeping
 the txns in lin-kv instead costs a call per txn with writes, since each client waits for
-its reply: TXN_LINKV_DOC msgs-per-op on 6c against 0.020. Copying them to a peer before
+its reply: 1.53 msgs-per-op on 6c against 0.020. Copying them to a peer before
 answering would make a txn wait for the peer, which a partition forbids, and a kill may
 take every node. The file survives a kill of the process, not a crash of the machine.
 
@@ -34,8 +34,9 @@ nothing) and the cumulative ack of the peer's own log. A receiver applies entrie
 order, each as a unit. Conflicting writes are ordered by a Lamport timestamp (ties broken
 by node id) so that every node ends with the same value for each key. Each message names
 the sender's life and the life it believes the receiver is in; a node that sees a new life
-of a peer sends it its whole log again (the peer keeps its place in ours: its log is the
-same), and a new life says hello until each peer has answered it. A life is named by its
+of a peer sends it its whole log again and keeps its own place in the peer's log (the new
+life read that log back unchanged), and a new life says hello until each peer has
+answered it. A life is named by its
 start time in microseconds and numbers its requests from there, so that a reply or a
 message meant for a killed life is never taken for the new one's.
 
