@@ -14,15 +14,16 @@ a restarted node (empty memory, a fresh `init`) reads the file back before it an
 anything, and every offset it ever gave out or showed is there again.
 
 The file is named after the run: "<dir>/glomers-kafka-<run id>-<node id>.jsonl", dir from
-KAFKA_JOURNAL_DIR (default: the temp directory). A node cannot tell by itself whether it is
-starting a run or restarting in one, and a file left by an earlier run must never be taken
-for this one's. lin-kv can tell: its state lives exactly as long as the run. The first node
-to start creates the key "kafka-run" holding 64 random bits; every later life reads it.
-That is one or two lin-kv calls per life and none per request.
+KAFKA_JOURNAL_DIR (default: glomers-journals in the temp directory). A node cannot tell by
+itself whether it is starting a run or restarting in one, and a file left by an earlier run
+must never be taken for this one's. lin-kv can tell: its state lives exactly as long as the
+run. The first node to start creates the key "kafka-run" holding 64 random bits; every
+later life reads it. That is one or two lin-kv calls per life and none per request.
 
 Cost, measured (README): no message per request, so 5b stays at 0.52 server msgs-per-op
-and no latency is added; about 25 us and 37 bytes of file per send, and the files stay in
-the directory after the run. Keeping the data in lin-kv instead costs a call per
+and no latency is added; about 25 us and 37 bytes of file per send. Nothing can delete the
+files when a run ends (Maelstrom kills its nodes), so each life deletes those of runs
+untouched for a day. Keeping the data in lin-kv instead costs a call per
 acknowledged send or commit, since Maelstrom's clients wait for each reply and there is
 nothing to batch: 1.63 msgs-per-op on 5b; batching at most one write per 10 ms gives 1.0
 and a quarter fewer ops done. Copying to the other node before answering is no help: a
@@ -49,6 +50,7 @@ import json
 import math
 import os
 import tempfile
+import time
 import zlib
 
 from maelstrom_node import ErrorCode, LinKV, Node, RPCError, run
@@ -58,12 +60,31 @@ RETRANSMIT = 0.5         # resend what a peer has not acknowledged after this lo
 FORWARD_TIMEOUT = 1.0
 LIFE_GAP = 0.001         # a life starts numbering requests this long after its init
 RUN_ID_ATTEMPTS = 10     # lin-kv timeouts in a row before a life gives up
+JOURNAL_MAX_AGE = 86400  # seconds: an older journal belongs to a run long over
 RUN_KEY = "kafka-run"    # lin-kv key naming this run
 
 
 def journal_dir():
-    """KAFKA_JOURNAL_DIR, or the temp directory."""
-    return os.environ.get("KAFKA_JOURNAL_DIR") or tempfile.gettempdir()
+    """KAFKA_JOURNAL_DIR, or "glomers-journals" in the temp directory."""
+    default = os.path.join(tempfile.gettempdir(), "glomers-journals")
+    return os.environ.get("KAFKA_JOURNAL_DIR") or default
+
+
+def sweep(directory, prefix):
+    """Remove the journals of runs long over: nothing can at the end of a run, since
+    Maelstrom kills its nodes. A run's own journals are written to while it lasts."""
+    cutoff = time.time() - JOURNAL_MAX_AGE
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return          # sweeping is housekeeping: never a reason to stop
+    for entry in entries:
+        if entry.name.startswith(prefix) and entry.name.endswith(".jsonl"):
+            try:
+                if entry.stat().st_mtime < cutoff:
+                    os.remove(entry.path)
+            except OSError:
+                pass    # another node removed it first
 
 
 def begin_life(node):
@@ -186,8 +207,10 @@ class KafkaLog:
         self.life = begin_life(self.node)
         try:
             run = await run_id(self.node, RUN_KEY)
+            directory = journal_dir()
             self.recover(Journal(os.path.join(
-                journal_dir(), f"glomers-kafka-{run}-{self.node.node_id}.jsonl")))
+                directory, f"glomers-kafka-{run}-{self.node.node_id}.jsonl")))
+            sweep(directory, "glomers-kafka-")
         except (OSError, ValueError, RPCError) as error:
             self.failure = f"cannot read the journal back: {error}"
             self.node.log(self.failure)

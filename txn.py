@@ -14,14 +14,16 @@ clock past all of them. Reads need nothing: whatever a node shows is already jou
 here or at the node that wrote it.
 
 The file is named after the run: "<dir>/glomers-txn-<run id>-<node id>.jsonl", dir from
-TXN_JOURNAL_DIR (default: the temp directory). A node cannot tell by itself whether it is
-starting a run or restarting in one, and a file left by an earlier run must never be taken
-for this one's. lin-kv can tell: its state lives exactly as long as the run, and it is
-never cut off by a partition. The first node to start creates the key "txn-run" holding 64
-random bits; every later life reads it: one or two lin-kv calls per life, none per txn.
+TXN_JOURNAL_DIR (default: glomers-journals in the temp directory). A node cannot tell by
+itself whether it is starting a run or restarting in one, and a file left by an earlier run
+must never be taken for this one's. lin-kv can tell: its state lives exactly as long as the
+run, and it is never cut off by a partition. The first node to start creates the key
+"txn-run" holding 64 random bits; every later life reads it: one or two lin-kv calls per
+life, none per txn.
 
 Cost, measured (README): no message per txn and no added latency; about 15 us and 22 bytes
-of file per txn with writes, and the files stay in the directory after the run. Keeping
+of file per txn with writes. Nothing can delete the files when a run ends (Maelstrom kills
+its nodes), so each life deletes those of runs untouched for a day. Keeping
 the txns in lin-kv instead costs a call per txn with writes, since each client waits for
 its reply: 1.53 msgs-per-op on 6c against 0.020. Copying them to a peer before
 answering would make a txn wait for the peer, which a partition forbids, and a kill may
@@ -55,6 +57,7 @@ import asyncio
 import json
 import os
 import tempfile
+import time
 
 from maelstrom_node import ErrorCode, LinKV, Node, RPCError, run
 
@@ -62,12 +65,31 @@ BATCH_INTERVAL = 0.1    # seconds between replication messages to a peer
 RETRANSMIT_AFTER = 1.0  # seconds without an ack before unacknowledged entries go again
 LIFE_GAP = 0.001        # a life starts numbering requests this long after its init
 RUN_ID_ATTEMPTS = 10    # lin-kv timeouts in a row before a life gives up
+JOURNAL_MAX_AGE = 86400  # seconds: an older journal belongs to a run long over
 RUN_KEY = "txn-run"     # lin-kv key naming this run
 
 
 def journal_dir():
-    """TXN_JOURNAL_DIR, or the temp directory."""
-    return os.environ.get("TXN_JOURNAL_DIR") or tempfile.gettempdir()
+    """TXN_JOURNAL_DIR, or "glomers-journals" in the temp directory."""
+    default = os.path.join(tempfile.gettempdir(), "glomers-journals")
+    return os.environ.get("TXN_JOURNAL_DIR") or default
+
+
+def sweep(directory, prefix):
+    """Remove the journals of runs long over: nothing can at the end of a run, since
+    Maelstrom kills its nodes. A run's own journals are written to while it lasts."""
+    cutoff = time.time() - JOURNAL_MAX_AGE
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return          # sweeping is housekeeping: never a reason to stop
+    for entry in entries:
+        if entry.name.startswith(prefix) and entry.name.endswith(".jsonl"):
+            try:
+                if entry.stat().st_mtime < cutoff:
+                    os.remove(entry.path)
+            except OSError:
+                pass    # another node removed it first
 
 
 def begin_life(node):
@@ -166,8 +188,10 @@ class Store:
         self.life = begin_life(self.node)
         try:
             run = await run_id(self.node, RUN_KEY)
+            directory = journal_dir()
             self.recover(Journal(os.path.join(
-                journal_dir(), f"glomers-txn-{run}-{self.node.node_id}.jsonl")))
+                directory, f"glomers-txn-{run}-{self.node.node_id}.jsonl")))
+            sweep(directory, "glomers-txn-")
         except (OSError, ValueError, RPCError) as error:
             self.failure = f"cannot read the journal back: {error}"
             self.node.log(self.failure)

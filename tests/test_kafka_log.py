@@ -12,6 +12,7 @@ import json
 import os
 import sys
 import textwrap
+import time
 
 import pytest
 
@@ -150,6 +151,20 @@ def test_the_journal_brings_back_sends_and_commits_and_cuts_a_torn_line(tmp_path
     assert again.append(key, "z") == 2            # offsets go on where they stopped
     assert make_log("n0", tmp_path, life=3).logs == {key: ["x", "y", "z"]}
     assert len(open(tmp_path / "n0.jsonl").read().splitlines()) == 4
+
+
+def test_journals_of_runs_long_over_are_swept_and_nothing_else(tmp_path):
+    old, fresh, txn_old, other = (tmp_path / name for name in (
+        "glomers-kafka-aaa-n0.jsonl", "glomers-kafka-bbb-n0.jsonl",
+        "glomers-txn-aaa-n0.jsonl", "notes.jsonl"))
+    two_days_ago = time.time() - 2 * 86400
+    for path in (old, fresh, txn_old, other):
+        path.write_text("{}\n")
+        if path is not fresh:
+            os.utime(path, (two_days_ago, two_days_ago))
+    kafka_log.sweep(str(tmp_path), "glomers-kafka-")
+    assert not old.exists() and fresh.exists() and txn_old.exists() and other.exists()
+    kafka_log.sweep(str(tmp_path / "missing"), "glomers-kafka-")    # nothing to do: fine
 
 
 def test_a_new_life_sends_what_an_earlier_life_died_before_sending(tmp_path, pair):
