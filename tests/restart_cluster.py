@@ -10,21 +10,22 @@ pull request and our bench may differ there. The services (the bench's own seq-k
 others) keep their state. Each incarnation gets the same random stream as the first, or a
 fresh one (`fresh_random`), since the bench may do either.
 
-A pause (faults.md §4.3) freezes a node without losing anything: messages to it wait, in
-order, and what it writes waits too; resume hands it the messages and lets its output go.
-The node's own timers cannot be stopped on a shared loop, so they still fire during the
-pause, but nothing they write leaves before the resume: to its peers it is as silent as a
-stopped process, and on resume its overdue timers have all fired, as SIGCONT would find them.
-Killing a paused node drops what waited on both sides.
+A pause freezes a node without losing anything: messages to it wait until `resume`, and
+what it writes meanwhile is held back and sent at `resume` (an in-process node's timers keep
+running, so a timeout it set fires during the pause rather than just after it; what the
+others see is the same: silence, then a burst). Partitions are the network's own
+(`cluster.net.partition(grudge)`, `cluster.net.heal()`); services are never cut off.
 
 Clients are one endpoint, "c0"; a request that gets no reply within its timeout returns None.
+Other client connections (the bench's own, glomers.client.Connection) may share the network;
+a message a node sends to one that has closed is dropped and kept in `undeliverable`.
 """
 
 import asyncio
 import json
 import random
 
-from glomers.net import Network, latency_sampler
+from glomers.net import InvalidMessage, Network, latency_sampler
 from glomers.services import make_services
 from maelstrom_node import Node
 
@@ -35,7 +36,7 @@ class RestartCluster:
     """Nodes of one script that can be killed and restarted; run it on a virtual-time loop."""
 
     def __init__(self, serve, node_ids, seed, latency_ms=0, backlog="after-init",
-                 fresh_random=False, latency_dist=None):
+                 fresh_random=False):
         if backlog not in BACKLOG_MODES:
             raise ValueError(f"backlog must be one of {BACKLOG_MODES}, not {backlog!r}")
         loop = asyncio.get_running_loop()
@@ -44,8 +45,7 @@ class RestartCluster:
         self.seed = seed
         self.backlog_mode = backlog
         self.fresh_random = fresh_random
-        # Uniform by default: messages overtake each other. "constant" is Maelstrom's default.
-        dist = latency_dist or ("uniform" if latency_ms else "constant")
+        dist = "uniform" if latency_ms else "constant"
         self.net = Network(loop, latency_sampler(latency_ms, dist, random.Random(seed)),
                            loop.time())
         self.services = make_services(random.Random(f"{seed}/services"))
@@ -55,7 +55,8 @@ class RestartCluster:
         self.nodes = {}        # node id -> the live Node, or None while it is down
         self.backlog = {}      # node id -> messages that reached it while it was down
         self.incarnations = {}  # node id -> how many times it has been started
-        self.paused = {}       # node id -> (lines waiting for it, messages it wrote meanwhile)
+        self.paused = {}       # node id -> (messages to it, lines from it) held while paused
+        self.undeliverable = []  # messages nodes sent to closed client connections
         self.logs = []
         self.waiting = {}      # client msg_id -> future of the reply body
         self.next_msg_id = 0
@@ -77,7 +78,7 @@ class RestartCluster:
         if node is None:
             self.backlog.setdefault(node_id, []).append(message)
         elif node_id in self.paused:
-            self.paused[node_id][0].append(message.line())
+            self.paused[node_id][0].append(message)
         else:
             node.feed(message.line())
 
@@ -89,11 +90,14 @@ class RestartCluster:
     def _output(self, node_id, incarnation, line):
         if not self.alive(node_id) or self.incarnations[node_id] != incarnation:
             return  # a killed incarnation: a dead process writes nothing
-        msg = json.loads(line)
         if node_id in self.paused:
-            self.paused[node_id][1].append(msg)
+            self.paused[node_id][1].append(line)
             return
-        self.net.send(msg["src"], msg["dest"], msg["body"])
+        msg = json.loads(line)
+        try:
+            self.net.send(msg["src"], msg["dest"], msg["body"])
+        except InvalidMessage:
+            self.undeliverable.append(msg)
 
     # ----- clients ---------------------------------------------------------------------
 
@@ -129,24 +133,24 @@ class RestartCluster:
         node.stop()
         self.nodes[node_id] = None
         self.backlog[node_id] = []
-        self.paused.pop(node_id, None)
+        self.paused.pop(node_id, None)   # a paused process dies with what it held
 
     def pause(self, node_id):
-        """Freeze a live node: from now on nothing reaches it and nothing it writes leaves."""
+        """Freeze a live node: hold messages to it and lines from it until resume."""
         if self.alive(node_id) and node_id not in self.paused:
             self.paused[node_id] = ([], [])
 
     def resume(self, node_id):
-        """Let a paused node's output go, then hand it, in order, what waited for it."""
+        """Unfreeze a paused node: send what it wrote, then deliver what waited for it."""
         held = self.paused.pop(node_id, None)
         if held is None:
             return
-        lines, written = held
-        for msg in written:
-            self.net.send(msg["src"], msg["dest"], msg["body"])
-        node = self.nodes[node_id]
-        for line in lines:
-            node.feed(line)
+        inbound, outbound = held
+        incarnation = self.incarnations[node_id]
+        for line in outbound:
+            self._output(node_id, incarnation, line)
+        for message in inbound:
+            self.nodes[node_id].feed(message.line())
 
     async def restart(self, node_id):
         """A new incarnation from the script, with a fresh init and the queued messages."""
