@@ -15,7 +15,8 @@ import signal
 import sys
 import traceback
 
-from . import challenges, cli, console_log, hosts, pictures, quote, report, store, virtual_time
+from . import (challenges, cli, console_log, fault_schedule, hosts, pictures, quote, report,
+               store, virtual_time)
 from .analysis import analyze
 from .run import Aborted, Stalled, Test
 
@@ -267,6 +268,11 @@ def _main(argv):
     except cli.UsageError as error:
         print(f"glomers: {error} (see python3 -m glomers --help)", file=sys.stderr)
         return cli.BAD_ARGS
+    if opts["show_schedule"]:          # the faults a run with this seed will inject
+        workload = load_workload(opts["workload"])
+        print("\n".join(fault_schedule.schedule_lines(opts, getattr(workload, "FINAL_PHASE",
+                                                                        False))))
+        return 0
     if ns.seeds:
         return run_seeds(opts, ns.seeds, argv)
     return run_test(opts).exit_status

@@ -11,9 +11,9 @@ import asyncio
 import dataclasses
 import json
 import os
-import random
 
 from . import hosts, quote, store
+from .fault_schedule import seeded
 from .client import Connection, ErrorReply, Timeout
 from .interpreter import Interpreter
 from .net import InvalidMessage, Network, is_client, latency_sampler, parse_node_line
@@ -76,7 +76,7 @@ class Test:
 
     def rng(self, purpose):
         """An independent random stream per purpose, all derived from --seed."""
-        return random.Random(f"{self.seed}/{purpose}")
+        return seeded(self.seed, purpose)
 
     def new_client_id(self):
         client_id = f"c{self._next_client}"
@@ -277,9 +277,12 @@ class Test:
         os.makedirs(log_dir, exist_ok=True)
         for node_id in opts["nodes"]:
             if opts.get("virtual_time"):
-                host = hosts.InProcessHost(node_id, log_dir, self.on_line, opts["log_stderr"],
-                                           opts["bin"], self.rng(f"node/{node_id}"),
-                                           on_note=self.on_note)
+                # A restarted incarnation draws from a stream of its own, so a script
+                # may rely on fresh randomness after a restart, as a process can.
+                host = hosts.InProcessHost(
+                    node_id, log_dir, self.on_line, opts["log_stderr"], opts["bin"],
+                    self.rng(f"node/{node_id}"), on_note=self.on_note,
+                    restart_rng=lambda life, node_id=node_id: self.rng(f"node/{node_id}/{life}"))
             else:
                 host = hosts.ProcessHost(node_id, log_dir, self.on_line, opts["log_stderr"],
                                          [opts["bin"], *opts.get("args", [])],
@@ -330,7 +333,6 @@ class Test:
             return request
         request.cancel()
         await asyncio.gather(request, return_exceptions=True)
-        self._exits_reported.add(node_id)
         tail = [line for line in host.stderr_tail if line.strip()]
         last = f"; its last stderr line: {quote.clip(tail[-1], 300)}" if tail else \
             "; it wrote nothing to stderr"
@@ -339,29 +341,37 @@ class Test:
     async def _init_nodes(self):
         """Each node gets init from a client of its own, closed right after (§1.4). A node
         that exits before answering is reported at once, not after the init timeout."""
-        nodes = self.opts["nodes"]
-
         async def init(node_id):
-            conn = Connection(self.net, self.new_client_id(), node_id, self.on_stray)
-            try:
-                outcome = await self._unless_exited(node_id, conn.rpc(
-                    {"type": "init", "node_id": node_id, "node_ids": list(nodes)},
-                    timeout=INIT_TIMEOUT))
-                if isinstance(outcome, tuple):
-                    return outcome
-                reply = outcome.result()
-                if reply.get("type") != "init_ok":
-                    return f"{node_id} answered init with {quote.clip(repr(reply), 300)}, not an init_ok"
-            except Timeout:
-                return (f"{node_id} did not answer init within {INIT_TIMEOUT:g} s "
-                        "(Maelstrom aborts the run: expected an init_ok with in_reply_to 1)")
-            except ErrorReply as error:
-                return f"{node_id} answered init with an error: {quote.clip(repr(error.body), 300)}"
-            finally:
-                conn.close()
-            return None
+            why = await self.init_node(node_id, "Maelstrom aborts the run: ")
+            if isinstance(why, tuple):
+                self._exits_reported.add(node_id)
+            return why
 
         await self._on_every_node("init", init)
+
+    async def init_node(self, node_id, consequence=""):
+        """Send init to one node from a client of its own, closed right after; None, or why
+        it failed (a text, or ("crash", text) if the node exited first). Also used for a
+        restarted node, with the same node_id and node_ids."""
+        nodes = self.opts["nodes"]
+        conn = Connection(self.net, self.new_client_id(), node_id, self.on_stray)
+        try:
+            outcome = await self._unless_exited(node_id, conn.rpc(
+                {"type": "init", "node_id": node_id, "node_ids": list(nodes)},
+                timeout=INIT_TIMEOUT))
+            if isinstance(outcome, tuple):
+                return outcome
+            reply = outcome.result()
+            if reply.get("type") != "init_ok":
+                return f"{node_id} answered init with {quote.clip(repr(reply), 300)}, not an init_ok"
+        except Timeout:
+            return (f"{node_id} did not answer init within {INIT_TIMEOUT:g} s "
+                    f"({consequence}expected an init_ok with in_reply_to 1)")
+        except ErrorReply as error:
+            return f"{node_id} answered init with an error: {quote.clip(repr(error.body), 300)}"
+        finally:
+            conn.close()
+        return None
 
     async def _setup_clients(self):
         """One client per node, open to the end; the workload's setup runs on each (§3)."""
@@ -374,6 +384,7 @@ class Test:
                 node_id, setup(conns[node_id], self.opts, SETUP_TIMEOUT),
                 "finishing the workload's setup")
             if isinstance(outcome, tuple):
+                self._exits_reported.add(node_id)
                 return outcome
             if outcome.exception() is not None:
                 return f"{node_id} failed the workload's setup: {outcome.exception()}"
