@@ -67,13 +67,20 @@ def first_seed(wanted, *plan_args):
     raise AssertionError("no seed below 500 has such a plan")
 
 
-def kill_then_restart(plan, limit=30):
-    """A plan where a node is killed after a second of work, restarted, and then left up
-    for long enough to serve ops (threads blocked by a request to the dead node wait up to
-    5 s before they can send another)."""
-    times = [at for at, _ in plan] + [limit]
-    return any(a.f == "kill" and a.nodes and ta > 1 and b.f == "start" and after - tb > 7
-               for (ta, a), (tb, b), after in zip(plan, plan[1:], times[2:]))
+def lives(plan, limit, restart_time=0.0):
+    """For a one-node test under kill: one entry per life of the node, True if it served
+    requests for over a second. A thread that sent a request to the dead node waits 5 s
+    before it sends another, so a life starts serving at most 5 s after its restart (which
+    may itself take `restart_time`)."""
+    served, up, free = [], True, 0.0
+    for at, op in [*plan, (limit, None)]:
+        ends = op is None or (op.f == "kill" and op.nodes)
+        if ends and up:
+            served.append(at - free > 1)
+            up = op is None
+        elif op is not None and op.f == "start" and not up:
+            up, free = True, at + restart_time + 5
+    return served
 
 
 def journal(outcome):
@@ -189,7 +196,7 @@ def test_same_seed_same_history_across_processes_with_different_string_hashing(t
 # ----- what a kill and a pause do to a node -----------------------------------------------------
 
 def test_a_counter_that_restarts_at_one_hands_out_duplicates_under_kill(tmp_path):
-    seed = first_seed(kill_then_restart, ["kill"], 1, 4, 30)
+    seed = first_seed(lambda p: sum(lives(p, 30)) >= 2, ["kill"], 1, 4, 30)
     flags = ("-w", "unique-ids", "--bin", os.path.join(NODES, "counter_ids.py"),
              "--node-count", "1", "--concurrency", "4", "--time-limit", "30", "--rate", "50",
              "--seed", str(seed))
@@ -311,7 +318,7 @@ def test_a_node_that_crashes_by_itself_is_still_a_crash_under_kill(tmp_path):
 def test_a_restart_whose_init_fails_is_a_failed_nemesis_op(tmp_path, monkeypatch):
     (tmp_path / "lives").mkdir()
     monkeypatch.setenv("INIT_ONCE_DIR", str(tmp_path / "lives"))
-    seed = first_seed(kill_then_restart, ["kill"], 1, 4, 30)
+    seed = first_seed(lambda p: True in lives(p, 30)[:-1], ["kill"], 1, 4, 30)
     outcome, history, text = run(tmp_path, "-w", "echo", "--bin",
                                  os.path.join(NODES, "init_once.py"), "--node-count", "1",
                                  "--time-limit", "30", "--rate", "10", "--nemesis", "kill",
