@@ -185,6 +185,7 @@ class Nemesis:
             host = self._host(node_id)
             if host.state == "paused" and not self._crashed(host):
                 host.resume()
+                host.resumed_at = self.test.now()
                 self._note(node_id, "resumed by the nemesis")
                 resumed.append(node_id)
                 words[node_id] = "resumed"

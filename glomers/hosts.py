@@ -99,6 +99,7 @@ class Host:
         self.stderr_tail = collections.deque(maxlen=TAIL)
         self.state = "running"       # or "paused" / "killed", by the nemesis
         self.incarnation = 1         # 2 after the first restart, and so on
+        self.resumed_at = None       # seconds: when the nemesis last resumed it
         self.exit_status = None      # set if the node exits by itself before teardown
         self.exit_reason = None      # the exit in words, naming the cause where known
         self.exited_at = None        # loop time of that exit

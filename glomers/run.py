@@ -116,19 +116,21 @@ class Test:
     def on_stray(self, conn, message, awaited):
         """A client got a message no request was waiting for; name the first of each kind."""
         body = message.body
+        in_reply_to = body.get("in_reply_to")
+        late = awaited is None or (type(in_reply_to) is int and in_reply_to < awaited)
         if "in_reply_to" not in body:
             why = "a message without in_reply_to, so it cannot be matched to any request"
-        elif awaited is None:
-            why = (f"a reply to request {body.get('in_reply_to')!r} that nobody was waiting "
-                   "for any more (late or duplicate)")
+        elif late:
+            why = (f"a reply to request {in_reply_to!r} that nobody was waiting for any more "
+                   "(late or duplicate)")
         else:
             why = (f"a reply with in_reply_to {body.get('in_reply_to')!r} while request "
                    f"{awaited} was waiting (a wrong in_reply_to?)")
-        key = (message.src, "in_reply_to" in body, awaited is None)
+        key = (message.src, "in_reply_to" in body, late)
         if key in self._strays:
             return
         self._strays.add(key)
-        kind = "late-reply" if awaited is None and "in_reply_to" in body else "reply"
+        kind = "late-reply" if late and "in_reply_to" in body else "reply"
         self.problem(message.src, kind, f"sent client {conn.id} {why}; Maelstrom "
                      "discards such messages (further ones like it are not listed)",
                      json.dumps(body))
@@ -156,8 +158,21 @@ class Test:
             self.net.send(src, dest, body)
         except InvalidMessage as error:
             self.muted.add(node_id)
-            self.problem(node_id, "stdout", f"wrote a message Maelstrom refuses ({error}); "
-                         "Maelstrom stops reading this node's stdout from here on", line)
+            # After a pause, a late reply to a closed client is the nemesis's doing, not a
+            # fault of the node: a note, with the same consequence.
+            why = self._after_pause(node_id, line)
+            self.problem(node_id, "late-reply" if why else "stdout",
+                         f"wrote a message Maelstrom refuses ({error}); Maelstrom stops "
+                         f"reading this node's stdout from here on{why}", line)
+
+    def _after_pause(self, node_id, line):
+        """Why a node that was paused may write to a closed client: its late reply."""
+        resumed = getattr(self.hosts.get(node_id), "resumed_at", None)
+        if resumed is None or '"in_reply_to"' not in line:
+            return ""
+        return (f" (a late reply: the nemesis paused this node until {resumed:.3f} s, and "
+                "the client it answers had timed out and closed; Maelstrom mutes a node the "
+                "same way, faults.md §4.3)")
 
     def on_oversize(self, node_id, size, head):
         """A stdout line too long for the bench to hold: refused, with its size."""

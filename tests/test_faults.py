@@ -276,8 +276,10 @@ def test_a_late_reply_after_a_long_pause_mutes_the_node_as_in_maelstrom(tmp_path
                                  "1", "--time-limit", "30", "--rate", "10", "--nemesis",
                                  "pause", "--nemesis-interval", "4", "--seed", str(seed))
     problems = json.load(open(os.path.join(outcome.run_dir, "test.json")))["problems"]
-    muted = [p for p in problems if p["kind"] == "stdout" and p["node"] == "n0"]
+    muted = [p for p in problems if p["kind"] == "late-reply" and p["node"] == "n0"
+             and "stops reading this node's stdout" in p["detail"]]
     assert muted and "is not a node, service or open client connection" in muted[0]["detail"]
+    assert "the nemesis paused this node until" in muted[0]["detail"]
 
 
 def test_the_final_phase_heals_resumes_restarts_then_waits(tmp_path):
