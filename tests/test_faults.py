@@ -16,7 +16,7 @@ from contextlib import redirect_stdout
 
 import pytest
 
-from glomers import cli, edn, fault_schedule, main
+from glomers import cli, edn, explain, fault_schedule, main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NODES = os.path.join(ROOT, "tests", "nodes")
@@ -207,6 +207,15 @@ def test_a_counter_that_restarts_at_one_hands_out_duplicates_under_kill(tmp_path
     assert outcome.exit_status == 1, text
     assert re.search(r'id "n0-\d+" was returned [2-9] times', text)
     assert outcome.results["workload"]["duplicated-count"] > 0
+    # The console and explain both tie the duplicates to the node's restart.
+    told = re.compile(r'id "n0-\d+" was handed out by n0 at [\d.]+ s and again at [\d.]+ s, '
+                      r'after n0 was killed at [\d.]+ s and restarted at [\d.]+ s')
+    assert told.search(text), text
+    assert re.search(r"Faults: n0 was killed at [\d.]+ s and restarted at", text)
+    explained = io.StringIO()
+    assert explain.main(outcome.run_dir, out=explained, err=io.StringIO()) == 1
+    assert "Kills and pauses (from the nemesis ops in the history):" in explained.getvalue()
+    assert told.search(explained.getvalue())
 
 
 def test_a_restarted_node_gets_fresh_randomness(tmp_path):
