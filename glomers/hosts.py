@@ -233,6 +233,7 @@ class ProcessHost(Host):
         """A new process from the same command after a kill (raises OSError if it cannot
         be started; the node then stays down)."""
         self._next_incarnation()
+        self._stdin_full = False
         try:
             await self.start()
         except OSError:
