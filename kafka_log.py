@@ -39,10 +39,11 @@ message names the sender's life and the life it believes the receiver is in; a n
 sees a new life of a peer forgets what that peer had confirmed and sends it everything
 again, and a new life says hello until each peer has answered it.
 
-Lives: each life numbers its requests from its start time in microseconds (one clock for
-every process on the machine, and the bench's virtual clock), LIFE_GAP after its `init`,
-and that number names the life. So a reply meant for a killed life, arriving late, never
-matches a request of the next one, and a peer's messages from a dead life are dropped.
+Lives: each life is named by its start time in microseconds (one clock for every process
+on the machine, and the bench's virtual clock), taken LIFE_GAP after its `init`, so a
+peer's messages from a dead life are dropped. (A reply meant for a killed life never
+matches a request of the next one: the library numbers each process's requests from its
+own start time.)
 """
 
 import asyncio
@@ -58,7 +59,7 @@ from maelstrom_node import ErrorCode, LinKV, Node, RPCError, run
 TICK = 0.05              # seconds between replication batches
 RETRANSMIT = 0.5         # resend what a peer has not acknowledged after this long
 FORWARD_TIMEOUT = 1.0
-LIFE_GAP = 0.001         # a life starts numbering requests this long after its init
+LIFE_GAP = 0.001         # a life takes its name this long after its init
 RUN_ID_ATTEMPTS = 10     # lin-kv timeouts in a row before a life gives up
 JOURNAL_MAX_AGE = 86400  # seconds: an older journal belongs to a run long over
 RUN_KEY = "kafka-run"    # lin-kv key naming this run
@@ -88,18 +89,9 @@ def sweep(directory, prefix):
 
 
 def begin_life(node):
-    """Name this life after the clock and number its requests from that name.
-
-    The library numbers requests from 1 in every process, so a reply to a request of a
-    killed life could be taken for the reply to a new request. Lives start at least
-    LIFE_GAP apart (a life waits that long before calling this), so starting each life at
-    its start time in microseconds leaves every earlier life's numbers below, as long as a
-    life sends fewer than a million requests a second. (The library has no public setter
-    for its request counter.)
-    """
-    life = int(node.time() * 1_000_000)
-    node._next_msg_id = max(node._next_msg_id, life)
-    return life
+    """This life's name: its start time in microseconds. Lives start at least LIFE_GAP
+    apart (a life waits that long before calling this), so each name is new."""
+    return int(node.time() * 1_000_000)
 
 
 async def run_id(node, key):

@@ -38,9 +38,9 @@ by node id) so that every node ends with the same value for each key. Each messa
 the sender's life and the life it believes the receiver is in; a node that sees a new life
 of a peer sends it its whole log again and keeps its own place in the peer's log (the new
 life read that log back unchanged), and a new life says hello until each peer has
-answered it. A life is named by its
-start time in microseconds and numbers its requests from there, so that a reply or a
-message meant for a killed life is never taken for the new one's.
+answered it. A life is named by its start time in microseconds, so that a message meant
+for a killed life is never taken for the new one's (and the library numbers each
+process's requests from its own start time, so neither is a late reply).
 
 Why the checker can find nothing that read committed forbids:
 - G1a (reading an aborted write): no txn ever fails.
@@ -63,7 +63,7 @@ from maelstrom_node import ErrorCode, LinKV, Node, RPCError, run
 
 BATCH_INTERVAL = 0.1    # seconds between replication messages to a peer
 RETRANSMIT_AFTER = 1.0  # seconds without an ack before unacknowledged entries go again
-LIFE_GAP = 0.001        # a life starts numbering requests this long after its init
+LIFE_GAP = 0.001        # a life takes its name this long after its init
 RUN_ID_ATTEMPTS = 10    # lin-kv timeouts in a row before a life gives up
 JOURNAL_MAX_AGE = 86400  # seconds: an older journal belongs to a run long over
 RUN_KEY = "txn-run"     # lin-kv key naming this run
@@ -93,18 +93,9 @@ def sweep(directory, prefix):
 
 
 def begin_life(node):
-    """Name this life after the clock and number its requests from that name.
-
-    The library numbers requests from 1 in every process, so a reply to a request of a
-    killed life could be taken for the reply to a new request. Lives start at least
-    LIFE_GAP apart (a life waits that long before calling this), so starting each life at
-    its start time in microseconds leaves every earlier life's numbers below, as long as a
-    life sends fewer than a million requests a second. (The library has no public setter
-    for its request counter.)
-    """
-    life = int(node.time() * 1_000_000)
-    node._next_msg_id = max(node._next_msg_id, life)
-    return life
+    """This life's name: its start time in microseconds. Lives start at least LIFE_GAP
+    apart (a life waits that long before calling this), so each name is new."""
+    return int(node.time() * 1_000_000)
 
 
 async def run_id(node, key):

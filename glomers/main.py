@@ -15,7 +15,8 @@ import signal
 import sys
 import traceback
 
-from . import challenges, cli, console_log, hosts, pictures, quote, report, store, virtual_time
+from . import (challenges, cli, console_log, fault_schedule, fault_story, hosts, pictures,
+               quote, report, store, virtual_time)
 from .analysis import analyze
 from .run import Aborted, Stalled, Test
 
@@ -102,6 +103,9 @@ def _run_test(opts, out):
         from .checkers import set_full
         _, line = set_full.targets(results.get("workload", {}), results.get("net", {}), part)
         print(f"  published targets of {part} (Maelstrom does not judge these): {line}", file=out)
+    for line in fault_story.story(_clipped(test, history, quote.QUOTE_LIMIT), opts, results,
+                                  journal):
+        print(quote.clip(f"  {line}"), file=out)
     if opts.get("stricter"):
         _report_stricter(workload, history, opts, run_dir, out)
     pictures.after_run(run_dir, journal, history, results, opts, out, drawing)
@@ -277,6 +281,11 @@ def _main(argv):
     except cli.UsageError as error:
         print(f"glomers: {error} (see python3 -m glomers --help)", file=sys.stderr)
         return cli.BAD_ARGS
+    if opts["show_schedule"]:          # the faults a run with this seed will inject
+        workload = load_workload(opts["workload"])
+        print("\n".join(fault_schedule.schedule_lines(opts, getattr(workload, "FINAL_PHASE",
+                                                                        False))))
+        return 0
     if ns.seeds:
         return run_seeds(opts, ns.seeds, argv)
     return run_test(opts).exit_status

@@ -146,7 +146,7 @@ def test_flood_is_named_but_never_changes_the_verdict(tmp_path):
     (["test", "-w", "nope", "--bin", "echo.py"], "unknown workload"),
     (["test", "-w", "echo", "--bin", "echo.py", "--rate", "fast"], "--rate"),
     (["test", "-w", "echo", "--bin", "echo.py", "--concurrency", "x2"], "--concurrency"),
-    (["test", "-w", "echo", "--bin", "echo.py", "--nemesis", "kill"], "unknown fault"),
+    (["test", "-w", "echo", "--bin", "echo.py", "--nemesis", "crash"], "unknown fault"),
     (["test", "-w", "echo", "--bin", "missing.py"], "no such file"),
     (["test", "-w", "echo", "--bin", "echo.py", "--latency-dist", "uniform"], "at least 1"),
     (["challenge", "9z"], "unknown challenge part"),
