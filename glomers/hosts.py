@@ -48,6 +48,9 @@ STOP_GRACE = 1.0                 # seconds between SIGTERM and SIGKILL at teardo
 KILL_WAIT = 2.0                  # seconds to wait for the group to vanish after SIGKILL
 PIPE_GRACE = 1.0                 # seconds to wait for end of output once the group is gone
 _CHUNK = 1 << 16
+# The folder holding the maelstrom_node.py the bench itself ships: beside the glomers
+# package, in a clone and in an installed copy alike.
+LIBRARY_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Process groups of node processes still running, for kill_all_now().
 _live_groups = set()
@@ -157,7 +160,7 @@ class ProcessHost(Host):
         self.proc = await asyncio.create_subprocess_exec(
             *self.command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE, cwd=tempfile.gettempdir(), limit=_CHUNK,
-            start_new_session=True)
+            start_new_session=True, env=node_environment())
         _live_groups.add(self.proc.pid)
         self._readers = [
             asyncio.create_task(_read_lines(self.proc.stdout, STDOUT_LINE_LIMIT,
@@ -271,6 +274,14 @@ class ProcessHost(Host):
             with contextlib.suppress(OSError, ValueError, AttributeError):
                 inodes.add(os.fstat(pipe.fileno()).st_ino)
         return inodes
+
+
+def node_environment():
+    """The bench's environment plus LIBRARY_DIR at the end of PYTHONPATH, so a Python node
+    saved anywhere can `import maelstrom_node`; a maelstrom_node.py beside the script still
+    wins (the script's folder comes first on sys.path)."""
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths + [LIBRARY_DIR])}
 
 
 async def _read_lines(stream, limit, on_line, on_too_long, keep):
