@@ -101,7 +101,7 @@ class Test:
             line = quote.clip(line, quote.VALUE_LIMIT)
         self.problems.append(Problem(round(self.now(), 3), node, kind, detail, line))
         self.progress.note(quote.clip(f"{node}: {detail}" + (f": {line}" if line else ""),
-                                      300))
+                                      300), kind)
 
     def _keep_whole(self, node, detail, line):
         """The node's log keeps a refused line whole, once."""
