@@ -13,6 +13,7 @@ import os
 import shlex
 import signal
 import sys
+import time
 import traceback
 
 from . import challenges, cli, console_log, hosts, pictures, quote, report, store, virtual_time
@@ -326,16 +327,21 @@ def run_challenges(parser, ns):
         if overrides:
             print(f"   {overrides}", flush=True)
         replay = ["challenge", part, *challenges.flag_tokens(given)]
+        started = time.monotonic()
         if ns_seeds(ns):
-            summary.append((part, run_seeds(opts, ns_seeds(ns), replay), None))
+            status, outcome = run_seeds(opts, ns_seeds(ns), replay), None
         else:
             outcome = run_test(opts)
-            summary.append((part, outcome.exit_status, outcome))
+            status = outcome.exit_status
+        took = time.monotonic() - started
+        summary.append((part, status, outcome, took))
+        if len(parts) > 1:
+            print(f"== {part}: {_status_word(status)} in {took:.1f} s\n", flush=True)
     if len(summary) > 1:
-        print("\n== summary")
-        for part, status, outcome in summary:
-            print(f"  {part:13} {_status_word(status):8} {_figures(outcome)}")
-    return max(status for _, status, _ in summary)
+        print("== summary")
+        for part, status, outcome, took in summary:
+            print(f"  {part:13} {_status_word(status):8} {took:6.1f} s  {_figures(outcome)}")
+    return max(status for _, status, _, _ in summary)
 
 
 def ns_seeds(ns):
