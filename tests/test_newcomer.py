@@ -163,3 +163,26 @@ def test_a_bare_copy_of_the_repository_holds_everything_its_docs_and_oracle_need
     assert re.search(r"\n(\d+) runs in [\d.]+ s; 0 undocumented disagreement\(s\)", proc.stdout)
     runs = int(re.search(r"\n(\d+) runs in", proc.stdout).group(1))
     assert runs == len(json.load(open(clone / "oracle" / "manifest.json")))
+
+
+def test_challenge_all_names_each_part_with_its_verdict_and_time(tmp_path, monkeypatch, capsys):
+    # make check's view, without the runs: each part is announced, then given its verdict
+    # and time, then the summary table.
+    from glomers import challenges, main
+
+    ran = []
+
+    def fake_run_test(opts):
+        ran.append(opts["challenge"])
+        status = 1 if opts["challenge"] == "3c" else 0
+        return main.Outcome(status, status == 0, str(tmp_path / opts["challenge"]), None, 1)
+
+    monkeypatch.setattr(main, "run_test", fake_run_test)
+    status = main.main(["challenge", "all", "--quiet", "--store", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert status == 1 and ran == challenges.available()
+    for part in ran:
+        assert f"== challenge {part}: " in out
+        word = "INVALID" if part == "3c" else "valid"
+        assert re.search(rf"^== {re.escape(part)}: {word} in \d+\.\d s$", out, re.M), part
+        assert re.search(rf"^  {re.escape(part)} +{word} +\d+\.\d s", out, re.M), part
