@@ -91,6 +91,7 @@ class Attempt:
     generated: int = 0          # main-phase ops the generator made
     aborted: str | None = None  # why the run ended without a verdict
     fault_seconds: float = 0.0  # how long the faults held, all together
+    valid: object = None        # the verdict: True, False or "unknown"
 
     def measure(self):
         """The figures a smaller run has no more of (see `smaller_than`)."""
@@ -99,10 +100,11 @@ class Attempt:
                 round(self.fault_seconds, 6), shape.time_limit, shape.rate)
 
     def smaller_than(self, other):
-        """True when this run has no more of anything than `other`, and less of something:
-        ops, nodes, faults, client threads, seconds of faults, time limit, rate."""
+        """True when this run has no more of anything than `other` (ops, nodes, faults,
+        client threads, seconds of faults, time limit, rate), and less of something other
+        than the rate: a lower rate alone is only a means to fewer ops."""
         mine, theirs = self.measure(), other.measure()
-        return all(a <= b for a, b in zip(mine, theirs)) and mine != theirs
+        return all(a <= b for a, b in zip(mine, theirs)) and mine[:-1] != theirs[:-1]
 
     def size(self):
         """'31 ops, 3 nodes, 1 partition, 5 s, rate 10, 3 threads'."""
@@ -145,9 +147,13 @@ def attempt(base, workload, shape, scratch):
                 faults[f] = faults.get(f, 0) + 1
         generated = getattr(test.generator, "generated", 0)
         return Attempt(shape, failures, ops, faults, generated, test.aborted,
-                       fault_seconds(shape, base))
+                       fault_seconds(shape, base), _verdict(results.get("valid?")))
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def _verdict(valid):
+    return valid if isinstance(valid, bool) else "unknown"
 
 
 def fault_seconds(shape, base):
@@ -214,7 +220,9 @@ class Shrinker:
     def _search(self):
         baseline = self._attempt(shape_of(self.base))
         if not baseline.failures:
-            how = f"aborted: {baseline.aborted}" if baseline.aborted else "valid"
+            how = f"aborted: {baseline.aborted}" if baseline.aborted else {
+                True: "valid", "unknown": "unknown: a checker could not decide, which is no "
+                "failure"}.get(baseline.valid, "no failure it can name")
             raise NothingToShrink(f"seed {self.base['seed']} does not fail in virtual time "
                                   f"({how}; {baseline.size()}): there is no failure to keep")
         if self.keep is not None and self.keep not in baseline.failures:
@@ -341,6 +349,13 @@ class Shrinker:
                                                              fault_ends=())), "no nemesis"):
             return True
         changed = False
+        for kind in shape.nemesis if len(shape.nemesis) > 1 else ():
+            # One kind fewer reshapes the schedule: its indices no longer hold.
+            fewer = tuple(k for k in self.best.shape.nemesis if k != kind)
+            if self._try(self._with(nemesis=fewer, plan=self._plan(drop_faults=frozenset(),
+                                                                   fault_ends=())),
+                         f"--nemesis {','.join(fewer)}"):
+                changed = True
         for fault in reversed(self._fault_list()):
             plan = self.best.shape.plan
             ends = tuple((i, end) for i, end in plan.fault_ends if i != fault.index)

@@ -14,9 +14,11 @@ Each name says which check failed and how, read from the results map:
 | echo         | `echo: wrong reply`                                                      |
 | stats        | `stats: no <f> ever ok`                                                  |
 | availability | `availability: below target`                                             |
-| any workload | `<workload> :unknown` when its checker could not decide, `<workload>:    |
-|              | invalid` for a checker whose result shape is none of the above           |
+| any workload | `<workload>: invalid` for a checker whose result shape is none above     |
 | the nodes    | `node crash` (a node exited or could not be restarted)                   |
+
+An unknown verdict (a checker that could not decide) is no failure: a run that is only
+unknown has nothing to keep, since fewer ops make any checker undecided sooner or later.
 
 The results shapes are recognised by their keys, not by workload name, so a workload added
 later that reuses a checker is covered; one with a checker of its own gets the generic names.
@@ -32,7 +34,7 @@ def names(results, workload_name="workload", problems=()):
     found = []
     results = results or {}
     workload = results.get("workload")
-    if isinstance(workload, dict) and workload.get("valid?") is not True:
+    if isinstance(workload, dict) and workload.get("valid?") is False:
         found.extend(_workload_names(workload, workload_name))
     stats = results.get("stats")
     if isinstance(stats, dict) and stats.get("valid?") is False:
@@ -49,10 +51,7 @@ def names(results, workload_name="workload", problems=()):
 
 
 def _workload_names(result, workload_name):
-    valid = result.get("valid?")
     name = _checker_name(result, workload_name)
-    if valid is not False:
-        return [f"{name} :unknown"]
     if "lost-count" in result:
         return ["set-full :lost"] if result.get("lost-count") else ["set-full: invalid"]
     if "final-reads" in result:

@@ -12,7 +12,7 @@ dropped and those the evidence names, and counts the rest per link and type.
 
 import json
 
-from . import quote, report
+from . import fault_schedule, quote, report
 from .checkers.common import node_of
 from .nemesis import describe as describe_grudge
 from .nemesis import node_sort_key
@@ -29,7 +29,9 @@ def story(history, journal, results, opts, workload, target, before, after, wher
     lines = [f"The shrunk run: {after}; it fails with {target} (the original: {before}).",
              f"Nodes {' '.join(opts['nodes'])}; seed {opts['seed']}; times are seconds "
              "since the test began.", ""]
-    events = _fault_events(history) + _op_events(history, opts)
+    finals = len(fault_schedule.final_ops(opts["nemesis"])) \
+        if getattr(workload, "FINAL_PHASE", False) else 0
+    events = _fault_events(history, finals) + _op_events(history, opts)
     messages = _messages(journal)
     listed, summary = _chosen(messages, results)
     events += [(m["time"], 2, _message_line(m)) for m in listed]
@@ -41,11 +43,25 @@ def story(history, journal, results, opts, workload, target, before, after, wher
                      + ", ".join(f"{src}->{dest} {kind} x{count}" for (src, dest, kind), count
                                  in sorted(summary.items(), key=lambda i: -i[1])[:12]))
     lines += ["", f"Where the evidence is ({target}):"]
-    checks = report.check_lines(results, history, opts, workload, journal)
-    lines.extend(line for line in checks if not line.lstrip().startswith("✓"))
+    lines.extend(failed_checks(report.check_lines(results, history, opts, workload, journal)))
     for line in where:
         lines.append(f"  {line}")
     return [quote.clip(line) for line in lines]
+
+
+def failed_checks(check_lines):
+    """The lines of the checks that did not pass, each with the details under it."""
+    kept, keep = [], False
+    for line in check_lines:
+        head = line.lstrip()[:1]
+        if line.startswith("  ") and not line.startswith("   ") and head in _MARKS:
+            keep = head != report.MARKS[True]
+        if keep:
+            kept.append(line)
+    return kept
+
+
+_MARKS = set(report.MARKS.values())
 
 
 def _s(ns):
@@ -54,8 +70,9 @@ def _s(ns):
 
 # -- faults --------------------------------------------------------------------------------
 
-def _fault_events(history):
-    """(time, order, line) for each nemesis op that completed."""
+def _fault_events(history, finals=0):
+    """(time, order, line) for each nemesis op that completed; the last `finals` are the
+    final phase's."""
     events, pending = [], {}
     for op in history:
         if str(op.get("process")) != "nemesis":
@@ -67,6 +84,9 @@ def _fault_events(history):
         invocation = pending.pop(f)
         events.append((op.get("time", 0), 0, f"{_s(op.get('time', 0))}  nemesis: "
                        f"{_fault_words(f, invocation.get('value'), op)}"))
+    for at in range(max(len(events) - finals, 0), len(events)):
+        time, order, line = events[at]
+        events[at] = (time, order, line + "  (final phase)")
     return events
 
 
