@@ -230,9 +230,9 @@ class Shrinker:
                              f"{'; '.join(baseline.failures)}")
         self.target = self.keep or baseline.failures[0]
         self.best = baseline
-        self._step(baseline, "the run to shrink")
         ended = "done"
         try:
+            self._step(baseline, "the run to shrink")
             self._streams()
             while self._round():
                 pass
