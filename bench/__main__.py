@@ -10,7 +10,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ORDER = ["echo_throughput", "modes", "broadcast", "counter", "kafka", "txn", "linearizability",
-         "faults"]
+         "faults", "shrink"]
 
 
 def main(names):
