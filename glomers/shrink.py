@@ -1,22 +1,26 @@
 """The search for a smaller run that fails the same way (`python3 -m glomers shrink`).
 
-Every candidate is the failing run replayed in virtual time with something less: fewer
-nodes, fewer client threads, a lower rate, a shorter time limit, no nemesis or fewer and
-shorter faults, fewer ops. A candidate is kept when it still fails with the failure being
-kept (shrink_failure.py); the search is greedy, one dimension at a time, and goes round
-again while a round shrank anything:
+Every candidate is the failing run replayed in virtual time with something less: a shorter
+time limit, fewer nodes, fewer client threads, a lower rate, fewer fault kinds, fewer and
+shorter faults, fewer ops. A candidate replaces the best run so far when it still fails with
+the failure being kept (shrink_failure.py) and is smaller: no more ops, nodes, faults,
+threads, seconds of faults, time limit or rate, and less of one of them (a lower rate alone
+does not count: it is only a means to fewer ops). The search is greedy, one dimension at a
+time, and goes round again while a round shrank anything:
 
 1. keyed random streams (shrink_plan.py), kept when the run still fails with them, so that
    what follows disturbs less;
-2. nodes, client threads, rate and time limit: for each, the smallest of a few values below
+2. time limit, nodes, client threads and rate: for each, the smallest of a few values below
    the current one that still fails (tried from the smallest up);
-3. faults: no nemesis at all, then each fault of the schedule dropped, then each one that
-   remains halved in length while that still fails;
+3. faults: no nemesis at all, then one fault kind fewer, then each fault of the schedule
+   dropped, then each one that remains halved in length while that still fails;
 4. ops: delta debugging (Zeller's ddmin) over the indices of the ops the generator made.
 
-Nodes, threads and rate reshape the op stream, so the op indices found so far are
-forgotten when they change; a change of nodes also reshapes the fault schedule. The time
-limit and fault edits keep both (the schedule and the op stream only lose their tail).
+Nodes, threads and rate reshape the op stream: a candidate that changes them is tried with
+the ops left out so far (the same indices still name the same generated ops) and, failing
+that, with every op. A change of nodes or fault kinds also reshapes the fault schedule, so
+faults left out are forgotten. The time limit and fault edits keep both (the schedule and
+the op stream only lose their tail).
 
 The search stops when a round changes nothing, when the time budget is spent (checked
 before each candidate) or on Ctrl-C; the best run so far is the result in every case.
