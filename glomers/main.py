@@ -13,11 +13,13 @@ import os
 import shlex
 import signal
 import sys
+import time
 import traceback
 
 from . import (challenges, cli, console_log, fault_schedule, fault_story, hosts, pictures,
                quote, report, store, virtual_time)
 from .analysis import analyze
+from .checkers import evidence
 from .run import Aborted, Stalled, Test
 
 ABORTED = 255
@@ -78,8 +80,9 @@ def _run_test(opts, out):
     journal = store.Journal(test.net_journal_path) if test.net_journal_path else None
     drawing = pictures.start(run_dir, journal, history, opts)   # drawn during the analysis
     print("", file=out)
-    _print_problems(test, out)
+    _print_problems(test, out, run_dir)
     if stopped:
+        report.write_evidence(run_dir, _problem_lines(test, run_dir, whole=True), [])
         print(quote.clip(f"{stopped} (exit {ABORTED}): {aborted}", 2000), file=out)
         pictures.after_run(run_dir, journal, history, None, opts, out, drawing)
         return Outcome(ABORTED, None, run_dir, None, opts["seed"], aborted)
@@ -94,15 +97,31 @@ def _run_test(opts, out):
         status = ABORTED if aborted else report.exit_status(results.get("valid?"))
         return Outcome(status, results.get("valid?"), run_dir, results, opts["seed"], aborted)
     print("Checks", file=out)
-    for line in report.check_lines(_clipped(test, results, quote.QUOTE_LIMIT),
-                                   _clipped(test, history, quote.QUOTE_LIMIT),
-                                   opts, workload, journal):
+    shown_results = _clipped(test, results, quote.QUOTE_LIMIT)
+    shown_history = _clipped(test, history, quote.QUOTE_LIMIT)
+    explanation = report.workload_explanation(shown_results.get("workload", {}), shown_history,
+                                              opts, workload, journal)
+    for line in report.check_lines(shown_results, shown_history, opts, workload, journal,
+                                   run_dir, explanation=explanation):
         print(line, file=out)
+    report.write_evidence(run_dir, _problem_lines(test, run_dir, whole=True),
+                          report.check_lines(shown_results, shown_history, opts, workload,
+                                             journal, run_dir, whole=True,
+                                             explanation=explanation))
     part = opts.get("challenge")
     if part in challenges.TARGETS:
         from .checkers import set_full
-        _, line = set_full.targets(results.get("workload", {}), results.get("net", {}), part)
+        checks, line = set_full.targets(results.get("workload", {}), results.get("net", {}),
+                                        part)
         print(f"  published targets of {part} (Maelstrom does not judge these): {line}", file=out)
+        if opts.get("overridden"):
+            print("      (measured with flags that override the published command, which the "
+                  "targets are for)", file=out)
+        else:
+            missed = {name for name, _, _, passed in checks if not passed}
+            for kind in (["targets-messages"] if "msgs-per-op" in missed else []) + \
+                    (["targets-latency"] if missed - {"msgs-per-op"} else []):
+                print("".join(f"      {h}" for h in evidence.hint(kind)), file=out)
     for line in fault_story.story(_clipped(test, history, quote.QUOTE_LIMIT), opts, results,
                                   journal):
         print(quote.clip(f"  {line}"), file=out)
@@ -137,11 +156,15 @@ def _test_extra(test, aborted):
                                     for (node, kind), count in sorted(test.unlisted.items())]}
 
 
-def _print_problems(test, out):
+def _print_problems(test, out, run_dir):
     if test.problems:
         print("Node problems", file=out)
-        for line in report.describe_problems(test.problems, test.hosts, test.unlisted):
+        for line in _problem_lines(test, run_dir):
             print(line, file=out)
+
+
+def _problem_lines(test, run_dir, whole=False):
+    return report.describe_problems(test.problems, test.hosts, test.unlisted, run_dir, whole)
 
 
 def _write_interrupted(run_dir, opts, test, error):
@@ -190,7 +213,7 @@ def run_seeds(opts, count, replay_argv, out=sys.stdout):
             failures.append(seed)
     print(f"\n{count - len(failures)} of {count} seeds valid", file=out)
     for seed in failures:
-        print(f"  replay seed {seed}: python3 -m glomers "
+        print(f"  replay seed {seed}: {cli.program_name()} "
               f"{shlex.join(_with_seed(replay_argv, seed))}", file=out)
     return worst_status(statuses)
 
@@ -280,48 +303,72 @@ def _main(argv):
         if ns.command == "shrink":
             from . import shrink_command
             return shrink_command.main(ns)
+        defaulted = ns.workload is None
         opts = cli.test_options(ns)
     except cli.UsageError as error:
-        print(f"glomers: {error} (see python3 -m glomers --help)", file=sys.stderr)
+        print(f"glomers: {error} (see {cli.program_name()} --help)", file=sys.stderr)
         return cli.BAD_ARGS
+    if defaulted:
+        print(cli.default_workload_note(opts["concurrency"], opts["node_count"]), flush=True)
     if opts["show_schedule"]:          # the faults a run with this seed will inject
         workload = load_workload(opts["workload"])
         print("\n".join(fault_schedule.schedule_lines(opts, getattr(workload, "FINAL_PHASE",
                                                                         False))))
         return 0
-    if ns.seeds:
-        return run_seeds(opts, ns.seeds, argv)
+    if ns_seeds(ns):
+        return run_seeds(opts, ns_seeds(ns), argv)
     return run_test(opts).exit_status
 
 
 def run_challenges(parser, ns):
-    """`challenge PART`: the published command against our script (or --bin)."""
+    """`challenge PART`: the published command against our script; every `test` flag given
+    overrides the part's own (--bin: the program; --nemesis partition on 3d, ...)."""
     parts = challenges.available() if ns.part == "all" else [ns.part.lower()]
     for part in parts:
         if part not in challenges.PARTS:
             raise cli.UsageError(f"unknown challenge part {part!r}; expected one of "
                                  f"{', '.join(challenges.PARTS)} or all")
+    if not parts:
+        raise cli.UsageError(challenges.missing_scripts_text("all"))
+    given = cli.given_flags(parser.challenge, ns)
+    if not any(dest == "bin" for dest, _, _ in given):
+        for part in parts:
+            if not os.path.exists(challenges.script_path(part)):
+                raise cli.UsageError(challenges.missing_scripts_text(part))
     summary = []
     for part in parts:
-        argv = challenges.argv(part, ns.bin)
-        for flag, on in (("--virtual-time", ns.virtual_time), ("--quiet", ns.quiet),
-                         ("--log-stderr", ns.log_stderr), ("--no-pictures", ns.no_pictures)):
-            if on:
-                argv.append(flag)
-        argv += ["--store", ns.store] + (["--seed", str(ns.seed)] if ns.seed is not None else [])
-        sub = parser.parse_args(argv)
-        opts = {**cli.test_options(sub), "challenge": part}
-        print(f"== challenge {part}: {' '.join(argv[1:])}", flush=True)
-        if ns.seeds:
-            summary.append((part, run_seeds(opts, ns.seeds, argv), None))
+        published = challenges.argv(part)
+        before = parser.parse_args(published)
+        sub = parser.parse_args(published)
+        for dest, _, value in given:
+            setattr(sub, dest, value)
+        opts = {**cli.test_options(sub), "challenge": part,
+                "overridden": any(d not in challenges.BENCH_ONLY | {"bin"} for d, _, _ in given)}
+        print(f"== challenge {part}: {shlex.join(published[1:])}", flush=True)
+        overrides = challenges.describe_overrides(part, given, before)
+        if overrides:
+            print(f"   {overrides}", flush=True)
+        replay = ["challenge", part, *challenges.flag_tokens(given)]
+        started = time.monotonic()
+        if ns_seeds(ns):
+            status, outcome = run_seeds(opts, ns_seeds(ns), replay), None
         else:
             outcome = run_test(opts)
-            summary.append((part, outcome.exit_status, outcome))
+            status = outcome.exit_status
+        took = time.monotonic() - started
+        summary.append((part, status, outcome, took))
+        if len(parts) > 1:
+            print(f"== {part}: {_status_word(status)} in {took:.1f} s\n", flush=True)
     if len(summary) > 1:
-        print("\n== summary")
-        for part, status, outcome in summary:
-            print(f"  {part:13} {_status_word(status):8} {_figures(outcome)}")
-    return worst_status(status for _, status, _ in summary)
+        print("== summary")
+        for part, status, outcome, took in summary:
+            print(f"  {part:13} {_status_word(status):8} {took:6.1f} s  {_figures(outcome)}")
+    return worst_status(status for _, status, _, _ in summary)
+
+
+def ns_seeds(ns):
+    """--seeds N of a command line, None when not given."""
+    return getattr(ns, "seeds", None)
 
 
 def _status_word(status):
