@@ -169,9 +169,16 @@ def _final_options(result, base, ns):
             "pictures": not ns.no_pictures, "virtual_time": True}
     if needs_plan(shape):
         opts["plan"] = shape.plan.to_json(opts, notes={
-            "fails": result.target,
-            "shrunk-from": replay_command({**base, "plan": None}, None)})
+            "fails": result.target, "shrunk-from": _origin(base)})
     return opts
+
+
+def _origin(base):
+    """The command of the run first shrunk: a shrunk run's plan remembers its own."""
+    notes = (base.get("plan") or {}).get("notes") or {}
+    if notes.get("shrunk-from"):
+        return notes["shrunk-from"]
+    return replay_command({**base, "plan": None}, None)
 
 
 def _failures(outcome, workload):

@@ -508,3 +508,22 @@ def test_the_story_keeps_failed_checks_with_their_details():
              "      value 0 was LOST", "  ? net           odd", "  ✓ availability  ok"]
     assert failed_checks(lines) == ["  ✗ workload      broadcast", "      value 0 was LOST",
                                     "  ? net           odd"]
+
+
+def test_a_shrunk_run_with_the_default_node_ids_shrinks_again_and_remembers_its_origin(
+        tmp_path):
+    # n1..n5 cut to n1..nK: no flag names those nodes, only the plan does.
+    status, out, err, shrunk = glomers(
+        tmp_path, "shrink", "-w", "g-set", "--bin", os.path.join(NODES, "g_set_local.py"),
+        "--time-limit", "5", "--rate", "10", "--seed", "5", "--quiet", "--no-pictures")
+    assert status == 1, out + err
+    plan = json.loads((shrunk / shrink_plan_file()).read_text())
+    assert plan["made-for"]["nodes"][0] == "n1" and "--node-count" not in out.split(
+        "Replay it byte for byte:")[1]
+    origin = plan["notes"]["shrunk-from"]
+    assert "--time-limit 5 --rate 10" in origin
+    status, out, err, again = glomers(tmp_path, "shrink", str(shrunk), "--quiet",
+                                      "--no-pictures", store="again")
+    assert status == 1, out + err
+    assert json.loads((again / shrink_plan_file()).read_text())["notes"]["shrunk-from"] == \
+        origin
