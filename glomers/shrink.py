@@ -35,7 +35,7 @@ import time
 from . import fault_schedule, shrink_failure, virtual_time
 from .analysis import analyze
 from .run import Aborted, Stalled, Test
-from .shrink_plan import ENDED_BY, Plan
+from .shrink_plan import ENDED_BY, Plan, from_opts, ranges
 
 DEFAULT_BUDGET = 120            # seconds
 HALVINGS = 4                    # times each fault's length is halved at most
@@ -80,7 +80,6 @@ def flag_nodes(nodes):
 
 def shape_of(opts):
     """The Shape of a run's options (with its plan, if it is a shrunk run)."""
-    from .shrink_plan import from_opts
     return Shape(tuple(opts["nodes"]), opts["concurrency"], opts["time_limit"], opts["rate"],
                  tuple(opts["nemesis"]), from_opts(opts) or Plan())
 
@@ -210,7 +209,7 @@ class Shrinker:
         self.target = None
         self._started = None
         self._scratch = None
-        self._tried = set()         # shapes already run: never run one twice
+        self._tried = set()         # keys of the shapes already run: never run one twice
 
     def run(self):
         """Search; return a Result (raises NothingToShrink, or ValueError for a bad keep)."""
@@ -253,13 +252,13 @@ class Shrinker:
         if self.best is not None and self._clock() - self._started >= self.budget:
             raise _OutOfTime()
         self.runs += 1
-        self._tried.add(shape)
+        self._tried.add(_key(shape))
         return attempt(self.base, self.workload, shape, self._scratch)
 
     def _try(self, shape, what, smaller=True):
         """Run a candidate; keep it (and say so) if it fails the same way and, unless
         `smaller` is False, is smaller than the best so far (Attempt.smaller_than)."""
-        if shape in self._tried:
+        if _key(shape) in self._tried:
             return False
         found = self._attempt(shape)
         if self.target not in found.failures:
@@ -398,6 +397,13 @@ class Shrinker:
             return self._try(self._with(plan=self._plan(skip_ops=skip)),
                              f"{len(skip)} of the {len(every)} generated ops left out")
         return len(ddmin(kept, still_fails)) < len(kept)
+
+
+def _key(shape):
+    """A shape with its skipped ops as runs of indices: what `_tried` keeps of it, in
+    memory that grows with the runs of indices, not with every index (ddmin cuts runs)."""
+    skip = tuple(tuple(r) for r in ranges(shape.plan.skip_ops))
+    return dataclasses.replace(shape, plan=dataclasses.replace(shape.plan, skip_ops=skip))
 
 
 def smaller(n):
