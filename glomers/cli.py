@@ -1,5 +1,5 @@
 """Command line: Maelstrom's `test` flags and defaults, plus `challenge`, `explain`, `oracle`,
-`serve`.
+`serve`, `shrink`.
 
 A bad flag or value prints one line naming it and exits 254, as Maelstrom does for bad
 arguments; nothing here raises a traceback at the user. Everything that can be checked before
@@ -16,7 +16,7 @@ import re
 import signal
 import sys
 
-from . import hosts, store
+from . import hosts, shrink_plan, store
 from .checkers.elle_models import ALL_MODELS
 from .fault_schedule import FAULTS
 
@@ -41,6 +41,7 @@ LIMITS = {
     "--max-writes-per-key": (1, 1_000_000, "writes"),
     "--seeds": (1, 10_000, "runs"),
     "--linearizability-budget": (1, 10**9, "search steps per key"),
+    "--budget": (1, 86_400, "seconds (one day)"),
 }
 MAX_PLANNED_OPS = 500_000
 
@@ -206,6 +207,9 @@ def add_test_flags(parser, with_workload=True):
     parser.add_argument("--stricter", action="store_true",
                         help="txn-rw-register: also report what Maelstrom's inference misses "
                              "(e.g. blind-write G0); never changes the verdict")
+    parser.add_argument("--plan", metavar="FILE", default=None,
+                        help="replay a shrunk run: the shrink-plan.json `shrink` wrote (the "
+                             "ops and faults it leaves out; needs --virtual-time)")
 
 
 def program_name():
@@ -232,6 +236,20 @@ def build_parser():
     for action in _flags(challenge):
         action.default = argparse.SUPPRESS
     parser.challenge = challenge
+    shrink = commands.add_parser(
+        "shrink", help="find a smaller run that fails the same way (virtual time)",
+        description="Shrink a failing run: give a run folder (RUN_DIR), or the test's flags "
+                    "with the failing --seed.")
+    shrink.add_argument("target", nargs="*", metavar="RUN_DIR | ARGS",
+                        help="a failed run's folder; or, after the test's flags, arguments "
+                             "for the node program")
+    add_test_flags(shrink)
+    shrink.add_argument("--budget", type=_positive_float("--budget"), default=None,
+                        metavar="SECONDS", help="time the search may take (default 120 s); "
+                        "Ctrl-C stops it early and keeps the best run so far")
+    shrink.add_argument("--keep", metavar="FAILURE", default=None,
+                        help="the failure to keep when the run fails in several ways "
+                             "(default: the first listed, the workload's own)")
     explain = commands.add_parser("explain", help="explain a Maelstrom run folder")
     explain.add_argument("dir", help="a store folder (e.g. store/latest)")
     explain.add_argument("--json", action="store_true", help="one JSON object for scripts")
@@ -364,7 +382,7 @@ def test_options(ns):
     problem = store.check_writable(ns.store)
     if problem:
         raise UsageError(f"--store {ns.store}: {problem}")
-    return {
+    opts = {
         "workload": ns.workload, "bin": os.path.abspath(ns.bin), "args": list(ns.args),
         **derived, "time_limit": ns.time_limit,
         "rate": ns.rate, "latency": ns.latency,
@@ -379,6 +397,20 @@ def test_options(ns):
         "stricter": ns.stricter, "linearizability_budget": ns.linearizability_budget,
         "pictures": not ns.no_pictures, "show_schedule": ns.show_schedule,
     }
+    return _with_plan(opts, ns) if ns.plan is not None else opts
+
+
+def _with_plan(opts, ns):
+    """--plan: the shrunk run's plan applied to the options (shrink_plan.py)."""
+    if not ns.virtual_time:
+        raise UsageError(f"--plan {ns.plan}: a plan replays a shrunk run in virtual time; "
+                         "add --virtual-time")
+    if getattr(ns, "seeds", None):
+        raise UsageError(f"--plan {ns.plan}: a plan replays one seed; drop --seeds")
+    try:
+        return shrink_plan.apply(opts, shrink_plan.load(ns.plan), ns.node_count is not None)
+    except shrink_plan.PlanError as error:
+        raise UsageError(f"--plan {ns.plan}: {error}") from None
 
 
 def parse(argv):
@@ -387,5 +419,6 @@ def parse(argv):
     ns = parser.parse_args(argv)
     if ns.command is None:
         parser.print_help(sys.stderr)
-        raise UsageError("expected a command: test, challenge, explain, oracle or serve")
+        raise UsageError("expected a command: test, challenge, shrink, explain, oracle or "
+                         "serve")
     return parser, ns

@@ -1,5 +1,5 @@
-"""`python3 -m glomers`: run a test, a challenge, many seeds, explain a run folder, or
-compare our checkers with every real Maelstrom run (oracle).
+"""`python3 -m glomers`: run a test, a challenge, many seeds, shrink a failing run, explain a
+run folder, or compare our checkers with every real Maelstrom run (oracle).
 
 Exit status: 0 valid, 1 invalid, 2 unknown (only ever with a verdict written), 254 bad
 arguments, 255 when the run was aborted (a node crashed or could not start, or the bench gave
@@ -300,6 +300,9 @@ def _main(argv):
             return serve.main(ns.dir, host=ns.host, port=ns.port)
         if ns.command == "challenge":
             return run_challenges(parser, ns)
+        if ns.command == "shrink":
+            from . import shrink_command
+            return shrink_command.main(ns)
         defaulted = ns.workload is None
         opts = cli.test_options(ns)
     except cli.UsageError as error:

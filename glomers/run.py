@@ -13,7 +13,7 @@ import json
 import os
 import tempfile
 
-from . import hosts, quote, store
+from . import hosts, quote, shrink_plan, store
 from .fault_schedule import seeded
 from .client import Connection, ErrorReply, Timeout
 from .interpreter import Interpreter
@@ -74,6 +74,7 @@ class Test:
         self._main = None
         self.net_journal_path = None    # journal.jsonl, once the run has opened it
         self._exits_reported = set()    # nodes whose exit is already a problem
+        self.plan = shrink_plan.from_opts(opts)     # a shrunk run's plan, None for others
 
     def rng(self, purpose):
         """An independent random stream per purpose, all derived from --seed."""
@@ -233,7 +234,10 @@ class Test:
             def record(time_ns, event, message):
                 journal.record(time_ns, event, message)
                 log(time_ns, event, message)
-        self.net = Network(loop, latency, origin=loop.time(), record=record)
+        if self.plan is not None and self.plan.keyed_streams:
+            self.net = self.plan.keyed_network(loop, opts, origin=loop.time(), record=record)
+        else:
+            self.net = Network(loop, latency, origin=loop.time(), record=record)
         self.progress = Progress(self.now, opts["time_limit"], quiet=self.quiet)
         self._start_services()
         # The nodes' temporary files (the reference scripts' journals among them) go into
@@ -251,6 +255,8 @@ class Test:
             setup_clients = await self._setup_clients()
             self.interpreter = Interpreter(self)
             self.generator = self.workload.generator(opts, self.rng("generator"))
+            if self.plan is not None:
+                self.generator = self.plan.generator(self.generator)
             await self.interpreter.main_phase(self.generator, opts["time_limit"], opts["rate"],
                                               self.rng("stagger"))
             if getattr(self.workload, "FINAL_PHASE", False):
@@ -282,8 +288,11 @@ class Test:
 
     def _start_services(self):
         services = make_services(self.rng("services"))
+        keyed_rng = self.plan.service_rng(self.seed) if self.plan is not None else None
         for name, service in services.items():
             def deliver(message, service=service):
+                if keyed_rng is not None:       # a shrink plan: one stream per caller
+                    service.rng = keyed_rng(service.name, message.src)
                 reply = service.handle(message.src, message.body)
                 if reply is None:
                     reason = service.problems[-1] if service.problems else "no reply"

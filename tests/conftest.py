@@ -32,7 +32,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
-BENCH_COMMANDS = ("test", "challenge")
+BENCH_COMMANDS = ("test", "challenge", "shrink")
 
 
 def unseeded_bench_command(argv):
@@ -46,6 +46,8 @@ def unseeded_bench_command(argv):
             command = words[at + 2]
             rest = words[at + 3:]
             seeded = any(w == "--seed" or w.startswith("--seed=") for w in rest)
+            if command == "shrink" and "--bin" not in rest:
+                seeded = True       # `shrink RUN_DIR` replays the folder's own seed
             return command if command in BENCH_COMMANDS and not seeded else None
     return None
 
