@@ -482,9 +482,12 @@ _hosting = contextvars.ContextVar("glomers_in_process_host", default=None)
 def contain_node_code(loop):
     """Make `loop` attribute every task and callback created by in-process node code to its
     host, and turn anything such code raises into that node's crash instead of letting it
-    out of the bench's loop (where SystemExit would end the bench with the node's status)."""
+    out of the bench's loop (where SystemExit would end the bench with the node's status).
+    The loop learns each callback's owner from its context (`owner_var`), which is also what
+    lets it freeze one node's work (virtual_time.VirtualTimeLoop.freeze)."""
     loop.set_task_factory(_task_factory)
-    loop.wrap_callback = _wrap_callback
+    loop.owner_var = _hosting
+    loop.on_owner_error = _callback_failed
 
 
 def _task_factory(loop, coro, context=None):
@@ -498,20 +501,14 @@ def _task_factory(loop, coro, context=None):
     return task
 
 
-def _wrap_callback(callback, context):
-    host = context.get(_hosting) if context is not None else _hosting.get()
-    if host is None:
-        return callback
-
-    def contained(*args):
-        try:
-            callback(*args)
-        except Exception as error:
-            host._stderr(_node_traceback(error))
-        except BaseException as error:
-            _reraise_if_user(error)
-            host._crash(error, "in a callback")
-    return contained
+def _callback_failed(host, error):
+    """A callback of `host`'s node code raised `error`: an Exception is logged, as a
+    process's event loop would; anything else ends the node."""
+    if isinstance(error, Exception):
+        host._stderr(_node_traceback(error))
+    else:
+        _reraise_if_user(error)
+        host._crash(error, "in a callback")
 
 
 def _reraise_if_user(error):

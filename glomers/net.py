@@ -19,6 +19,8 @@ import math
 
 
 _encode = json.JSONEncoder(separators=(",", ":")).encode
+_encode_strict = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
+_string = json.encoder.encode_basestring_ascii   # a str as the encoders above write it
 
 
 class InvalidMessage(Exception):
@@ -44,17 +46,35 @@ def latency_sampler(mean_ms, dist, rng):
 
 
 class Message:
-    """One message in flight: Maelstrom's record of id, src, dest and body."""
+    """One message in flight: Maelstrom's record of id, src, dest and body.
 
-    __slots__ = ("id", "src", "dest", "body", "traffic")
+    A body is never changed once sent, so its JSON is made once (`body_json`) and serves the
+    journal's send and recv events and the line a node reads."""
+
+    __slots__ = ("id", "src", "dest", "body", "traffic", "_body_json")
 
     def __init__(self, id, src, dest, body, traffic="servers"):
         self.id, self.src, self.dest, self.body = id, src, dest, body
         self.traffic = traffic        # "clients" or "servers", the class :net counts it in
+        self._body_json = None
+
+    def body_json(self):
+        """The body as compact JSON; raises ValueError if it holds NaN or Infinity (which no
+        message parsed from a node can: callers then encode it their own way)."""
+        text = self._body_json
+        if text is None:
+            text = self._body_json = _encode_strict(self.body)
+        return text
 
     def line(self):
         """The JSON line a node receives on stdin, keys in Maelstrom's order."""
-        return _encode({"id": self.id, "src": self.src, "dest": self.dest, "body": self.body})
+        try:
+            body = self.body_json()
+        except ValueError:
+            return _encode({"id": self.id, "src": self.src, "dest": self.dest,
+                            "body": self.body})
+        return (f'{{"id":{int.__repr__(self.id)},"src":{_string(self.src)},'
+                f'"dest":{_string(self.dest)},"body":{body}}}')
 
 
 class _Endpoint:

@@ -18,6 +18,7 @@ import tempfile
 from . import edn, quote
 
 _encode_compact = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
+_string = json.encoder.encode_basestring_ascii
 
 
 def new_run_dir(root, workload):
@@ -98,12 +99,18 @@ def dumps_json(value):
 def write_history(run_dir, history, clipped=None):
     """history.edn whole (the checkers re-read it); history.txt, for reading, from
     `clipped` (the history with long strings cut) when given."""
-    with open(os.path.join(run_dir, "history.edn"), "w", encoding="utf-8") as out:
-        for op in history:
-            out.write(edn.dumps_op(op) + "\n")
-    with open(os.path.join(run_dir, "history.txt"), "w", encoding="utf-8") as out:
-        for op in (clipped if clipped is not None else history):
-            out.write(edn.history_txt_line(op) + "\n")
+    if clipped is None or clipped is history:
+        lines = [edn.history_lines(op) for op in history]     # each value printed once
+        edn_lines = [pair[0] for pair in lines]
+        txt_lines = [pair[1] for pair in lines]
+        del lines
+    else:
+        edn_lines = [edn.dumps_op(op) for op in history]
+        txt_lines = [edn.history_txt_line(op) for op in clipped]
+    for name, lines in (("history.edn", edn_lines), ("history.txt", txt_lines)):
+        with open(os.path.join(run_dir, name), "w", encoding="utf-8") as out:
+            if lines:
+                out.write("\n".join(lines) + "\n")
 
 
 def write_results(run_dir, results):
@@ -128,11 +135,22 @@ class JournalWriter:
         if self._out.closed:
             return
         body = message.body
+        line = None
         if event == "recv" and message.id in self._big:
             self._big.discard(message.id)
             body = quote.clip_value(body)
-        line = dumps_json({"time": time_ns, "event": event, "id": message.id,
-                           "src": message.src, "dest": message.dest, "body": body})
+        elif (type(time_ns) is int and type(message.id) is int and type(event) is str
+              and type(message.src) is str and type(message.dest) is str):
+            try:
+                # The text dumps_json would write, around the body's JSON made once.
+                line = (f'{{"time":{int.__repr__(time_ns)},"event":{_string(event)},'
+                        f'"id":{int.__repr__(message.id)},"src":{_string(message.src)},'
+                        f'"dest":{_string(message.dest)},"body":{message.body_json()}}}')
+            except ValueError:
+                pass
+        if line is None:
+            line = dumps_json({"time": time_ns, "event": event, "id": message.id,
+                               "src": message.src, "dest": message.dest, "body": body})
         if event == "send" and len(line) > quote.VALUE_LIMIT:
             self._big.add(message.id)
         self._out.write(line + "\n")
