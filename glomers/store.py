@@ -18,7 +18,7 @@ import tempfile
 from . import edn, quote
 
 _encode_compact = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
-_string = json.encoder.encode_basestring_ascii
+_EVENT_TEXT = {event: f'"event":"{event}"' for event in ("send", "recv", "drop")}
 
 
 def new_run_dir(root, workload):
@@ -134,26 +134,24 @@ class JournalWriter:
         """Write one journal event (the Network's `record` callback)."""
         if self._out.closed:
             return
-        body = message.body
         line = None
-        if event == "recv" and message.id in self._big:
+        cut = event == "recv" and message.id in self._big
+        if cut:
             self._big.discard(message.id)
-            body = quote.clip_value(body)
-        elif (type(time_ns) is int and type(message.id) is int and type(event) is str
-              and type(message.src) is str and type(message.dest) is str):
+        elif type(time_ns) is int and event in _EVENT_TEXT:
             try:
-                # The text dumps_json would write, around the body's JSON made once.
-                line = (f'{{"time":{int.__repr__(time_ns)},"event":{_string(event)},'
-                        f'"id":{int.__repr__(message.id)},"src":{_string(message.src)},'
-                        f'"dest":{_string(message.dest)},"body":{message.body_json()}}}')
-            except ValueError:
+                # The text dumps_json would write, around the message's JSON made once.
+                line = (f'{{"time":{int.__repr__(time_ns)},{_EVENT_TEXT[event]}'
+                        f'{message.journal_tail()}\n')
+            except (TypeError, ValueError):
                 pass
         if line is None:
+            body = quote.clip_value(message.body) if cut else message.body
             line = dumps_json({"time": time_ns, "event": event, "id": message.id,
-                               "src": message.src, "dest": message.dest, "body": body})
-        if event == "send" and len(line) > quote.VALUE_LIMIT:
+                               "src": message.src, "dest": message.dest, "body": body}) + "\n"
+        if event == "send" and len(line) > quote.VALUE_LIMIT + 1:
             self._big.add(message.id)
-        self._out.write(line + "\n")
+        self._out.write(line)
 
     def close(self):
         self._out.close()

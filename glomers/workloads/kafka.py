@@ -129,14 +129,20 @@ class Generator:
         """Track sent-but-unpolled offsets from :ok completions (Jepsen's PollUnseen)."""
         if completion.get("type") != "ok":
             return
+        sent, polled = self.sent, self.polled
+        touched = []
         for key, offset in max_offsets(completion, ("send",)).items():
-            self.sent[key] = max(self.sent.get(key, -1), offset)
+            sent[key] = max(sent.get(key, -1), offset)
+            touched.append(key)
         for key, offset in max_offsets(completion, ("poll",)).items():
-            self.polled[key] = max(self.polled.get(key, -1), offset)
-        for key in set(self.sent) | set(self.polled):
-            if self.polled.get(key, -1) >= self.sent.get(key, -1):
-                self.sent.pop(key, None)
-                self.polled.pop(key, None)
+            polled[key] = max(polled.get(key, -1), offset)
+            touched.append(key)
+        # Only the keys this completion touched can have caught up: every other key was
+        # checked when it last changed.
+        for key in touched:
+            if polled.get(key, -1) >= sent.get(key, -1):
+                sent.pop(key, None)
+                polled.pop(key, None)
 
 
 generator = Generator
