@@ -13,10 +13,12 @@ import math
 import os
 import random
 import re
+import signal
 import sys
 
 from . import hosts, store
 from .checkers.elle_models import ALL_MODELS
+from .fault_schedule import FAULTS
 
 WORKLOADS = ("echo", "unique-ids", "broadcast", "g-counter", "kafka", "txn-rw-register",
              "lin-kv", "g-set", "pn-counter", "txn-list-append")
@@ -132,11 +134,13 @@ def _availability(text):
 
 
 def _nemesis(text):
-    faults = [f for f in re.split(r"\s*,\s*", text.strip()) if f]
-    unknown = [f for f in faults if f != "partition"]
+    """A set of faults, comma-separated (spaces around commas allowed), in sorted order."""
+    faults = {f for f in re.split(r"\s*,\s*", text.strip()) if f}
+    unknown = sorted(faults - set(FAULTS))
     if unknown:
-        raise argparse.ArgumentTypeError(f"unknown fault {unknown[0]!r}; the only one is 'partition'")
-    return faults
+        raise argparse.ArgumentTypeError(f"unknown fault {unknown[0]!r}: Must be one of "
+                                         f"{', '.join(FAULTS)}")
+    return sorted(faults)
 
 
 def add_test_flags(parser, with_workload=True):
@@ -159,7 +163,10 @@ def add_test_flags(parser, with_workload=True):
                         metavar="MILLIS")
     parser.add_argument("--latency-dist", choices=("constant", "uniform", "exponential"),
                         default="constant")
-    parser.add_argument("--nemesis", type=_nemesis, default=[], metavar="FAULTS")
+    parser.add_argument("--nemesis", type=_nemesis, default=[], metavar="FAULTS",
+                        help="any of kill, partition, pause, comma-separated")
+    parser.add_argument("--show-schedule", action="store_true",
+                        help="print the nemesis's planned fault ops for this seed and exit")
     parser.add_argument("--nemesis-interval", type=_positive_float("--nemesis-interval"),
                         default=10.0, metavar="SECONDS")
     parser.add_argument("--topology", choices=TOPOLOGIES, default="grid")
@@ -313,6 +320,9 @@ def test_options(ns):
     derived = derived_options(ns)
     check_models(derived["consistency_models"])
     check_bounds(derived, ns)
+    if "pause" in ns.nemesis and not ns.virtual_time and not hasattr(signal, "SIGSTOP"):
+        raise UsageError("--nemesis pause needs POSIX signals (SIGSTOP), which this system "
+                         "lacks; use --virtual-time")
     problem = store.check_writable(ns.store)
     if problem:
         raise UsageError(f"--store {ns.store}: {problem}")
@@ -329,7 +339,7 @@ def test_options(ns):
         "seed": ns.seed if ns.seed is not None else random.SystemRandom().randrange(1 << 31),
         "virtual_time": ns.virtual_time, "store": ns.store, "quiet": ns.quiet,
         "stricter": ns.stricter, "linearizability_budget": ns.linearizability_budget,
-        "pictures": not ns.no_pictures,
+        "pictures": not ns.no_pictures, "show_schedule": ns.show_schedule,
     }
 
 

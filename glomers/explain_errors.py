@@ -26,7 +26,8 @@ LABEL_WIDTH = 160
 # What a keyword error means (Maelstrom's client errors).
 KEYWORD_MEANING = {
     "net-timeout": "no reply before the client's timeout: the node never answered, or "
-                   "answered too late, or the request was lost to a partition",
+                   "answered too late, or the request was lost to a partition or to a node "
+                   "the nemesis killed or paused",
 }
 _MALFORMED = "Malformed RPC response"
 

@@ -11,7 +11,7 @@ import json
 import math
 import os
 
-from . import explain_errors
+from . import explain_errors, fault_story
 from .recheck import json_safe
 from .run_folder import MAX_ENTRIES, checker_module, edn_text, node_logs
 from .run_files import Unreadable
@@ -280,6 +280,13 @@ def text_lines(folder, report, shape=None):
         if report.get("log"):
             lines.append("But:" if folder.meta.get("aborted") else "Also:")
             lines.extend("  " + line for line in report["log"])
+    story_results = ours if ours is not None else results
+    story = fault_story.story(folder.history, {**folder.opts, "workload": folder.workload},
+                              story_results if isinstance(story_results, dict) else None,
+                              folder.journal)
+    if story:
+        lines.append("Kills and pauses (from the nemesis ops in the history):")
+        lines.extend("  " + line for line in story)
     errors = report.get("_errors") or []
     if errors:
         source = "the history" if folder.history is not None else "results.edn's examples"

@@ -20,6 +20,14 @@ What a hostile node cannot do to the bench:
 - stop it from the inside (in-process): whatever node code raises (SystemExit, KeyboardInterrupt,
   any BaseException) at import, in serve(), in a handler, a task or a callback is caught and
   makes that node a crashed node, as the same exit would in a process.
+
+The nemesis's node faults (faults.md §4) are host operations, one implementation per host:
+`kill()` ends the node without a word (SIGKILL to the process group; in-process, the node
+object is dropped and its tasks cancelled, and nothing a dead incarnation still does reaches
+the network), `restart()` starts a new incarnation from the same --bin (the caller sends it
+init), `pause()` / `resume()` stop and continue it (SIGSTOP / SIGCONT; in-process, its
+callbacks and timers are held and the messages delivered to it wait, until resume). A node
+killed by the nemesis has no exit status: only a node that exits by itself is a crash.
 """
 
 import asyncio
@@ -89,7 +97,10 @@ class Host:
         self.echo_stderr = echo_stderr
         self.stdout_tail = collections.deque(maxlen=TAIL)
         self.stderr_tail = collections.deque(maxlen=TAIL)
-        self.exit_status = None      # set if the node exits before teardown
+        self.state = "running"       # or "paused" / "killed", by the nemesis
+        self.incarnation = 1         # 2 after the first restart, and so on
+        self.resumed_at = None       # seconds: when the nemesis last resumed it
+        self.exit_status = None      # set if the node exits by itself before teardown
         self.exit_reason = None      # the exit in words, naming the cause where known
         self.exited_at = None        # loop time of that exit
         self.exited = asyncio.Event()
@@ -132,6 +143,12 @@ class Host:
     def halt(self):
         """Stop running node code at once, where the host can (in-process only)."""
 
+    def _next_incarnation(self):
+        """A restart after a kill: a new life, running, with no exit yet."""
+        self.incarnation += 1
+        self.state = "running"
+        self.exited = asyncio.Event()
+
     def close_log(self):
         self._log.close()
 
@@ -154,26 +171,34 @@ class ProcessHost(Host):
 
     async def start(self):
         """Launch the process (raises OSError if it cannot be started)."""
-        self.proc = await asyncio.create_subprocess_exec(
+        proc = await asyncio.create_subprocess_exec(
             *self.command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE, cwd=tempfile.gettempdir(), limit=_CHUNK,
             start_new_session=True)
-        _live_groups.add(self.proc.pid)
+        self.proc = proc
+        _live_groups.add(proc.pid)
         self._readers = [
-            asyncio.create_task(_read_lines(self.proc.stdout, STDOUT_LINE_LIMIT,
-                                            self._stdout_bytes, self._stdout_too_long, 4096)),
-            asyncio.create_task(_read_lines(self.proc.stderr, STDERR_LINE_LIMIT,
+            asyncio.create_task(_read_lines(
+                proc.stdout, STDOUT_LINE_LIMIT, lambda raw: self._stdout_bytes(proc, raw),
+                lambda size, head: self._stdout_too_long(proc, size, head), 4096)),
+            asyncio.create_task(_read_lines(proc.stderr, STDERR_LINE_LIMIT,
                                             self._stderr_bytes, self._stderr_too_long,
                                             STDERR_LINE_LIMIT))]
-        self._watcher = asyncio.create_task(self._watch_exit())
+        self._watcher = asyncio.create_task(self._watch_exit(proc))
 
-    def _stdout_bytes(self, raw):
-        # Once teardown has begun the run is over for this node, as when Maelstrom kills it:
-        # what it still writes (maybe a line cut short by the signal) is not read.
-        if not self._stopping:
+    def _reading(self, proc):
+        # Once teardown has begun, or the nemesis killed this process, the run is over for
+        # it, as when Maelstrom kills it: what it still writes (maybe a line cut short by
+        # the signal) is not read.
+        return proc is self.proc and not self._stopping and self.state != "killed"
+
+    def _stdout_bytes(self, proc, raw):
+        if self._reading(proc):
             self._stdout(raw.decode("utf-8", errors="replace").rstrip("\r"))
 
-    def _stdout_too_long(self, size, head):
+    def _stdout_too_long(self, proc, size, head):
+        if not self._reading(proc):
+            return
         self.log_bench(f"refused a stdout line of {size:,} bytes, longer than the bench's "
                        f"limit of {STDOUT_LINE_LIMIT:,}; it began: {head[:200]!r}")
         self.on_oversize(self.node_id, size, head.decode("utf-8", errors="replace"))
@@ -186,10 +211,45 @@ class ProcessHost(Host):
                      f" [bench: this stderr line went on for {size - len(head):,} more bytes "
                      "without a newline; cut here]")
 
-    async def _watch_exit(self):
-        status = await self.proc.wait()
-        if not self._stopping:
+    async def _watch_exit(self, proc):
+        status = await proc.wait()
+        if self._reading(proc):         # not a kill by the nemesis, nor teardown
             self._mark_exited(status, describe_status(status))
+
+    async def kill(self):
+        """The nemesis kills the node: SIGKILL to its whole process group (so a wrapper
+        script's child dies too), then a bounded wait for the group to vanish and its output
+        pipes to end. What the process wrote but the bench had not read yet is lost."""
+        self.state = "killed"
+        proc = self.proc
+        _signal_group(proc.pid, signal.SIGKILL)
+        await _wait_gone(proc.pid, KILL_WAIT)
+        _live_groups.discard(proc.pid)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._watcher), KILL_WAIT)
+        await self._finish_reading()
+
+    async def restart(self):
+        """A new process from the same command after a kill (raises OSError if it cannot
+        be started; the node then stays down)."""
+        self._next_incarnation()
+        self._stdin_full = False
+        try:
+            await self.start()
+        except OSError:
+            self.state = "killed"
+            raise
+
+    def pause(self):
+        """SIGSTOP to the node's process group: it runs nothing until resume(); messages
+        delivered meanwhile wait in its stdin pipe."""
+        _signal_group(self.proc.pid, signal.SIGSTOP)
+        self.state = "paused"
+
+    def resume(self):
+        """SIGCONT to the node's process group."""
+        _signal_group(self.proc.pid, signal.SIGCONT)
+        self.state = "running"
 
     def deliver(self, message):
         """Write one message to the node's stdin; a dead node's stdin swallows it, and so
@@ -215,13 +275,17 @@ class ProcessHost(Host):
         what had to be forced. Maelstrom kills with SIGKILL at once; the short grace lets
         a node flush its logs and changes no verdict."""
         self._stopping = True
-        if self.proc is None:
+        if self.proc is None or self.state == "killed":   # gone already, its output read
             self.close_log()
             return
         pgid = self.proc.pid
         with contextlib.suppress(Exception):
             self.proc.stdin.close()
-        if not _group_gone(pgid):
+        if self.state == "paused":
+            # A stopped process cannot act on SIGTERM: killed at once, as Maelstrom does.
+            _signal_group(pgid, signal.SIGKILL)
+            await _wait_gone(pgid, KILL_WAIT)
+        elif not _group_gone(pgid):
             _signal_group(pgid, signal.SIGTERM)
             if not await _wait_gone(pgid, STOP_GRACE):
                 stubborn = _describe_pids(_group_pids(pgid)) or f"process group {pgid}"
@@ -474,41 +538,64 @@ class NodeExit(Exception):
     BaseException) or could not start; the text names the script and the cause."""
 
 
-# The in-process host whose code is running: tasks and callbacks made by node code inherit
-# it through their context, which is how the loop knows whose code raised.
+# (host, incarnation) of the in-process node whose code is running: tasks and callbacks made
+# by node code inherit it through their context, which is how the loop knows whose code
+# raised, and whether that code belongs to a life the nemesis has ended.
 _hosting = contextvars.ContextVar("glomers_in_process_host", default=None)
 
 
 def contain_node_code(loop):
     """Make `loop` attribute every task and callback created by in-process node code to its
     host, and turn anything such code raises into that node's crash instead of letting it
-    out of the bench's loop (where SystemExit would end the bench with the node's status).
-    The loop learns each callback's owner from its context (`owner_var`), which is also what
-    lets it freeze one node's work (virtual_time.VirtualTimeLoop.freeze)."""
+    out of the bench's loop (where SystemExit would end the bench with the node's status)."""
     loop.set_task_factory(_task_factory)
-    loop.owner_var = _hosting
-    loop.on_owner_error = _callback_failed
+    loop.wrap_callback = _wrap_callback
 
 
 def _task_factory(loop, coro, context=None):
-    host = context.get(_hosting) if context is not None else _hosting.get()
-    if host is not None:
-        coro = host._contained(coro)
+    owner = context.get(_hosting) if context is not None else _hosting.get()
+    if owner is not None:
+        host, life = owner
+        coro = host._contained(coro, life)
     task = asyncio.Task(coro, loop=loop, context=context)
-    if host is not None:
+    if owner is not None:
         host._tasks.add(task)
         task.add_done_callback(host._tasks.discard)
     return task
 
 
-def _callback_failed(host, error):
-    """A callback of `host`'s node code raised `error`: an Exception is logged, as a
-    process's event loop would; anything else ends the node."""
-    if isinstance(error, Exception):
-        host._stderr(_node_traceback(error))
-    else:
-        _reraise_if_user(error)
-        host._crash(error, "in a callback")
+def _is_task_step(callback):
+    """True for the loop callbacks that advance a task (its step, its wake-up)."""
+    return isinstance(getattr(callback, "__self__", None), asyncio.Task)
+
+
+def _wrap_callback(callback, context):
+    owner = context.get(_hosting) if context is not None else _hosting.get()
+    if owner is None:
+        return callback
+    host, life = owner
+    if context is None:
+        context = contextvars.copy_context()
+
+    def contained(*args):
+        if host._ended(life):
+            # A dead life's timers and callbacks die with it; its tasks still get to run
+            # their cancellation (their output goes nowhere), so none is left pending.
+            if not _is_task_step(callback):
+                return
+        elif host.state == "paused":
+            host._frozen.append((callback, args, context))
+            return
+        try:
+            callback(*args)
+        except Exception as error:
+            if not host._ended(life):
+                host._stderr(_node_traceback(error))
+        except BaseException as error:
+            _reraise_if_user(error)
+            if not host._ended(life):
+                host._crash(error, "in a callback")
+    return contained
 
 
 def _reraise_if_user(error):
@@ -606,16 +693,24 @@ class InProcessHost(Host):
 
     Node code runs only inside `_calling` (start, feed) or in tasks and callbacks it made
     (see contain_node_code), so whatever it raises lands in `_crash`: the traceback goes to
-    the node's log, the node is stopped, and its exit is reported like a process's."""
+    the node's log, the node is stopped, and its exit is reported like a process's.
 
-    def __init__(self, node_id, log_dir, on_line, echo_stderr, path, rng, on_note=None):
+    Each incarnation imports the script afresh (new module globals) and gets its own random
+    source, `restart_rng(incarnation)`, so a restarted node does not replay its first
+    life's random choices."""
+
+    def __init__(self, node_id, log_dir, on_line, echo_stderr, path, rng, on_note=None,
+                 restart_rng=None):
         super().__init__(node_id, log_dir, on_line, echo_stderr, on_note)
         self.path = path
         self.rng = rng
+        self.restart_rng = restart_rng
         self.node = None
         self.crash_text = None       # what stopped the node, naming the script and the error
         self._tasks = set()
         self._stopped = False
+        self._frozen = []            # (callback, args, context) held while paused
+        self._inbox = []             # lines delivered while paused, fed at resume
 
     @property
     def script(self):
@@ -633,7 +728,9 @@ class InProcessHost(Host):
                                    "without --virtual-time")
                 self._mark_exited(1, f"exited: {self.crash_text}")
             if self.exit_status is None:
-                self.node = library.Node(write=self._stdout, log=self._stderr, random=self.rng)
+                life = self.incarnation
+                self.node = library.Node(write=lambda line: self._stdout_of(life, line),
+                                         log=self._stderr, random=self.rng)
                 self._calling(module.serve, "in serve()", self.node, fatal=True)
             if self.exit_status is not None:
                 gc.collect()     # warnings about what failed code left behind come now
@@ -645,7 +742,7 @@ class InProcessHost(Host):
     def _calling(self, fn, where, *args, fatal=False):
         """fn(*args) as this node's code: what it raises becomes this node's crash (an
         Exception only if `fatal`; otherwise it is logged, as a process's read loop would)."""
-        token = _hosting.set(self)
+        token = _hosting.set((self, self.incarnation))
         try:
             return fn(*args)
         except NodeExit as error:
@@ -664,16 +761,23 @@ class InProcessHost(Host):
             _hosting.reset(token)
         return None
 
-    async def _contained(self, coro):
+    async def _contained(self, coro, life):
         try:
             return await coro
         except asyncio.CancelledError:
             raise
         except Exception as error:
-            self._stderr("task exception was never retrieved:\n" + _node_traceback(error))
+            if not self._ended(life):
+                self._stderr("task exception was never retrieved:\n" + _node_traceback(error))
         except BaseException as error:
             _reraise_if_user(error)
-            self._crash(error, "in a task")
+            if not self._ended(life):
+                self._crash(error, "in a task")
+
+    def _ended(self, life):
+        """True when code of incarnation `life` must not act any more: the nemesis killed
+        it (a later life may run), or the whole node was halted."""
+        return life != self.incarnation or self.state == "killed" or self._stopped
 
     def _crash(self, error, where):
         """Node code raised something that would end its process: log the traceback, stop
@@ -690,23 +794,78 @@ class InProcessHost(Host):
         self._mark_exited(_exit_status(error), f"exited: {text}")
         self.halt()
 
-    def _stdout(self, line):
-        if self.exit_status is None and not self._stopped:
-            super()._stdout(line)
+    def _stdout_of(self, life, line):
+        if self.exit_status is None and not self._ended(life):
+            self._stdout(line)
 
     def deliver(self, message):
         if self.node is None or self.exit_status is not None or self._stopped:
+            return
+        if self.state == "paused":
+            self._inbox.append(message.line())
             return
         self._calling(self.node.feed, "while handling a message", message.line())
 
     def halt(self):
         """Stop running node code now: cancel the node's tasks, drop its output."""
         self._stopped = True
+        self._end_life()
+
+    def _end_life(self):
+        """Cancel the node's tasks; held callbacks are dropped, except task steps, which
+        must run for a cancelled task to finish."""
         if self.node is not None:
             with contextlib.suppress(BaseException):
                 self.node.stop()
         for task in list(self._tasks):
             task.cancel()
+        frozen, self._frozen = self._frozen, []
+        self._inbox = []
+        loop = asyncio.get_running_loop()
+        for callback, args, context in frozen:
+            if _is_task_step(callback):
+                loop.call_soon(callback, *args, context=context)
+
+    def kill(self):
+        """The nemesis kills the node: its object is dropped with all its memory, its tasks
+        are cancelled, and nothing this life still does reaches the network."""
+        self.state = "killed"
+        self._end_life()
+        self.node = None
+
+    async def restart(self):
+        """A fresh node from the script after a kill, with a fresh random source; raises
+        NodeExit if it cannot start (that is then a crash of the node)."""
+        self._next_incarnation()
+        if self.restart_rng is not None:
+            self.rng = self.restart_rng(self.incarnation)
+        await self.start()
+
+    def pause(self):
+        """Freeze the node: its callbacks and timers are held, messages wait for resume."""
+        self.state = "paused"
+
+    def resume(self):
+        """Run what was held, overdue timers first, then the messages delivered meanwhile,
+        in order (as a process continued by SIGCONT finds them in its stdin)."""
+        self.state = "running"
+        loop = asyncio.get_running_loop()
+        frozen, self._frozen = self._frozen, []
+        for callback, args, context in frozen:
+            loop.call_soon(callback, *args, context=context)
+        if self._inbox:
+            lines, self._inbox = self._inbox, []
+            loop.call_soon(self._feed_held, lines, context=contextvars.Context())
+
+    def _feed_held(self, lines):
+        for at, line in enumerate(lines):
+            if self.node is None or self.exit_status is not None or self._stopped \
+                    or self.state == "killed":
+                return
+            if self.state == "paused":      # paused again before they were all read
+                self._inbox[:0] = lines[at:]
+                return
+            self._calling(self.node.feed, "while handling a message", line)
 
     async def stop(self):
         """Teardown: cancel the node's work at once, as Maelstrom kills a process."""

@@ -3,16 +3,16 @@
 Threads 0..C-1 are bound to nodes[t mod N]; thread t starts as process t and becomes process
 t + C after an op completes :info (with a fresh connection for non-reusable clients). Ops are
 pulled from the workload's generator whenever a thread is free, spaced by a global stagger of
-U[0, 2/rate) seconds, and stop at --time-limit after the first op. Workloads with a final
-phase then get: heal, 10 s of quiet, and the final ops of each thread.
+U[0, 2/rate) seconds, and stop at --time-limit after the first op. The nemesis thread runs
+the fault schedule beside them (faults.py). Workloads with a final phase then get: heal,
+resume and restart (for the faults enabled), 10 s of quiet, and the final ops of each thread.
 """
 
 import asyncio
 
 from .client import Connection, complete
 from .edn import Keyword as K
-from .edn import StringMap
-from .nemesis import choose_spec, describe, grudge, next_gap
+from .faults import Nemesis
 
 PENDING = object()      # a generator's answer when it has no op yet but is not exhausted
 RECOVERY_SECONDS = 10
@@ -37,6 +37,7 @@ class Interpreter:
         self.changed = asyncio.Event()     # set whenever a thread frees or an op completes
         self.in_flight = set()
         self.next_thread = None     # the free thread the generator's next op will go to
+        self.nemesis = Nemesis(test, self.record) if self.opts["nemesis"] else None
 
     # -- history ---------------------------------------------------------------------------
 
@@ -119,8 +120,8 @@ class Interpreter:
         start = loop.time()
         limit_at = start + time_limit
         nemesis = None
-        if "partition" in self.opts["nemesis"]:
-            nemesis = loop.create_task(self._nemesis(limit_at, rng))
+        if self.nemesis is not None:
+            nemesis = loop.create_task(self.nemesis.run(start, limit_at))
         if rate <= 0:
             await asyncio.sleep(time_limit)
         else:
@@ -146,51 +147,12 @@ class Interpreter:
         self.test.progress.phase = "draining"
         await self.drain()
 
-    async def _nemesis(self, limit_at, rng):
-        # Start/stop alternate from t≈0, gaps U[0, 2·interval); ops stop at the time limit.
-        loop = asyncio.get_running_loop()
-        interval = self.opts["nemesis_interval"]
-        starting = True
-        while loop.time() < limit_at:
-            if starting:
-                self.start_partition(rng)
-            else:
-                self.stop_partition()
-            starting = not starting
-            gap = next_gap(rng, interval)
-            if loop.time() + gap >= limit_at:
-                return
-            await asyncio.sleep(gap)
-
-    def start_partition(self, rng):
-        """A nemesis start-partition: pick a shape, cut the network, record both ops."""
-        spec = choose_spec(rng)
-        self.record({"type": K("info"), "process": K("nemesis"), "f": K("start-partition"),
-                     "value": K(spec)})
-        table = grudge(spec, self.nodes, rng)
-        self.net.partition(table)
-        value = [K("isolated"), StringMap({r: frozenset(s) for r, s in sorted(table.items())})]
-        self.record({"type": K("info"), "process": K("nemesis"), "f": K("start-partition"),
-                     "value": value})
-        self.test.progress.nemesis(f"partition ({spec}): {describe(spec, table)}")
-
-    def stop_partition(self):
-        """A nemesis stop-partition: heal the network, record both ops (always, as Maelstrom
-        does), and say so only if something was cut."""
-        self.record({"type": K("info"), "process": K("nemesis"), "f": K("stop-partition"),
-                     "value": None})
-        was_cut = any(self.net.grudge.values())
-        self.net.heal()
-        self.record({"type": K("info"), "process": K("nemesis"), "f": K("stop-partition"),
-                     "value": K("network-healed")})
-        if was_cut:
-            self.test.progress.nemesis("network healed")
-
     async def final_phase(self, time_limit=None):
-        """Heal, wait 10 s, then each thread runs its final ops (optionally clipped)."""
+        """Heal, resume, restart; wait 10 s; then each thread runs its final ops (optionally
+        clipped)."""
         loop = asyncio.get_running_loop()
-        if "partition" in self.opts["nemesis"]:
-            self.stop_partition()
+        if self.nemesis is not None:
+            await self.nemesis.final_phase()
         self.test.progress.note("waiting for recovery (10 s)")
         await asyncio.sleep(RECOVERY_SECONDS)
         clip_at = loop.time() + time_limit if time_limit else None

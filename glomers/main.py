@@ -15,7 +15,8 @@ import signal
 import sys
 import traceback
 
-from . import challenges, cli, console_log, hosts, pictures, quote, report, store, virtual_time
+from . import (challenges, cli, console_log, fault_schedule, fault_story, hosts, pictures,
+               quote, report, store, virtual_time)
 from .analysis import analyze
 from .run import Aborted, Stalled, Test
 
@@ -102,6 +103,9 @@ def _run_test(opts, out):
         from .checkers import set_full
         _, line = set_full.targets(results.get("workload", {}), results.get("net", {}), part)
         print(f"  published targets of {part} (Maelstrom does not judge these): {line}", file=out)
+    for line in fault_story.story(_clipped(test, history, quote.QUOTE_LIMIT), opts, results,
+                                  journal):
+        print(quote.clip(f"  {line}"), file=out)
     if opts.get("stricter"):
         _report_stricter(workload, history, opts, run_dir, out)
     pictures.after_run(run_dir, journal, history, results, opts, out, drawing)
@@ -188,7 +192,17 @@ def run_seeds(opts, count, replay_argv, out=sys.stdout):
     for seed in failures:
         print(f"  replay seed {seed}: python3 -m glomers "
               f"{shlex.join(_with_seed(replay_argv, seed))}", file=out)
-    return max(statuses, key=lambda s: (s != 0, s)) if failures else 0
+    return worst_status(statuses)
+
+
+# Exit statuses from best to worst: valid, unknown, invalid (Jepsen ranks a false verdict
+# above an unknown one when it merges results), then anything that gave no verdict at all.
+_SEVERITY = {0: 0, 2: 1, 1: 2}
+
+
+def worst_status(statuses):
+    """The exit status of several runs: the worst of them (0 when there are none)."""
+    return max(statuses, key=lambda s: (_SEVERITY.get(s, 3), s), default=0)
 
 
 def _with_seed(argv, seed):
@@ -267,6 +281,11 @@ def _main(argv):
     except cli.UsageError as error:
         print(f"glomers: {error} (see python3 -m glomers --help)", file=sys.stderr)
         return cli.BAD_ARGS
+    if opts["show_schedule"]:          # the faults a run with this seed will inject
+        workload = load_workload(opts["workload"])
+        print("\n".join(fault_schedule.schedule_lines(opts, getattr(workload, "FINAL_PHASE",
+                                                                        False))))
+        return 0
     if ns.seeds:
         return run_seeds(opts, ns.seeds, argv)
     return run_test(opts).exit_status
@@ -299,7 +318,7 @@ def run_challenges(parser, ns):
         print("\n== summary")
         for part, status, outcome in summary:
             print(f"  {part:13} {_status_word(status):8} {_figures(outcome)}")
-    return max(status for _, status, _ in summary)
+    return worst_status(status for _, status, _ in summary)
 
 
 def _status_word(status):

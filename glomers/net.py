@@ -9,7 +9,10 @@ Follows Maelstrom's `net.clj` (spec §4, §8):
 - messages to or from a client (an id starting with "c") have zero latency; all others,
   node<->service included, pay a latency drawn per message;
 - the journal records a send for every accepted message and a recv for every delivery;
-  beyond Maelstrom, also a drop when the consumer discards a message for a partition.
+  beyond Maelstrom, also a drop when the consumer discards a message for a partition;
+- a killed node stays registered (faults.md §4.1): sends to it succeed and wait in its
+  queue, which nothing consumes (`hold`); its restart gets a fresh, empty queue (`reopen`),
+  so what waited is never delivered and has no recv event.
 """
 
 import contextvars
@@ -87,12 +90,13 @@ class Message:
 class _Endpoint:
     """An inbound queue with its single consumer."""
 
-    __slots__ = ("id", "deliver", "queue", "holding")
+    __slots__ = ("id", "deliver", "queue", "holding", "down")
 
     def __init__(self, id, deliver):
         self.id, self.deliver = id, deliver
         self.queue = []          # heap of (deadline, seq, message)
         self.holding = False     # the consumer has taken a message and waits for its deadline
+        self.down = False        # a killed node: the consumer takes nothing more
 
 
 class Network:
@@ -128,6 +132,19 @@ class Network:
         """Remove an endpoint; messages queued for it are lost."""
         self.endpoints.pop(endpoint_id, None)
 
+    def hold(self, endpoint_id):
+        """A node was killed: its queue stays, so sends to it succeed and wait, but the
+        consumer takes nothing more; a message it had already taken is lost at its deadline
+        (as a line written into a dead process's stdin is)."""
+        self.endpoints[endpoint_id].down = True
+
+    def reopen(self, endpoint_id):
+        """A killed node restarts: it gets a fresh, empty queue. The messages that waited in
+        the old one are dropped (no recv event); returns how many there were."""
+        old = self.endpoints[endpoint_id]
+        self.endpoints[endpoint_id] = _Endpoint(endpoint_id, old.deliver)
+        return len(old.queue)
+
     def send(self, src, dest, body):
         """Accept a message (or raise InvalidMessage) and queue it for delivery."""
         endpoints = self.endpoints
@@ -148,7 +165,7 @@ class Network:
         now = self.loop.time()
         self._record(int((now - self.origin) * 1e9), "send", message)
         self._seq += 1
-        if not endpoint.holding and not endpoint.queue:
+        if not endpoint.holding and not endpoint.queue and not endpoint.down:
             # The consumer is idle: it takes this message at once (what _take_head does
             # with a queue of one).
             if src in self.grudge.get(dest, ()):
@@ -165,7 +182,7 @@ class Network:
 
     def _take_head(self, endpoint):
         # The consumer takes the head; the partition table is consulted now, not at send time.
-        while endpoint.queue:
+        while endpoint.queue and not endpoint.down:
             deadline, _, message = heapq.heappop(endpoint.queue)
             if message.src in self.grudge.get(endpoint.id, ()):
                 self._record(self.now_ns(), "drop", message)   # for the pictures, not :net
@@ -178,8 +195,8 @@ class Network:
 
     def _deliver(self, endpoint, message):
         endpoint.holding = False
-        if self.halted or self.endpoints.get(endpoint.id) is not endpoint:
-            return                                    # unregistered meanwhile: lost
+        if self.halted or endpoint.down or self.endpoints.get(endpoint.id) is not endpoint:
+            return                           # unregistered or killed meanwhile: lost
         self.counts[message.traffic][1] += 1
         self._record(int((self.loop.time() - self.origin) * 1e9), "recv", message)
         endpoint.deliver(message)

@@ -11,9 +11,9 @@ import asyncio
 import dataclasses
 import json
 import os
-import random
 
 from . import hosts, quote, store
+from .fault_schedule import seeded
 from .client import Connection, ErrorReply, Timeout
 from .interpreter import Interpreter
 from .net import InvalidMessage, Network, is_client, latency_sampler, parse_node_line
@@ -76,7 +76,7 @@ class Test:
 
     def rng(self, purpose):
         """An independent random stream per purpose, all derived from --seed."""
-        return random.Random(f"{self.seed}/{purpose}")
+        return seeded(self.seed, purpose)
 
     def new_client_id(self):
         client_id = f"c{self._next_client}"
@@ -116,19 +116,21 @@ class Test:
     def on_stray(self, conn, message, awaited):
         """A client got a message no request was waiting for; name the first of each kind."""
         body = message.body
+        in_reply_to = body.get("in_reply_to")
+        late = awaited is None or (type(in_reply_to) is int and in_reply_to < awaited)
         if "in_reply_to" not in body:
             why = "a message without in_reply_to, so it cannot be matched to any request"
-        elif awaited is None:
-            why = (f"a reply to request {body.get('in_reply_to')!r} that nobody was waiting "
-                   "for any more (late or duplicate)")
+        elif late:
+            why = (f"a reply to request {in_reply_to!r} that nobody was waiting for any more "
+                   "(late or duplicate)")
         else:
             why = (f"a reply with in_reply_to {body.get('in_reply_to')!r} while request "
                    f"{awaited} was waiting (a wrong in_reply_to?)")
-        key = (message.src, "in_reply_to" in body, awaited is None)
+        key = (message.src, "in_reply_to" in body, late)
         if key in self._strays:
             return
         self._strays.add(key)
-        kind = "late-reply" if awaited is None and "in_reply_to" in body else "reply"
+        kind = "late-reply" if late and "in_reply_to" in body else "reply"
         self.problem(message.src, kind, f"sent client {conn.id} {why}; Maelstrom "
                      "discards such messages (further ones like it are not listed)",
                      json.dumps(body))
@@ -156,8 +158,21 @@ class Test:
             self.net.send(src, dest, body)
         except InvalidMessage as error:
             self.muted.add(node_id)
-            self.problem(node_id, "stdout", f"wrote a message Maelstrom refuses ({error}); "
-                         "Maelstrom stops reading this node's stdout from here on", line)
+            # After a pause, a late reply to a closed client is the nemesis's doing, not a
+            # fault of the node: a note, with the same consequence.
+            why = self._after_pause(node_id, line)
+            self.problem(node_id, "late-reply" if why else "stdout",
+                         f"wrote a message Maelstrom refuses ({error}); Maelstrom stops "
+                         f"reading this node's stdout from here on{why}", line)
+
+    def _after_pause(self, node_id, line):
+        """Why a node that was paused may write to a closed client: its late reply."""
+        resumed = getattr(self.hosts.get(node_id), "resumed_at", None)
+        if resumed is None or '"in_reply_to"' not in line:
+            return ""
+        return (f" (a late reply: the nemesis paused this node until {resumed:.3f} s, and "
+                "the client it answers had timed out and closed; Maelstrom mutes a node the "
+                "same way, faults.md §4.3)")
 
     def on_oversize(self, node_id, size, head):
         """A stdout line too long for the bench to hold: refused, with its size."""
@@ -277,9 +292,12 @@ class Test:
         os.makedirs(log_dir, exist_ok=True)
         for node_id in opts["nodes"]:
             if opts.get("virtual_time"):
-                host = hosts.InProcessHost(node_id, log_dir, self.on_line, opts["log_stderr"],
-                                           opts["bin"], self.rng(f"node/{node_id}"),
-                                           on_note=self.on_note)
+                # A restarted incarnation draws from a stream of its own, so a script
+                # may rely on fresh randomness after a restart, as a process can.
+                host = hosts.InProcessHost(
+                    node_id, log_dir, self.on_line, opts["log_stderr"], opts["bin"],
+                    self.rng(f"node/{node_id}"), on_note=self.on_note,
+                    restart_rng=lambda life, node_id=node_id: self.rng(f"node/{node_id}/{life}"))
             else:
                 host = hosts.ProcessHost(node_id, log_dir, self.on_line, opts["log_stderr"],
                                          [opts["bin"], *opts.get("args", [])],
@@ -330,7 +348,6 @@ class Test:
             return request
         request.cancel()
         await asyncio.gather(request, return_exceptions=True)
-        self._exits_reported.add(node_id)
         tail = [line for line in host.stderr_tail if line.strip()]
         last = f"; its last stderr line: {quote.clip(tail[-1], 300)}" if tail else \
             "; it wrote nothing to stderr"
@@ -339,29 +356,37 @@ class Test:
     async def _init_nodes(self):
         """Each node gets init from a client of its own, closed right after (§1.4). A node
         that exits before answering is reported at once, not after the init timeout."""
-        nodes = self.opts["nodes"]
-
         async def init(node_id):
-            conn = Connection(self.net, self.new_client_id(), node_id, self.on_stray)
-            try:
-                outcome = await self._unless_exited(node_id, conn.rpc(
-                    {"type": "init", "node_id": node_id, "node_ids": list(nodes)},
-                    timeout=INIT_TIMEOUT))
-                if isinstance(outcome, tuple):
-                    return outcome
-                reply = outcome.result()
-                if reply.get("type") != "init_ok":
-                    return f"{node_id} answered init with {quote.clip(repr(reply), 300)}, not an init_ok"
-            except Timeout:
-                return (f"{node_id} did not answer init within {INIT_TIMEOUT:g} s "
-                        "(Maelstrom aborts the run: expected an init_ok with in_reply_to 1)")
-            except ErrorReply as error:
-                return f"{node_id} answered init with an error: {quote.clip(repr(error.body), 300)}"
-            finally:
-                conn.close()
-            return None
+            why = await self.init_node(node_id, "Maelstrom aborts the run: ")
+            if isinstance(why, tuple):
+                self._exits_reported.add(node_id)
+            return why
 
         await self._on_every_node("init", init)
+
+    async def init_node(self, node_id, consequence=""):
+        """Send init to one node from a client of its own, closed right after; None, or why
+        it failed (a text, or ("crash", text) if the node exited first). Also used for a
+        restarted node, with the same node_id and node_ids."""
+        nodes = self.opts["nodes"]
+        conn = Connection(self.net, self.new_client_id(), node_id, self.on_stray)
+        try:
+            outcome = await self._unless_exited(node_id, conn.rpc(
+                {"type": "init", "node_id": node_id, "node_ids": list(nodes)},
+                timeout=INIT_TIMEOUT))
+            if isinstance(outcome, tuple):
+                return outcome
+            reply = outcome.result()
+            if reply.get("type") != "init_ok":
+                return f"{node_id} answered init with {quote.clip(repr(reply), 300)}, not an init_ok"
+        except Timeout:
+            return (f"{node_id} did not answer init within {INIT_TIMEOUT:g} s "
+                    f"({consequence}expected an init_ok with in_reply_to 1)")
+        except ErrorReply as error:
+            return f"{node_id} answered init with an error: {quote.clip(repr(error.body), 300)}"
+        finally:
+            conn.close()
+        return None
 
     async def _setup_clients(self):
         """One client per node, open to the end; the workload's setup runs on each (§3)."""
@@ -374,6 +399,7 @@ class Test:
                 node_id, setup(conns[node_id], self.opts, SETUP_TIMEOUT),
                 "finishing the workload's setup")
             if isinstance(outcome, tuple):
+                self._exits_reported.add(node_id)
                 return outcome
             if outcome.exception() is not None:
                 return f"{node_id} failed the workload's setup: {outcome.exception()}"

@@ -31,7 +31,7 @@ MAX_DEPTH = 100              # EDN nesting; real results nest 11 deep, histories
 CHUNK = 1 * MB               # history text parsed this much at a time
 
 OP_TYPES = frozenset({"invoke", "ok", "fail", "info"})
-JOURNAL_EVENTS = frozenset({"send", "recv"})
+JOURNAL_EVENTS = frozenset({"send", "recv", "drop"})   # drop: discarded by a partition
 
 
 class Unreadable(Exception):
@@ -438,7 +438,7 @@ def _journal_problem(event):
         if isinstance(value, bool) or not isinstance(value, kind):
             return f"has no valid {key!r}"
     if event.get("event") not in JOURNAL_EVENTS:
-        return "has an 'event' that is neither send nor recv"
+        return "has an 'event' that is not send, recv or drop"
     if isinstance(event["time"], float) and not math.isfinite(event["time"]):
         return "has a 'time' that is not a number"
     return None

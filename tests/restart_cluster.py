@@ -10,14 +10,22 @@ pull request and our bench may differ there. The services (the bench's own seq-k
 others) keep their state. Each incarnation gets the same random stream as the first, or a
 fresh one (`fresh_random`), since the bench may do either.
 
+A pause freezes a node without losing anything: messages to it wait until `resume`, and
+what it writes meanwhile is held back and sent at `resume` (an in-process node's timers keep
+running, so a timeout it set fires during the pause rather than just after it; what the
+others see is the same: silence, then a burst). Partitions are the network's own
+(`cluster.net.partition(grudge)`, `cluster.net.heal()`); services are never cut off.
+
 Clients are one endpoint, "c0"; a request that gets no reply within its timeout returns None.
+Other client connections (the bench's own, glomers.client.Connection) may share the network;
+a message a node sends to one that has closed is dropped and kept in `undeliverable`.
 """
 
 import asyncio
 import json
 import random
 
-from glomers.net import Network, latency_sampler
+from glomers.net import InvalidMessage, Network, latency_sampler
 from glomers.services import make_services
 from maelstrom_node import Node
 
@@ -47,6 +55,8 @@ class RestartCluster:
         self.nodes = {}        # node id -> the live Node, or None while it is down
         self.backlog = {}      # node id -> messages that reached it while it was down
         self.incarnations = {}  # node id -> how many times it has been started
+        self.paused = {}       # node id -> (messages to it, lines from it) held while paused
+        self.undeliverable = []  # messages nodes sent to closed client connections
         self.logs = []
         self.waiting = {}      # client msg_id -> future of the reply body
         self.next_msg_id = 0
@@ -67,6 +77,8 @@ class RestartCluster:
         node = self.nodes.get(node_id)
         if node is None:
             self.backlog.setdefault(node_id, []).append(message)
+        elif node_id in self.paused:
+            self.paused[node_id][0].append(message)
         else:
             node.feed(message.line())
 
@@ -78,8 +90,14 @@ class RestartCluster:
     def _output(self, node_id, incarnation, line):
         if not self.alive(node_id) or self.incarnations[node_id] != incarnation:
             return  # a killed incarnation: a dead process writes nothing
+        if node_id in self.paused:
+            self.paused[node_id][1].append(line)
+            return
         msg = json.loads(line)
-        self.net.send(msg["src"], msg["dest"], msg["body"])
+        try:
+            self.net.send(msg["src"], msg["dest"], msg["body"])
+        except InvalidMessage:
+            self.undeliverable.append(msg)
 
     # ----- clients ---------------------------------------------------------------------
 
@@ -115,6 +133,24 @@ class RestartCluster:
         node.stop()
         self.nodes[node_id] = None
         self.backlog[node_id] = []
+        self.paused.pop(node_id, None)   # a paused process dies with what it held
+
+    def pause(self, node_id):
+        """Freeze a live node: hold messages to it and lines from it until resume."""
+        if self.alive(node_id) and node_id not in self.paused:
+            self.paused[node_id] = ([], [])
+
+    def resume(self, node_id):
+        """Unfreeze a paused node: send what it wrote, then deliver what waited for it."""
+        held = self.paused.pop(node_id, None)
+        if held is None:
+            return
+        inbound, outbound = held
+        incarnation = self.incarnations[node_id]
+        for line in outbound:
+            self._output(node_id, incarnation, line)
+        for message in inbound:
+            self.nodes[node_id].feed(message.line())
 
     async def restart(self, node_id):
         """A new incarnation from the script, with a fresh init and the queued messages."""

@@ -48,7 +48,7 @@ def test_a_value_that_would_make_the_run_unbounded_or_wrong_is_refused(tmp_path,
 
 def test_an_unknown_model_lists_the_known_ones():
     _, ns = cli.parse(["test", "-w", "txn-rw-register", "--bin", "txn.py", "--virtual-time",
-                       "--consistency-models", "bogus"])
+                       "--seed", "1", "--consistency-models", "bogus"])
     with pytest.raises(cli.UsageError) as error:
         cli.test_options(ns)
     assert "known: " in str(error.value)
@@ -58,7 +58,7 @@ def test_an_unknown_model_lists_the_known_ones():
 
 def test_models_separated_as_maelstrom_splits_them_are_accepted(tmp_path):
     _, ns = cli.parse(["test", "-w", "txn-rw-register", "--bin", "txn.py", "--virtual-time",
-                       "--store", str(tmp_path), "--consistency-models",
+                       "--seed", "1", "--store", str(tmp_path), "--consistency-models",
                        "read-committed , serializable"])
     assert cli.test_options(ns)["consistency_models"] == ["read-committed", "serializable"]
 

@@ -55,14 +55,15 @@ def test_a_checker_that_cannot_finish_makes_the_run_unknown_and_exits_2(tmp_path
     assert results["stats"]["valid?"] is True          # nothing else failed
 
 
-def test_an_unknown_consistency_model_makes_elle_unknown_and_exits_2(tmp_path):
+def test_an_unknown_consistency_model_is_refused_before_the_run(tmp_path):
     status, out, err, run_dir = glomers(
         tmp_path, "test", "-w", "txn-rw-register", "--bin", "txn.py", "--node-count", "1",
         "--time-limit", "2", "--rate", "50", "--consistency-models", "no-such-model",
         "--virtual-time", "--seed", "1")
-    assert status == 2, out + err
-    assert results_of(run_dir)["valid?"] == "unknown"
-    assert "no-such-model" in out
+    # Maelstrom checks model names before the test (exit 254), not after it.
+    assert status == 254, out + err
+    assert run_dir is None
+    assert "unknown model 'no-such-model'" in err
 
 
 def test_explain_of_an_unknown_run_exits_2(tmp_path):
@@ -159,13 +160,20 @@ def test_challenge_passes_log_stderr_on(tmp_path):
 # challenge all: the exit status is the worst part's
 
 
+def test_the_worst_status_ranks_invalid_above_unknown_and_no_verdict_above_both():
+    assert main.worst_status([]) == 0
+    assert main.worst_status([0, 2, 0]) == 2
+    assert main.worst_status([2, 1, 2]) == 1
+    assert main.worst_status([1, 255, 2]) == 255
+    assert main.worst_status([0, 254]) == 254
+
+
 ECHO_FLAGS = "-w echo --node-count 1 --time-limit 3"
 
 
 @pytest.mark.parametrize("odd_part, expected", [
     (("wrong_echo.py", ECHO_FLAGS), 1),
-    (("txn.py", "-w txn-rw-register --node-count 1 --time-limit 2 --rate 50 "
-                "--consistency-models no-such-model"), 2),
+    ((node("mixed_type_ids.py"), "-w unique-ids --node-count 3 --time-limit 2 --rate 20"), 2),
     (None, 0),
 ])
 def test_challenge_all_exits_with_the_worst_parts_status(tmp_path, monkeypatch, capsys,

@@ -385,3 +385,154 @@ def test_a_node_that_never_retries_loses_values_only_under_partitions(tmp_path):
     for value in lost:
         assert any(start <= acked_at[value] <= end and any(cut.values())
                    for start, end, cut in windows), value
+
+
+# ----- the kill / pause / partition schedule (fault_schedule.py) ------------------------------
+
+from glomers import fault_schedule  # noqa: E402
+from glomers.fault_schedule import NODE_SPECS, Op, Schedule, final_ops, plan, resolve  # noqa: E402
+
+
+class Script:
+    """A random source answering from lists: random() returns the next value, choice()
+    picks the item at the next index, shuffle() reverses, sample() and randint() take the
+    next values. Running out raises, so a test knows every draw the schedule made."""
+
+    def __init__(self, randoms=(), choices=(), ints=()):
+        self.randoms, self.choices, self.ints = list(randoms), list(choices), list(ints)
+
+    def random(self):
+        return self.randoms.pop(0)
+
+    def choice(self, items):
+        return list(items)[self.choices.pop(0)]
+
+    def shuffle(self, items):
+        items.reverse()
+
+    def randint(self, low, high):
+        value = self.ints.pop(0)
+        assert low <= value <= high
+        return value
+
+    def sample(self, items, count):
+        return list(items)[:count]
+
+
+def scripted(**streams):
+    """rng_for(purpose) answering each nemesis purpose from its own Script (default: none)."""
+    return lambda purpose: streams.get(purpose.replace("nemesis/", "").replace("-", "_"),
+                                       Script())
+
+
+@pytest.mark.parametrize("count, sizes", [
+    # nil spans 1..N; then one, minority-third, minority, majority, all (faults.md §3.2)
+    (1, ((1, 1), 1, 0, 0, 1, 1)),
+    (2, ((1, 2), 1, 0, 1, 2, 2)),
+    (3, ((1, 3), 1, 0, 1, 2, 3)),
+    (4, ((1, 4), 1, 1, 2, 3, 4)),
+    (5, ((1, 5), 1, 1, 2, 3, 5)),
+    (25, ((1, 25), 1, 8, 12, 13, 25)),
+])
+def test_node_specs_resolve_to_the_sizes_of_the_spec(count, sizes):
+    nodes = ids(count)
+    for spec, size in zip(NODE_SPECS, sizes):
+        seen = set()
+        for seed in range(60):
+            chosen = resolve(spec, nodes, random.Random(seed))
+            assert set(chosen) <= set(nodes) and len(set(chosen)) == len(chosen)
+            assert list(chosen) == sorted(chosen, key=nemesis.node_sort_key)
+            seen.add(len(chosen))
+        if spec is None:
+            assert min(seen) >= size[0] and max(seen) <= size[1]
+            assert len(seen) == min(count, 5) or count > 5
+        else:
+            assert seen == {size}, (spec, seen)
+
+
+def test_resolution_follows_the_shuffle():
+    nodes = ids(5)
+    assert resolve("majority", nodes, Script()) == ("n2", "n3", "n4")   # reversed, first 3
+    assert resolve("minority", nodes, Script()) == ("n3", "n4")
+    assert resolve("minority-third", nodes, Script()) == ("n4",)
+    assert resolve("one", nodes, Script(choices=[3])) == ("n3",)
+    assert resolve(None, nodes, Script(ints=[2])) == ("n0", "n1")
+    assert resolve("all", nodes, Script()) == tuple(nodes)
+
+
+def test_kill_alone_alternates_kill_and_start_with_staggered_gaps():
+    # Specs by index into NODE_SPECS: 2 = minority-third (nobody on 3 nodes), 1 = one.
+    rng_for = scripted(db=Script(choices=[2, 1, 1]),
+                       db_gaps=Script(randoms=[0.1, 0.5, 0.9, 0.75]))
+    assert plan(["kill"], ids(3), 10, 40, rng_for) == [
+        (0.0, Op("kill", "minority-third", ())),
+        (2.0, Op("start", "all")),
+        (12.0, Op("kill", "one", ("n1",))),
+        (30.0, Op("start", "all")),
+    ]                                  # the next would be due at 30 + 15 = 45 s, past 40
+
+
+def test_kill_and_pause_each_keep_their_own_alternation():
+    # Before each op the db stream picks kill (0) or pause (1); a kill or pause then draws
+    # its spec (5 = all, 4 = majority).
+    rng_for = scripted(db=Script(choices=[0, 5, 1, 4, 0, 1, 0, 5, 1, 4]),
+                       db_gaps=Script(randoms=[0.05] * 6))
+    planned = plan(["kill", "pause"], ids(3), 10, 6, rng_for)
+    assert [(round(at, 6), op) for at, op in planned] == [
+        (0.0, Op("kill", "all", ("n0", "n1", "n2"))),
+        (1.0, Op("pause", "majority", ("n1", "n2"))),
+        (2.0, Op("start", "all")),
+        (3.0, Op("resume", "all")),
+        (4.0, Op("kill", "all", ("n0", "n1", "n2"))),
+        (5.0, Op("pause", "majority", ("n1", "n2"))),
+    ]
+
+
+def test_partition_and_kill_streams_are_staggered_apart_and_merged_by_time():
+    g = nemesis.complete_grudge(ids(3), [["n2"], ["n0", "n1"]])
+    rng_for = scripted(partition=Script(choices=[0, 2]),      # spec "one", loner n2
+                       partition_gaps=Script(randoms=[0.3, 0.05]),
+                       db=Script(choices=[1, 0]),             # kill :one -> n0
+                       db_gaps=Script(randoms=[0.2, 0.6]),
+                       ties=Script(choices=[1]))              # at 0 s the db op goes first
+    assert plan(["kill", "partition"], ids(3), 10, 6.5, rng_for) == [
+        (0.0, Op("kill", "one", ("n0",))),
+        (0.0, Op("start-partition", "one", grudge=g)),
+        (4.0, Op("start", "all")),
+        (6.0, Op("stop-partition")),
+    ]                                  # the next start-partition would be due at 7 s
+
+
+def test_a_schedule_goes_on_from_when_an_op_went_out():
+    # An op that went out late (the one before it took time) moves only its own stream.
+    schedule = Schedule(["kill"], ids(3), 10,
+                        scripted(db=Script(choices=[1, 0]),
+                                 db_gaps=Script(randoms=[0.1, 0.1])))
+    stream = schedule.next_stream()
+    assert stream.take(0.0) == Op("kill", "one", ("n0",)) and stream.due == 2.0
+    assert stream.take(7.5) == Op("start", "all") and stream.due == 9.5
+
+
+@pytest.mark.parametrize("faults, expected", [
+    (["partition"], ["stop-partition"]),
+    (["kill"], ["start"]),
+    (["pause"], ["resume"]),
+    (["kill", "partition", "pause"], ["stop-partition", "resume", "start"]),
+    ([], []),
+])
+def test_final_ops_heal_then_resume_then_restart(faults, expected):
+    assert [op.f for op in final_ops(faults)] == expected
+
+
+def test_the_plan_is_a_function_of_the_seed_and_options():
+    def listing(seed, faults=("kill", "pause", "partition")):
+        return plan(list(faults), ids(5), 2, 60,
+                    lambda purpose: fault_schedule.seeded(seed, purpose))
+    assert listing(3) == listing(3)
+    assert listing(3) != listing(4)
+    ops = listing(3)
+    assert all(at < 60 for at, _ in ops) and [at for at, _ in ops] == sorted(at for at, _ in ops)
+    assert ops[0][0] == ops[1][0] == 0.0          # both streams begin at once
+    # Partition ops alone follow the same partition stream whether or not kill is on.
+    partition_only = [op for _, op in listing(3, ("partition",))]
+    assert [op for _, op in ops if "partition" in op.f] == partition_only

@@ -20,8 +20,9 @@ class Harness:
     def __init__(self):
         self.out = []
         self.logs = []
+        # Request ids from 1, so the expected lines can be written out literally.
         self.node = Node(write=self.out.append, log=self.logs.append,
-                         random=random.Random(7))
+                         random=random.Random(7), first_msg_id=1)
 
     def feed(self, *lines):
         for line in lines:

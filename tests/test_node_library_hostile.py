@@ -29,7 +29,7 @@ class Harness:
 
     def __init__(self, init=True):
         self.out, self.logs = [], []
-        self.node = Node(write=self.out.append, log=self.logs.append)
+        self.node = Node(write=self.out.append, log=self.logs.append, first_msg_id=1)
         if init:
             self.node.feed(INIT)
             assert self.out == [INIT_OK]

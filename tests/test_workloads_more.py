@@ -268,7 +268,7 @@ def test_lin_kv_crashed_ops_move_groups_to_new_keys_and_stay_checkable(tmp_path)
 
 def test_lin_kv_default_concurrency_aborts_as_maelstrom_does(tmp_path):
     status, text, _ = bench(tmp_path, "-w", "lin-kv", "--node-count", "2", "--time-limit",
-                            "2", "--bin", os.path.join(NODES, "lin_kv_proxy.py"))
+                            "2", "--bin", os.path.join(NODES, "lin_kv_proxy.py"), "--seed", "1")
     assert status == 255 and "must be a multiple of 4" in text
 
 
