@@ -56,6 +56,11 @@ def argv(part, bin_path=None):
     return ["test", *shlex.split(flags), "--bin", bin_path or script_path(part)]
 
 
+def is_kafka(part):
+    """True for the parts that run the kafka workload (5a-5c)."""
+    return "-w kafka " in PARTS[part][2] + " "
+
+
 def available():
     """Parts whose script exists in this checkout, in order."""
     return [p for p in PARTS if os.path.exists(script_path(p))]

@@ -25,6 +25,7 @@ WORKLOADS = ("echo", "unique-ids", "broadcast", "g-counter", "kafka", "txn-rw-re
 MAELSTROM_ONLY = ()
 TOPOLOGIES = ("grid", "line", "tree", "tree2", "tree3", "tree4", "total")
 BAD_ARGS = 254
+KAFKA_GENERATORS = ("0.3.7", "0.3.1")     # Jepsen versions; the first is the default
 
 # flag -> (lowest, highest, why the bound). Ops are held in memory for the checkers, so the
 # planned op count (rate x time limit) is bounded too, by MAX_PLANNED_OPS.
@@ -40,6 +41,7 @@ LIMITS = {
     "--max-txn-length": (1, 1000, "micro-ops"),
     "--max-writes-per-key": (1, 1_000_000, "writes"),
     "--seeds": (1, 10_000, "runs"),
+    "--jobs": (1, 1024, "runs at once"),
     "--linearizability-budget": (1, 10**9, "search steps per key"),
 }
 MAX_PLANNED_OPS = 500_000
@@ -197,12 +199,19 @@ def add_test_flags(parser, with_workload=True):
                              "fast, and the same seed gives the same history")
     parser.add_argument("--seeds", type=_positive_int("--seeds"), default=None, metavar="N",
                         help="run N seeds (from --seed on) and list the failing ones")
+    parser.add_argument("--jobs", type=_positive_int("--jobs"), default=None, metavar="N",
+                        help="--seeds: run up to N seeds at once (default: the number of "
+                             "cores); the same verdicts and histories as one at a time")
     parser.add_argument("--store", default="store", metavar="DIR",
                         help="folder for run outputs (default ./store)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     parser.add_argument("--no-pictures", action="store_true",
                         help="draw no pictures (messages.svg, timeline.html, plots); --seeds "
                              "draws them only for failing seeds anyway")
+    parser.add_argument("--kafka-generator", choices=KAFKA_GENERATORS, default=None,
+                        help="kafka: whose op generator: 0.3.7 (Maelstrom 0.2.4's Jepsen, "
+                             "1 op in 64 an assign; the default) or 0.3.1 (Maelstrom "
+                             "0.2.2/0.2.3's, 1 in 8), to compare with runs of those versions")
     parser.add_argument("--stricter", action="store_true",
                         help="txn-rw-register: also report what Maelstrom's inference misses "
                              "(e.g. blind-write G0); never changes the verdict")
@@ -220,7 +229,10 @@ def build_parser():
     challenge.add_argument("--bin", metavar="FILE", help="node program (default: ours)")
     challenge.add_argument("--seed", type=int, default=None, help="seed for every random choice")
     challenge.add_argument("--seeds", type=_positive_int("--seeds"), default=None, metavar="N",
-                           help="run N seeds and list the failing ones")
+                           help="run N seeds (from --seed on) and list the failing ones")
+    challenge.add_argument("--jobs", type=_positive_int("--jobs"), default=None, metavar="N",
+                           help="run up to N seeds (--seeds) or parts (all) at once "
+                                "(default: the number of cores)")
     challenge.add_argument("--virtual-time", action="store_true",
                            help="in-process nodes on a virtual clock (maelstrom_node.py scripts)")
     challenge.add_argument("--store", default="store", metavar="DIR",
@@ -230,6 +242,9 @@ def build_parser():
                            help="also print each node's stderr on the console")
     challenge.add_argument("--no-pictures", action="store_true",
                            help="draw no pictures (--seeds draws only failing seeds' anyway)")
+    challenge.add_argument("--kafka-generator", choices=KAFKA_GENERATORS, default=None,
+                           help="5a-5c: Jepsen 0.3.7's generator (default; 1 op in 64 an "
+                                "assign) or 0.3.1's (1 in 8), as Maelstrom 0.2.2/0.2.3 ran")
     explain = commands.add_parser("explain", help="explain a Maelstrom run folder")
     explain.add_argument("dir", help="a store folder (e.g. store/latest)")
     explain.add_argument("--json", action="store_true", help="one JSON object for scripts")
@@ -315,6 +330,8 @@ def test_options(ns):
     problem = hosts.program_problem(ns.bin, in_process=ns.virtual_time)
     if problem:
         raise UsageError(f"--bin {ns.bin}: {problem}")
+    if ns.kafka_generator is not None and ns.workload != "kafka":
+        raise UsageError(f"--kafka-generator is for the kafka workload, not {ns.workload}")
     if ns.latency_dist != "constant" and ns.latency < 1:
         raise UsageError(f"--latency-dist {ns.latency_dist} needs --latency of at least 1")
     derived = derived_options(ns)
@@ -340,6 +357,8 @@ def test_options(ns):
         "virtual_time": ns.virtual_time, "store": ns.store, "quiet": ns.quiet,
         "stricter": ns.stricter, "linearizability_budget": ns.linearizability_budget,
         "pictures": not ns.no_pictures, "show_schedule": ns.show_schedule,
+        **({"kafka_generator": ns.kafka_generator or KAFKA_GENERATORS[0]}
+           if ns.workload == "kafka" else {}),
     }
 
 

@@ -7,16 +7,18 @@ the run up) or the bench itself failed, 130 on Ctrl-C, 143 on SIGTERM and 141 wh
 reader of its output went away, with the nodes stopped in every case.
 """
 
+import contextlib
 import dataclasses
 import importlib
+import io
 import os
 import shlex
 import signal
 import sys
 import traceback
 
-from . import (challenges, cli, console_log, fault_schedule, fault_story, hosts, pictures,
-               quote, report, store, virtual_time)
+from . import (challenges, cli, console_log, fault_schedule, fault_story, hosts, parallel,
+               pictures, quote, report, store, virtual_time)
 from .analysis import analyze
 from .run import Aborted, Stalled, Test
 
@@ -58,6 +60,8 @@ def _run_test(opts, out):
     print(f"{opts['workload']}: {len(opts['nodes'])} node(s), {opts['time_limit']} s, "
           f"rate {opts['rate']:g}, concurrency {opts['concurrency']}, seed {opts['seed']}, "
           f"{mode}\nrun folder: {run_dir}", file=out, flush=True)
+    if "kafka_generator" in opts:
+        print(f"ops from {workload.generator_words(opts)}", file=out, flush=True)
     test = Test(opts, workload, run_dir, quiet=opts.get("quiet", False))
     history, aborted, stopped = [], None, None
     try:
@@ -171,28 +175,41 @@ def _report_stricter(workload, history, opts, run_dir, out):
         print(f"      {line}", file=out)
 
 
-def run_seeds(opts, count, replay_argv, out=sys.stdout):
-    """Run `count` seeds from opts["seed"] on; list the failing ones with a replay command."""
+def run_seeds(opts, count, replay_argv, out=sys.stdout, jobs=1):
+    """Run `count` seeds from opts["seed"] on, up to `jobs` at once; list each seed's verdict
+    in seed order and the failing ones with a command that replays each alone."""
     failures = []
     statuses = []
-    for seed in range(opts["seed"], opts["seed"] + count):
-        outcome = run_test({**opts, "seed": seed, "quiet": True,   # pictures: failing seeds
-                            "pictures": opts.get("pictures", True) and "failing"}, out=_Null())
-        statuses.append(outcome.exit_status)
-        if outcome.exit_status == 0:
+    last_dir = None
+    seeds = range(opts["seed"], opts["seed"] + count)
+    runs = parallel.ordered(_run_seed, [(opts, seed) for seed in seeds], jobs)
+    for seed, (status, reason, run_dir) in zip(seeds, runs):
+        statuses.append(status)
+        last_dir = run_dir
+        if status == 0:
             mark = "valid"
-        elif outcome.exit_status == ABORTED:
-            mark = f"ABORTED (exit {ABORTED}): {quote.clip(outcome.reason or '', 300)}"
+        elif status == ABORTED:
+            mark = f"ABORTED (exit {ABORTED}): {quote.clip(reason or '', 300)}"
         else:
-            mark = f"FAILED (exit {outcome.exit_status})"
-        print(f"seed {seed}: {mark}  {outcome.run_dir}", file=out, flush=True)
-        if outcome.exit_status != 0:
+            mark = f"FAILED (exit {status})"
+        print(f"seed {seed}: {mark}  {run_dir}", file=out, flush=True)
+        if status != 0:
             failures.append(seed)
+    if jobs > 1 and last_dir is not None:   # runs finish in any order: latest is the last seed
+        store.link_latest(opts["store"], opts["workload"], last_dir)
     print(f"\n{count - len(failures)} of {count} seeds valid", file=out)
     for seed in failures:
         print(f"  replay seed {seed}: python3 -m glomers "
               f"{shlex.join(_with_seed(replay_argv, seed))}", file=out)
     return worst_status(statuses)
+
+
+def _run_seed(job):
+    """One seed of a sweep, quietly (pictures only if it fails): (status, reason, run_dir)."""
+    opts, seed = job
+    outcome = run_test({**opts, "seed": seed, "quiet": True,
+                        "pictures": opts.get("pictures", True) and "failing"}, out=_Null())
+    return outcome.exit_status, outcome.reason, outcome.run_dir
 
 
 # Exit statuses from best to worst: valid, unknown, invalid (Jepsen ranks a false verdict
@@ -211,10 +228,10 @@ def _with_seed(argv, seed):
         if skip:
             skip = False
             continue
-        if arg in ("--seeds", "--seed"):
+        if arg in ("--seeds", "--seed", "--jobs"):
             skip = True
             continue
-        if arg.startswith("--seeds=") or arg.startswith("--seed="):
+        if arg.startswith(("--seeds=", "--seed=", "--jobs=")):
             continue
         cleaned.append(arg)
     return cleaned + ["--seed", str(seed)]
@@ -287,7 +304,7 @@ def _main(argv):
                                                                         False))))
         return 0
     if ns.seeds:
-        return run_seeds(opts, ns.seeds, argv)
+        return run_seeds(opts, ns.seeds, argv, jobs=ns.jobs or parallel.default_jobs())
     return run_test(opts).exit_status
 
 
@@ -298,27 +315,60 @@ def run_challenges(parser, ns):
         if part not in challenges.PARTS:
             raise cli.UsageError(f"unknown challenge part {part!r}; expected one of "
                                  f"{', '.join(challenges.PARTS)} or all")
-    summary = []
+    if ns.kafka_generator and not any(challenges.is_kafka(part) for part in parts):
+        raise cli.UsageError(f"--kafka-generator is for the kafka parts (5a-5c), not {ns.part}")
+    jobs = ns.jobs or parallel.default_jobs()
+    runs = []
     for part in parts:
         argv = challenges.argv(part, ns.bin)
         for flag, on in (("--virtual-time", ns.virtual_time), ("--quiet", ns.quiet),
                          ("--log-stderr", ns.log_stderr), ("--no-pictures", ns.no_pictures)):
             if on:
                 argv.append(flag)
+        if ns.kafka_generator and challenges.is_kafka(part):
+            argv += ["--kafka-generator", ns.kafka_generator]
         argv += ["--store", ns.store] + (["--seed", str(ns.seed)] if ns.seed is not None else [])
         sub = parser.parse_args(argv)
-        opts = {**cli.test_options(sub), "challenge": part}
-        print(f"== challenge {part}: {' '.join(argv[1:])}", flush=True)
-        if ns.seeds:
-            summary.append((part, run_seeds(opts, ns.seeds, argv), None))
-        else:
-            outcome = run_test(opts)
-            summary.append((part, outcome.exit_status, outcome))
+        runs.append((part, argv, {**cli.test_options(sub), "challenge": part}))
+    if ns.seeds or jobs <= 1 or len(runs) <= 1:
+        # Seeds run in parallel within each part; a single run prints as it goes.
+        summary = []
+        for part, argv, opts in runs:
+            print(f"== challenge {part}: {' '.join(argv[1:])}", flush=True)
+            if ns.seeds:
+                summary.append((part, run_seeds(opts, ns.seeds, argv, jobs=jobs), ""))
+            else:
+                outcome = run_test(opts)
+                summary.append((part, outcome.exit_status, _figures(outcome)))
+    else:
+        # Parts in parallel, each printed whole in the serial order once it is its turn
+        # (its progress lines, on stderr, come in one go then).
+        summary = []
+        jobs_done = parallel.ordered(_run_part, [(argv, opts) for _, argv, opts in runs], jobs)
+        for (part, _, opts), (text, errors, status, figures, run_dir) in zip(runs, jobs_done):
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            sys.stderr.write(errors)
+            sys.stderr.flush()
+            summary.append((part, status, figures))
+            store.link_latest(opts["store"], opts["workload"], run_dir)
     if len(summary) > 1:
         print("\n== summary")
-        for part, status, outcome in summary:
-            print(f"  {part:13} {_status_word(status):8} {_figures(outcome)}")
+        for part, status, figures in summary:
+            print(f"  {part:13} {_status_word(status):8} {figures}")
     return worst_status(status for _, status, _ in summary)
+
+
+def _run_part(job):
+    """One challenge part in a worker, its stdout and stderr captured:
+    (stdout text, stderr text, status, figures, run_dir)."""
+    argv, opts = job
+    out, errors = io.StringIO(), io.StringIO()
+    print(f"== challenge {opts['challenge']}: {' '.join(argv[1:])}", file=out)
+    with contextlib.redirect_stderr(errors):
+        outcome = run_test(opts, out=out)
+    return (out.getvalue(), errors.getvalue(), outcome.exit_status, _figures(outcome),
+            outcome.run_dir)
 
 
 def _status_word(status):
