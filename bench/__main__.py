@@ -9,8 +9,8 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ORDER = ["echo_throughput", "modes", "broadcast", "counter", "kafka", "txn", "linearizability",
-         "faults"]
+ORDER = ["speed", "echo_throughput", "modes", "broadcast", "counter", "kafka", "txn",
+         "linearizability", "faults"]
 
 
 def main(names):

@@ -131,7 +131,15 @@ def _clipped(test, value, limit=quote.VALUE_LIMIT):
     was long enough to hold one (the usual case: no need to walk the whole history)."""
     if test.longest_line <= limit:
         return value
+    # The history and the results are clipped several times at two limits: their longest
+    # string is found once (a walk over every op of a busy run).
+    known = test.longest_strings.get(id(value))
+    if known is None or known[0] is not value:
+        known = test.longest_strings[id(value)] = (value, quote.longest_string(value))
+    if known[1] <= limit:
+        return value
     return quote.clip_value(value, limit)
+
 
 
 def _test_extra(test, aborted):

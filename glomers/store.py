@@ -25,13 +25,16 @@ def new_run_dir(root, workload):
     """Create `root/<workload>/<yyyyMMddTHHmmss.SSS±hhmm>/` and return its path."""
     now = datetime.datetime.now().astimezone()
     stamp = now.strftime("%Y%m%dT%H%M%S.") + f"{now.microsecond // 1000:03d}" + now.strftime("%z")
+    os.makedirs(os.path.join(root, workload), exist_ok=True)
     path = os.path.join(root, workload, stamp)
     suffix = 1
-    while os.path.exists(path):
-        suffix += 1
-        path = os.path.join(root, workload, f"{stamp}-{suffix}")
-    os.makedirs(path)
-    return path
+    while True:
+        try:
+            os.mkdir(path)      # atomic: runs started at once in parallel never share one
+            return path
+        except FileExistsError:
+            suffix += 1
+            path = os.path.join(root, workload, f"{stamp}-{suffix}")
 
 
 def _link(target, link):

@@ -13,12 +13,6 @@ general selector loop: no selector, no self-pipe, no debug bookkeeping per callb
 timers that compare in C. Its scheduling order is asyncio's, step for step (the same ready
 queue, the same heap operations on the same comparisons, the same purge of cancelled timers,
 the same clock arithmetic), so a seed replays the same history it did on asyncio's own loop.
-
-Work can be owned: with `owner_var` set (a ContextVar), every callback, task step and timer
-remembers the owner its context names. `freeze(owner)` then holds that owner's work as it
-comes due (a paused node: its timers do not fire, its tasks do not step) and `thaw(owner)`
-hands it back in the order it came due, overdue timers at once, as a process resumed after
-SIGSTOP finds them; `on_owner_error(owner, error)` receives what an owned callback raises.
 """
 
 import asyncio
@@ -37,10 +31,10 @@ _PURGE_FRACTION = 0.5    # more than _PURGE_MIN timers of which more than half a
 class _Handle:
     """A callback on the ready queue (what call_soon returns)."""
 
-    __slots__ = ("callback", "args", "context", "owner", "_cancelled", "__weakref__")
+    __slots__ = ("callback", "args", "context", "_cancelled", "__weakref__")
 
-    def __init__(self, callback, args, context, owner):
-        self.callback, self.args, self.context, self.owner = callback, args, context, owner
+    def __init__(self, callback, args, context):
+        self.callback, self.args, self.context = callback, args, context
         self._cancelled = False
 
     def cancel(self):
@@ -59,7 +53,7 @@ class _Timer(float):
     heap compares timers in C; equal times compare as neither earlier nor later, exactly as
     asyncio's TimerHandle does, which keeps the heap's order (and so the run) asyncio's."""
 
-    __slots__ = ("callback", "args", "context", "owner", "_cancelled", "_scheduled", "_loop",
+    __slots__ = ("callback", "args", "context", "_cancelled", "_scheduled", "_loop",
                  "__weakref__")
 
     def when(self):
@@ -88,7 +82,7 @@ class VirtualTimeLoop(asyncio.BaseEventLoop):
     """An event loop on a virtual clock; use with `asyncio.Runner(loop_factory=...)`.
 
     `wrap_callback(callback, context)`, when set, may replace each callback scheduled on
-    the loop. `owner_var`, `on_owner_error`, `freeze` and `thaw`: see the module docstring."""
+    the loop (hosts.contain_node_code uses it)."""
 
     wrap_callback = None
 
@@ -98,9 +92,6 @@ class VirtualTimeLoop(asyncio.BaseEventLoop):
         self._clock_resolution = 1e-9
         self._still = 0              # loop steps since the clock last moved
         self._on_stall = None
-        self.owner_var = None
-        self.on_owner_error = None
-        self._frozen = {}            # owner -> handles that came due while it was frozen
 
     def time(self):
         return self._now
@@ -118,8 +109,7 @@ class VirtualTimeLoop(asyncio.BaseEventLoop):
             context = _copy_context()
         if self.wrap_callback is not None:
             callback = self.wrap_callback(callback, context)
-        owner = context.get(self.owner_var) if self.owner_var is not None else None
-        handle = _Handle(callback, args, context, owner)
+        handle = _Handle(callback, args, context)
         self._ready.append(handle)
         return handle
 
@@ -132,7 +122,6 @@ class VirtualTimeLoop(asyncio.BaseEventLoop):
             callback = self.wrap_callback(callback, context)
         timer = _new_timer(_Timer, when)
         timer.callback, timer.args, timer.context = callback, args, context
-        timer.owner = context.get(self.owner_var) if self.owner_var is not None else None
         timer._cancelled = False
         timer._scheduled = True
         timer._loop = self
@@ -141,25 +130,6 @@ class VirtualTimeLoop(asyncio.BaseEventLoop):
 
     def call_later(self, delay, callback, *args, context=None):
         return self.call_at(self._now + delay, callback, *args, context=context)
-
-    # ----- ownership -------------------------------------------------------------------
-
-    def freeze(self, owner):
-        """Hold `owner`'s work from now on: what comes due waits until thaw(owner)."""
-        self._frozen.setdefault(owner, [])
-
-    def thaw(self, owner):
-        """Run `owner`'s held work again, in the order it came due, from the next step on."""
-        self._ready.extend(self._frozen.pop(owner, ()))
-
-    def frozen(self, owner):
-        """True while `owner` is frozen."""
-        return owner in self._frozen
-
-    def forget(self, owner):
-        """Drop `owner`'s held work and stop holding it (a killed node: its work is gone)."""
-        for handle in self._frozen.pop(owner, ()):
-            handle.cancel()
 
     # ----- one step --------------------------------------------------------------------
 
@@ -208,14 +178,10 @@ class VirtualTimeLoop(asyncio.BaseEventLoop):
             timer._scheduled = False
             ready.append(timer)
 
-        frozen = self._frozen
         popleft = ready.popleft
         for _ in range(len(ready)):
             handle = popleft()
             if handle._cancelled:
-                continue
-            if frozen and handle.owner in frozen:
-                frozen[handle.owner].append(handle)
                 continue
             try:
                 handle.context.run(handle.callback, *handle.args)
@@ -224,17 +190,13 @@ class VirtualTimeLoop(asyncio.BaseEventLoop):
         handle = None        # break the cycle an exception's traceback would hold
 
     def _failed(self, handle, error):
-        """An owned callback's error goes to on_owner_error (SystemExit included: node code
-        may not end the bench); otherwise as asyncio does: SystemExit and KeyboardInterrupt
-        propagate, anything else goes to the exception handler."""
-        if handle.owner is not None and self.on_owner_error is not None:
-            self.on_owner_error(handle.owner, error)
-        elif isinstance(error, (SystemExit, KeyboardInterrupt)):
+        """As asyncio does: SystemExit and KeyboardInterrupt propagate, anything else goes
+        to the exception handler."""
+        if isinstance(error, (SystemExit, KeyboardInterrupt)):
             raise error
-        else:
-            self.call_exception_handler({
-                "message": f"Exception in callback {handle.callback!r}", "exception": error,
-                "handle": handle})
+        self.call_exception_handler({
+            "message": f"Exception in callback {handle.callback!r}", "exception": error,
+            "handle": handle})
 
     # ----- what BaseEventLoop leaves to subclasses -------------------------------------
 
