@@ -148,7 +148,7 @@ def _nemesis(text):
 def add_test_flags(parser, with_workload=True):
     """Maelstrom's `test` flags with its defaults (spec §2.1), plus the bench's own."""
     if with_workload:
-        parser.add_argument("-w", "--workload", default="lin-kv", metavar="NAME",
+        parser.add_argument("-w", "--workload", default=None, metavar="NAME",
                             help=f"one of: {', '.join(WORKLOADS)} (default lin-kv, as in "
                                  "Maelstrom; it needs --concurrency 2n)")
         parser.add_argument("--bin", metavar="FILE", help="the node program (required)")
@@ -217,34 +217,30 @@ def add_test_flags(parser, with_workload=True):
                              "(e.g. blind-write G0); never changes the verdict")
 
 
+def program_name():
+    """How the bench was called: `glomers` when installed as a command, else the module."""
+    return "glomers" if os.path.basename(sys.argv[0] or "") == "glomers" else "python3 -m glomers"
+
+
 def build_parser():
-    parser = _Parser(prog="python3 -m glomers",
+    parser = _Parser(prog=program_name(),
                      description="Offline Maelstrom test bench for Gossip Glomers nodes.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     test = commands.add_parser("test", help="run a Maelstrom test (Maelstrom's flags)")
     add_test_flags(test)
     test.add_argument("args", nargs="*", help="arguments passed to the node program")
-    challenge = commands.add_parser("challenge", help="run a challenge part's published command")
+    challenge = commands.add_parser(
+        "challenge", help="run a challenge part's published command; any test flag given "
+                          "overrides the published one",
+        description="Run a Gossip Glomers part with its published flags and our script. Every "
+                    "`test` flag is accepted and overrides the part's own (e.g. --nemesis "
+                    "partition on 3d, --bin ./mine.py); the run says which it overrode.")
     challenge.add_argument("part", help="1, 2, 3a..3e, 4, 5a..5c, 6a, 6b, 6b-partition, 6c, or all")
-    challenge.add_argument("--bin", metavar="FILE", help="node program (default: ours)")
-    challenge.add_argument("--seed", type=int, default=None, help="seed for every random choice")
-    challenge.add_argument("--seeds", type=_positive_int("--seeds"), default=None, metavar="N",
-                           help="run N seeds (from --seed on) and list the failing ones")
-    challenge.add_argument("--jobs", type=_positive_int("--jobs"), default=None, metavar="N",
-                           help="run up to N seeds (--seeds) or parts (all) at once "
-                                "(default: the number of cores)")
-    challenge.add_argument("--virtual-time", action="store_true",
-                           help="in-process nodes on a virtual clock (maelstrom_node.py scripts)")
-    challenge.add_argument("--store", default="store", metavar="DIR",
-                           help="folder for run outputs (default ./store)")
-    challenge.add_argument("--quiet", action="store_true", help="no progress lines")
-    challenge.add_argument("--log-stderr", action="store_true",
-                           help="also print each node's stderr on the console")
-    challenge.add_argument("--no-pictures", action="store_true",
-                           help="draw no pictures (--seeds draws only failing seeds' anyway)")
-    challenge.add_argument("--kafka-generator", choices=KAFKA_GENERATORS, default=None,
-                           help="5a-5c: Jepsen 0.3.7's generator (default; 1 op in 64 an "
-                                "assign) or 0.3.1's (1 in 8), as Maelstrom 0.2.2/0.2.3 ran")
+    add_test_flags(challenge)
+    # Only the flags given appear in the namespace, so that they, and only they, override.
+    for action in _flags(challenge):
+        action.default = argparse.SUPPRESS
+    parser.challenge = challenge
     explain = commands.add_parser("explain", help="explain a Maelstrom run folder")
     explain.add_argument("dir", help="a store folder (e.g. store/latest)")
     explain.add_argument("--json", action="store_true", help="one JSON object for scripts")
@@ -257,6 +253,19 @@ def build_parser():
     serve.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (this machine "
                                                            "only)")
     return parser
+
+
+def _flags(parser):
+    """A parser's optional flags (help excepted)."""
+    return [action for action in parser._actions
+            if action.option_strings and action.dest != "help"]
+
+
+def given_flags(parser, ns):
+    """The flags given on a `challenge` command line, as (dest, flag, value) in the order
+    the parser declares them."""
+    return [(action.dest, max(action.option_strings, key=len), getattr(ns, action.dest))
+            for action in _flags(parser) if hasattr(ns, action.dest)]
 
 
 def derived_options(ns):
@@ -318,8 +327,31 @@ def check_bounds(derived, ns):
                          f"most {MAX_PLANNED_OPS:,} (lower the rate or the time limit)")
 
 
+# What each workload is for, to list for someone who did not give -w.
+WORKLOAD_USES = {"echo": "part 1", "unique-ids": "part 2", "broadcast": "parts 3a-3e",
+                 "g-counter": "part 4", "kafka": "parts 5a-5c", "txn-rw-register": "parts 6a-6c",
+                 "lin-kv": "Maelstrom's default", "g-set": "Maelstrom's tutorial",
+                 "pn-counter": "Maelstrom's tutorial", "txn-list-append": "Maelstrom's tutorial"}
+
+
+def default_workload_note(threads, node_count):
+    """What a run without -w says first: Maelstrom's default workload, and the others."""
+    listed = ", ".join(f"{name} ({use})" for name, use in WORKLOAD_USES.items())
+    note = ("-w/--workload was not given, so this runs Maelstrom's default workload, lin-kv "
+            "(a linearizable key-value store: read / write / cas requests). Workloads: "
+            f"{listed}. To run a Gossip Glomers part with its own flags: {program_name()} "
+            "challenge PART.")
+    if threads % (2 * node_count):
+        note += (f" lin-kv needs client threads in multiples of twice the node count "
+                 f"(--concurrency 2n); with {threads} Maelstrom runs the test and then aborts "
+                 "it before analysis, and so does the bench.")
+    return note
+
+
 def test_options(ns):
     """Turn parsed `test` flags into the options dict the bench and checkers read."""
+    if ns.workload is None:
+        ns.workload = "lin-kv"
     if ns.workload in MAELSTROM_ONLY:
         raise UsageError(f"workload {ns.workload!r} is Maelstrom's but not a Gossip Glomers "
                          f"one; this bench runs: {', '.join(WORKLOADS)}")

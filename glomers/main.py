@@ -15,11 +15,13 @@ import os
 import shlex
 import signal
 import sys
+import time
 import traceback
 
 from . import (challenges, cli, console_log, fault_schedule, fault_story, hosts, parallel,
                pictures, quote, report, store, virtual_time)
 from .analysis import analyze
+from .checkers import evidence
 from .run import Aborted, Stalled, Test
 
 ABORTED = 255
@@ -82,8 +84,9 @@ def _run_test(opts, out):
     journal = store.Journal(test.net_journal_path) if test.net_journal_path else None
     drawing = pictures.start(run_dir, journal, history, opts)   # drawn during the analysis
     print("", file=out)
-    _print_problems(test, out)
+    _print_problems(test, out, run_dir)
     if stopped:
+        report.write_evidence(run_dir, _problem_lines(test, run_dir, whole=True), [])
         print(quote.clip(f"{stopped} (exit {ABORTED}): {aborted}", 2000), file=out)
         pictures.after_run(run_dir, journal, history, None, opts, out, drawing)
         return Outcome(ABORTED, None, run_dir, None, opts["seed"], aborted)
@@ -98,15 +101,31 @@ def _run_test(opts, out):
         status = ABORTED if aborted else report.exit_status(results.get("valid?"))
         return Outcome(status, results.get("valid?"), run_dir, results, opts["seed"], aborted)
     print("Checks", file=out)
-    for line in report.check_lines(_clipped(test, results, quote.QUOTE_LIMIT),
-                                   _clipped(test, history, quote.QUOTE_LIMIT),
-                                   opts, workload, journal):
+    shown_results = _clipped(test, results, quote.QUOTE_LIMIT)
+    shown_history = _clipped(test, history, quote.QUOTE_LIMIT)
+    explanation = report.workload_explanation(shown_results.get("workload", {}), shown_history,
+                                              opts, workload, journal)
+    for line in report.check_lines(shown_results, shown_history, opts, workload, journal,
+                                   run_dir, explanation=explanation):
         print(line, file=out)
+    report.write_evidence(run_dir, _problem_lines(test, run_dir, whole=True),
+                          report.check_lines(shown_results, shown_history, opts, workload,
+                                             journal, run_dir, whole=True,
+                                             explanation=explanation))
     part = opts.get("challenge")
     if part in challenges.TARGETS:
         from .checkers import set_full
-        _, line = set_full.targets(results.get("workload", {}), results.get("net", {}), part)
+        checks, line = set_full.targets(results.get("workload", {}), results.get("net", {}),
+                                        part)
         print(f"  published targets of {part} (Maelstrom does not judge these): {line}", file=out)
+        if opts.get("overridden"):
+            print("      (measured with flags that override the published command, which the "
+                  "targets are for)", file=out)
+        else:
+            missed = {name for name, _, _, passed in checks if not passed}
+            for kind in (["targets-messages"] if "msgs-per-op" in missed else []) + \
+                    (["targets-latency"] if missed - {"msgs-per-op"} else []):
+                print("".join(f"      {h}" for h in evidence.hint(kind)), file=out)
     for line in fault_story.story(_clipped(test, history, quote.QUOTE_LIMIT), opts, results,
                                   journal):
         print(quote.clip(f"  {line}"), file=out)
@@ -149,11 +168,15 @@ def _test_extra(test, aborted):
                                     for (node, kind), count in sorted(test.unlisted.items())]}
 
 
-def _print_problems(test, out):
+def _print_problems(test, out, run_dir):
     if test.problems:
         print("Node problems", file=out)
-        for line in report.describe_problems(test.problems, test.hosts, test.unlisted):
+        for line in _problem_lines(test, run_dir):
             print(line, file=out)
+
+
+def _problem_lines(test, run_dir, whole=False):
+    return report.describe_problems(test.problems, test.hosts, test.unlisted, run_dir, whole)
 
 
 def _write_interrupted(run_dir, opts, test, error):
@@ -207,7 +230,7 @@ def run_seeds(opts, count, replay_argv, out=sys.stdout, jobs=1):
         store.link_latest(opts["store"], opts["workload"], last_dir)
     print(f"\n{count - len(failures)} of {count} seeds valid", file=out)
     for seed in failures:
-        print(f"  replay seed {seed}: python3 -m glomers "
+        print(f"  replay seed {seed}: {cli.program_name()} "
               f"{shlex.join(_with_seed(replay_argv, seed))}", file=out)
     return worst_status(statuses)
 
@@ -302,81 +325,115 @@ def _main(argv):
             return serve.main(ns.dir, host=ns.host, port=ns.port)
         if ns.command == "challenge":
             return run_challenges(parser, ns)
+        defaulted = ns.workload is None
         opts = cli.test_options(ns)
     except cli.UsageError as error:
-        print(f"glomers: {error} (see python3 -m glomers --help)", file=sys.stderr)
+        print(f"glomers: {error} (see {cli.program_name()} --help)", file=sys.stderr)
         return cli.BAD_ARGS
+    if defaulted:
+        print(cli.default_workload_note(opts["concurrency"], opts["node_count"]), flush=True)
     if opts["show_schedule"]:          # the faults a run with this seed will inject
         workload = load_workload(opts["workload"])
         print("\n".join(fault_schedule.schedule_lines(opts, getattr(workload, "FINAL_PHASE",
                                                                         False))))
         return 0
-    if ns.seeds:
-        return run_seeds(opts, ns.seeds, argv, jobs=ns.jobs or parallel.default_jobs())
+    if ns_seeds(ns):
+        return run_seeds(opts, ns_seeds(ns), argv, jobs=ns_jobs(ns))
     return run_test(opts).exit_status
 
 
 def run_challenges(parser, ns):
-    """`challenge PART`: the published command against our script (or --bin)."""
+    """`challenge PART`: the published command against our script; every `test` flag given
+    overrides the part's own (--bin: the program; --nemesis partition on 3d, ...)."""
     parts = challenges.available() if ns.part == "all" else [ns.part.lower()]
     for part in parts:
         if part not in challenges.PARTS:
             raise cli.UsageError(f"unknown challenge part {part!r}; expected one of "
                                  f"{', '.join(challenges.PARTS)} or all")
-    if ns.kafka_generator and not any(challenges.is_kafka(part) for part in parts):
-        raise cli.UsageError(f"--kafka-generator is for the kafka parts (5a-5c), not {ns.part}")
-    jobs = ns.jobs or parallel.default_jobs()
+    if not parts:
+        raise cli.UsageError(challenges.missing_scripts_text("all"))
+    given = cli.given_flags(parser.challenge, ns)
+    if not any(dest == "bin" for dest, _, _ in given):
+        for part in parts:
+            if not os.path.exists(challenges.script_path(part)):
+                raise cli.UsageError(challenges.missing_scripts_text(part))
+    if len(parts) > 1 and any(dest == "kafka_generator" for dest, _, _ in given):
+        if not any(challenges.is_kafka(part) for part in parts):
+            raise cli.UsageError("--kafka-generator is for the kafka parts (5a-5c)")
     runs = []
     for part in parts:
-        argv = challenges.argv(part, ns.bin)
-        for flag, on in (("--virtual-time", ns.virtual_time), ("--quiet", ns.quiet),
-                         ("--log-stderr", ns.log_stderr), ("--no-pictures", ns.no_pictures)):
-            if on:
-                argv.append(flag)
-        if ns.kafka_generator and challenges.is_kafka(part):
-            argv += ["--kafka-generator", ns.kafka_generator]
-        argv += ["--store", ns.store] + (["--seed", str(ns.seed)] if ns.seed is not None else [])
-        sub = parser.parse_args(argv)
-        runs.append((part, argv, {**cli.test_options(sub), "challenge": part}))
-    if ns.seeds or jobs <= 1 or len(runs) <= 1:
-        # Seeds run in parallel within each part; a single run prints as it goes.
-        summary = []
-        for part, argv, opts in runs:
-            print(f"== challenge {part}: {' '.join(argv[1:])}", flush=True)
-            if ns.seeds:
-                summary.append((part, run_seeds(opts, ns.seeds, argv, jobs=jobs), ""))
-            else:
-                outcome = run_test(opts)
-                summary.append((part, outcome.exit_status, _figures(outcome)))
+        published = challenges.argv(part)
+        before = parser.parse_args(published)
+        sub = parser.parse_args(published)
+        # With several parts, --kafka-generator goes to the kafka ones only.
+        mine = [(dest, flag, value) for dest, flag, value in given
+                if dest != "kafka_generator" or len(parts) == 1 or challenges.is_kafka(part)]
+        for dest, _, value in mine:
+            setattr(sub, dest, value)
+        opts = {**cli.test_options(sub), "challenge": part,
+                "overridden": any(d not in challenges.BENCH_ONLY | {"bin"} for d, _, _ in mine)}
+        head = f"== challenge {part}: {shlex.join(published[1:])}\n"
+        overrides = challenges.describe_overrides(part, mine, before)
+        if overrides:
+            head += f"   {overrides}\n"
+        replay = ["challenge", part, *challenges.flag_tokens(mine)]
+        runs.append((part, head, opts, replay))
+    seeds, jobs = ns_seeds(ns), ns_jobs(ns)
+    if seeds or jobs <= 1 or len(runs) <= 1:
+        # One part at a time, printed as it goes (a sweep's seeds run `jobs` at once).
+        done = (("", "", *_run_part(run, seeds, jobs, sys.stdout)) for run in runs)
     else:
-        # Parts in parallel, each printed whole in the serial order once it is its turn
-        # (its progress lines, on stderr, come in one go then).
-        summary = []
-        jobs_done = parallel.ordered(_run_part, [(argv, opts) for _, argv, opts in runs], jobs)
-        for (part, _, opts), (text, errors, status, figures, run_dir) in zip(runs, jobs_done):
-            sys.stdout.write(text)
-            sys.stdout.flush()
-            sys.stderr.write(errors)
-            sys.stderr.flush()
-            summary.append((part, status, figures))
+        # Parts at once, each printed whole in the serial order when its turn comes (its
+        # progress lines, on stderr, then come in one go).
+        done = parallel.ordered(_run_part_captured, runs, jobs)
+    summary = []
+    for (part, _, opts, _), (text, errors, status, figures, took, run_dir) in zip(runs, done):
+        sys.stdout.write(text)
+        sys.stderr.write(errors)
+        if text and run_dir:       # made in a worker: the latest links follow the serial order
             store.link_latest(opts["store"], opts["workload"], run_dir)
+        summary.append((part, status, figures, took))
+        if len(parts) > 1:
+            print(f"== {part}: {_status_word(status)} in {took:.1f} s\n", flush=True)
     if len(summary) > 1:
-        print("\n== summary")
-        for part, status, figures in summary:
-            print(f"  {part:13} {_status_word(status):8} {figures}")
-    return worst_status(status for _, status, _ in summary)
+        print("== summary")
+        for part, status, figures, took in summary:
+            print(f"  {part:13} {_status_word(status):8} {took:6.1f} s  {figures}")
+    return worst_status(status for _, status, _, _ in summary)
 
 
-def _run_part(job):
-    """One challenge part in a worker, its stdout and stderr captured:
-    (stdout text, stderr text, status, figures, run_dir)."""
-    argv, opts = job
-    out, errors = io.StringIO(), io.StringIO()
-    print(f"== challenge {opts['challenge']}: {' '.join(argv[1:])}", file=out)
-    with contextlib.redirect_stderr(errors):
+def _run_part(run, seeds, jobs, out):
+    """One challenge part, printing to `out` as it goes: (status, figures, seconds taken,
+    its run folder or None for a sweep)."""
+    part, head, opts, replay = run
+    print(head, end="", file=out, flush=True)
+    started = time.monotonic()
+    if seeds:
+        status, outcome = run_seeds(opts, seeds, replay, out=out, jobs=jobs), None
+    else:
         outcome = run_test(opts, out=out)
-    return (out.getvalue(), errors.getvalue(), outcome.exit_status, _figures(outcome),
-            outcome.run_dir)
+        status = outcome.exit_status
+    return (status, _figures(outcome), time.monotonic() - started,
+            outcome.run_dir if outcome else None)
+
+
+def _run_part_captured(run):
+    """One challenge part in a worker process, its stdout and stderr captured:
+    (stdout, stderr, status, figures, seconds taken, run folder)."""
+    out, errors = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stderr(errors):
+        result = _run_part(run, None, 1, out)
+    return (out.getvalue(), errors.getvalue(), *result)
+
+
+def ns_seeds(ns):
+    """--seeds N of a command line, None when not given."""
+    return getattr(ns, "seeds", None)
+
+
+def ns_jobs(ns):
+    """--jobs N of a command line, else the number of cores."""
+    return getattr(ns, "jobs", None) or parallel.default_jobs()
 
 
 def _status_word(status):

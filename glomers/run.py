@@ -11,6 +11,7 @@ import asyncio
 import dataclasses
 import json
 import os
+import tempfile
 
 from . import hosts, quote, store
 from .fault_schedule import seeded
@@ -102,7 +103,7 @@ class Test:
             line = quote.clip(line, quote.VALUE_LIMIT)
         self.problems.append(Problem(round(self.now(), 3), node, kind, detail, line))
         self.progress.note(quote.clip(f"{node}: {detail}" + (f": {line}" if line else ""),
-                                      300))
+                                      300), kind)
 
     def _keep_whole(self, node, detail, line):
         """The node's log keeps a refused line whole, once."""
@@ -236,6 +237,14 @@ class Test:
         self.net = Network(loop, latency, origin=loop.time(), record=record)
         self.progress = Progress(self.now, opts["time_limit"], quiet=self.quiet)
         self._start_services()
+        # The nodes' temporary files (the reference scripts' journals among them) go into
+        # the run folder: inspectable with the run, and never piling up in the machine's
+        # temp directory. In-process nodes find it through tempfile's module default.
+        self.node_tmp = os.path.abspath(os.path.join(self.run_dir, "node-tmp"))
+        os.makedirs(self.node_tmp, exist_ok=True)
+        machine_tmp = tempfile.tempdir
+        if virtual:
+            tempfile.tempdir = self.node_tmp
         try:
             await self._start_nodes()
             await self._init_nodes()
@@ -265,6 +274,7 @@ class Test:
             finally:
                 self.net.halt()         # timers still pending deliver nothing now
                 journal.close()
+                tempfile.tempdir = machine_tmp
         return self.interpreter.history
 
     def history_so_far(self):
@@ -302,7 +312,8 @@ class Test:
             else:
                 host = hosts.ProcessHost(node_id, log_dir, self.on_line, opts["log_stderr"],
                                          [opts["bin"], *opts.get("args", [])],
-                                         on_oversize=self.on_oversize, on_note=self.on_note)
+                                         on_oversize=self.on_oversize, on_note=self.on_note,
+                                         tmp_dir=self.node_tmp)
             self.hosts[node_id] = host
             self.net.register(node_id, host.deliver)
         for node_id, host in self.hosts.items():

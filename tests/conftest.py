@@ -7,9 +7,13 @@
   example database and no deadline, so CI on a busy 2-core machine sees the same examples
   every time. HYPOTHESIS_PROFILE=explore draws fresh random examples, many more of them,
   for a hunt by hand.
+- pytest-xdist's workers ignore SIGINT, and a process started with SIGINT ignored keeps it
+  ignored, so every bench run a test starts would shrug off the Ctrl-C some tests press.
+  Python's own handler is put back here; each child then starts with SIGINT at its default.
 """
 
 import os
+import signal
 import subprocess
 
 import pytest
@@ -24,6 +28,9 @@ settings.register_profile("explore", derandomize=False, database=None, deadline=
                           max_examples=5000, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 BENCH_COMMANDS = ("test", "challenge")
 
