@@ -2,6 +2,7 @@
 kafka generator flag, checked through the command line. Every run is seeded and in virtual
 time; histories are compared byte for byte between runs made different ways."""
 
+import json
 import os
 import re
 import subprocess
@@ -115,3 +116,31 @@ def test_ordered_raises_a_runs_error_at_its_turn():
     assert next(results) == 1 and next(results) == 4
     with pytest.raises(ValueError, match="three"):
         next(results)
+
+
+def _normalized(text, store):
+    """Console text without what differs between any two runs: run folders and timings."""
+    text = re.sub(re.escape(str(store)) + r"\S*", "RUN", text)
+    return re.sub(r"\d+\.\d s", "T s", text)
+
+
+def test_challenge_all_in_parallel_prints_what_the_serial_run_prints(tmp_path, monkeypatch,
+                                                                     capsys):
+    from glomers import challenges, main
+    monkeypatch.setattr(challenges, "available", lambda: ["1", "3a", "3b"])
+    outputs, histories = [], []
+    for jobs in ("1", "3"):
+        store = tmp_path / jobs
+        status = main.main(["challenge", "all", "--virtual-time", "--seed", "11", "--quiet",
+                            "--no-pictures", "--jobs", jobs, "--store", str(store)])
+        assert status == 0
+        outputs.append(_normalized(capsys.readouterr().out, store))
+        folders = sorted(p for p in (store / "broadcast").iterdir() if p.is_dir()) + \
+            sorted(p for p in (store / "echo").iterdir() if p.is_dir())
+        histories.append(sorted((p / "history.edn").read_bytes() for p in folders))
+        latest = json.loads((store / "latest" / "test.json").read_text())
+        assert latest["challenge"] == "3b"          # the last part, as in a serial run
+    assert outputs[0] == outputs[1]
+    assert outputs[0].index("== challenge 1:") < outputs[0].index("== challenge 3a:") \
+        < outputs[0].index("== challenge 3b:") < outputs[0].index("== summary")
+    assert histories[0] == histories[1] and len(histories[0]) == 3
