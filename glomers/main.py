@@ -160,7 +160,6 @@ def _clipped(test, value, limit=quote.VALUE_LIMIT):
     return quote.clip_value(value, limit)
 
 
-
 def _test_extra(test, aborted):
     return {"aborted": aborted,
             "problems": [dataclasses.asdict(p) for p in test.problems],

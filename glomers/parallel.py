@@ -23,7 +23,8 @@ def ordered(function, items, jobs):
     """Yield function(item) for each item, in the items' order, computing up to `jobs` of
     them at once in worker processes. `function` must be a module-level function and its
     arguments and results picklable. An exception in a run is raised here, at its turn;
-    on any exception or Ctrl-C the runs not yet started are cancelled."""
+    on any exception, Ctrl-C or SIGTERM the runs not yet started are cancelled and those
+    under way are sent SIGTERM."""
     items = list(items)
     if jobs <= 1 or len(items) <= 1:
         for item in items:
@@ -37,5 +38,11 @@ def ordered(function, items, jobs):
         futures = [pool.submit(function, item) for item in items]
         for future in futures:
             yield future.result()
+    except BaseException:
+        # Ctrl-C, SIGTERM or a failed run: the runs under way stop as they would alone
+        # (SIGTERM: their nodes torn down, their folders left saying so).
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
