@@ -102,18 +102,19 @@ def dumps_json(value):
 def write_history(run_dir, history, clipped=None):
     """history.edn whole (the checkers re-read it); history.txt, for reading, from
     `clipped` (the history with long strings cut) when given."""
-    if clipped is None or clipped is history:
-        lines = [edn.history_lines(op) for op in history]     # each value printed once
-        edn_lines = [pair[0] for pair in lines]
-        txt_lines = [pair[1] for pair in lines]
-        del lines
-    else:
-        edn_lines = [edn.dumps_op(op) for op in history]
-        txt_lines = [edn.history_txt_line(op) for op in clipped]
-    for name, lines in (("history.edn", edn_lines), ("history.txt", txt_lines)):
-        with open(os.path.join(run_dir, name), "w", encoding="utf-8") as out:
-            if lines:
-                out.write("\n".join(lines) + "\n")
+    with open(os.path.join(run_dir, "history.edn"), "w", encoding="utf-8") as edn_out, \
+            open(os.path.join(run_dir, "history.txt"), "w", encoding="utf-8") as txt_out:
+        # Line by line: a history of huge values is never held as text all at once.
+        if clipped is None or clipped is history:
+            for op in history:
+                edn_line, txt_line = edn.history_lines(op)     # each value printed once
+                edn_out.write(edn_line + "\n")
+                txt_out.write(txt_line + "\n")
+        else:
+            for op in history:
+                edn_out.write(edn.dumps_op(op) + "\n")
+            for op in clipped:
+                txt_out.write(edn.history_txt_line(op) + "\n")
 
 
 def write_results(run_dir, results):
