@@ -200,8 +200,9 @@ def add_test_flags(parser, with_workload=True):
     parser.add_argument("--seeds", type=_positive_int("--seeds"), default=None, metavar="N",
                         help="run N seeds (from --seed on) and list the failing ones")
     parser.add_argument("--jobs", type=_positive_int("--jobs"), default=None, metavar="N",
-                        help="--seeds: run up to N seeds at once (default: the number of "
-                             "cores); the same verdicts and histories as one at a time")
+                        help="run up to N seeds of --seeds, or parts of `challenge all`, at "
+                             "once (default: the number of cores with --virtual-time, else "
+                             "1); the same output and histories as one at a time")
     parser.add_argument("--store", default="store", metavar="DIR",
                         help="folder for run outputs (default ./store)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")

@@ -431,8 +431,13 @@ def ns_seeds(ns):
 
 
 def ns_jobs(ns):
-    """--jobs N of a command line, else the number of cores."""
-    return getattr(ns, "jobs", None) or parallel.default_jobs()
+    """--jobs N of a command line; else the number of cores in virtual time, and 1 with
+    node processes, whose real-time runs would otherwise slow each other down (latencies
+    and timeouts are what such a run measures)."""
+    given = getattr(ns, "jobs", None)
+    if given:
+        return given
+    return parallel.default_jobs() if getattr(ns, "virtual_time", False) else 1
 
 
 def _status_word(status):
