@@ -17,10 +17,12 @@ TXN_MULTI = -w txn-rw-register --node-count 2 --concurrency 2n --time-limit 20 -
 MAELSTROM_PARTS = echo unique-ids broadcast-a broadcast-b broadcast-c broadcast-d broadcast-e \
 	counter kafka-a kafka-b kafka-c txn-a txn-b txn-b-partition txn-c
 
-.PHONY: help test sweep check bench oracle maelstrom $(MAELSTROM_PARTS) maelstrom-present
+.PHONY: help test test-all durations sweep check bench oracle maelstrom $(MAELSTROM_PARTS) maelstrom-present
 
 help:
-	@echo "make test            run the test suite (what CI runs; about 5 minutes on 2 cores)"
+	@echo "make test            the suite without its slowest tests (what CI runs; under 5 minutes)"
+	@echo "make test-all        the whole suite, slowest tests included (about 15 minutes)"
+	@echo "make durations       the whole suite, then every test ranked by its time"
 	@echo "make sweep           every part over 20 seeds in virtual time (the suite runs 3)"
 	@echo "make check           every challenge part on the offline bench, nodes as processes"
 	@echo "make bench           performance figures (medians over several runs; says how long)"
@@ -30,7 +32,15 @@ help:
 	@echo "     txn-b-partition | txn-c     run a part under the REAL Maelstrom"
 
 test:
+	$(PYTHON) -m pytest $(PYTEST_FLAGS) -m "not slow"
+
+test-all:
 	$(PYTHON) -m pytest $(PYTEST_FLAGS)
+
+# The ranking tests/slow_tests.txt is drawn from: a test taking more than a few seconds on
+# two idle cores belongs there.
+durations:
+	$(PYTHON) -m pytest $(XDIST) -q --durations=0 --durations-min=2
 
 sweep:
 	BREADTH_SEEDS=20 $(PYTHON) -m pytest $(PYTEST_FLAGS) tests/test_challenges.py -k virtual_time

@@ -75,3 +75,29 @@ def every_bench_run_is_seeded(monkeypatch):
         return parse_options(ns)
 
     monkeypatch.setattr(cli, "test_options", seeded_test_options)
+
+
+SLOW_LIST = os.path.join(os.path.dirname(os.path.abspath(__file__)), "slow_tests.txt")
+
+
+def slow_test_ids():
+    """The ids in slow_tests.txt: a test's id, or a function's id for all its parameters."""
+    with open(SLOW_LIST, encoding="utf-8") as f:
+        return [line.strip() for line in f if line.strip() and not line.startswith("#")]
+
+
+def is_listed(nodeid, listed):
+    """Whether a test id is one of `listed` or a parametrization of one of them."""
+    return nodeid in listed or nodeid.split("[", 1)[0] in listed
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: among the slowest tests (slow_tests.txt); "
+                                       "`make test` leaves them out, `make test-all` runs them")
+
+
+def pytest_collection_modifyitems(config, items):
+    listed = set(slow_test_ids())
+    for item in items:
+        if is_listed(item.nodeid, listed):
+            item.add_marker(pytest.mark.slow)
