@@ -406,7 +406,7 @@ class Node:
                                f"no handler for message type {_short.repr(kind)}")
             msg.body = Body(msg.body)
             result = handler(msg)
-            if inspect.isawaitable(result):
+            if type(result) is not dict and inspect.isawaitable(result):
                 return self._task(self._await_handler(msg, result), self._inflight, msg)
             self._answer(msg, result)
         except Exception as error:

@@ -18,16 +18,16 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-ORDER = ["echo_throughput", "modes", "broadcast", "counter", "kafka", "txn", "linearizability",
-         "faults", "shrink"]
+ORDER = ["speed", "echo_throughput", "modes", "broadcast", "counter", "kafka", "txn",
+         "linearizability", "faults", "shrink"]
 TIMES = os.path.join(ROOT, "store", "bench-times.json")
 INTERRUPTED = 130
 
 # Seconds each takes with its defaults on an idle 2-core machine, from the per-run figures
 # in the README (e.g. modes: every part once as processes, about 7 minutes, and three
 # virtual-time seeds of each, about 3).
-ESTIMATES = {"echo_throughput": 20, "modes": 600, "broadcast": 150, "counter": 60,
-             "kafka": 70, "txn": 150, "linearizability": 120, "faults": 300,
+ESTIMATES = {"speed": 240, "echo_throughput": 20, "modes": 600, "broadcast": 150,
+             "counter": 60, "kafka": 70, "txn": 150, "linearizability": 120, "faults": 300,
              "shrink": 240}
 
 

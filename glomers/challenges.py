@@ -57,6 +57,11 @@ def argv(part, bin_path=None):
     return ["test", *shlex.split(flags), "--bin", bin_path or script_path(part)]
 
 
+def is_kafka(part):
+    """True for the parts that run the kafka workload (5a-5c)."""
+    return "-w kafka " in PARTS[part][2] + " "
+
+
 def available():
     """Parts whose script exists in this checkout, in order."""
     return [p for p in PARTS if os.path.exists(script_path(p))]
@@ -73,7 +78,7 @@ def missing_scripts_text(part):
 
 
 # Flags that change how a run is made or shown, not the test Maelstrom would run.
-BENCH_ONLY = {"seed", "seeds", "virtual_time", "store", "quiet", "no_pictures", "log_stderr",
+BENCH_ONLY = {"seed", "seeds", "jobs", "virtual_time", "store", "quiet", "no_pictures", "log_stderr",
               "log_net_send", "log_net_recv", "stricter"}
 
 

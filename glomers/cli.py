@@ -25,6 +25,7 @@ WORKLOADS = ("echo", "unique-ids", "broadcast", "g-counter", "kafka", "txn-rw-re
 MAELSTROM_ONLY = ()
 TOPOLOGIES = ("grid", "line", "tree", "tree2", "tree3", "tree4", "total")
 BAD_ARGS = 254
+KAFKA_GENERATORS = ("0.3.7", "0.3.1")     # Jepsen versions; the first is the default
 
 # flag -> (lowest, highest, why the bound). Ops are held in memory for the checkers, so the
 # planned op count (rate x time limit) is bounded too, by MAX_PLANNED_OPS.
@@ -40,6 +41,7 @@ LIMITS = {
     "--max-txn-length": (1, 1000, "micro-ops"),
     "--max-writes-per-key": (1, 1_000_000, "writes"),
     "--seeds": (1, 10_000, "runs"),
+    "--jobs": (1, 1024, "runs at once"),
     "--linearizability-budget": (1, 10**9, "search steps per key"),
     "--budget": (1, 86_400, "seconds (one day)"),
 }
@@ -198,12 +200,20 @@ def add_test_flags(parser, with_workload=True):
                              "fast, and the same seed gives the same history")
     parser.add_argument("--seeds", type=_positive_int("--seeds"), default=None, metavar="N",
                         help="run N seeds (from --seed on) and list the failing ones")
+    parser.add_argument("--jobs", type=_positive_int("--jobs"), default=None, metavar="N",
+                        help="run up to N seeds of --seeds, or parts of `challenge all`, at "
+                             "once (default: the number of cores with --virtual-time, else "
+                             "1); the same output and histories as one at a time")
     parser.add_argument("--store", default="store", metavar="DIR",
                         help="folder for run outputs (default ./store)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     parser.add_argument("--no-pictures", action="store_true",
                         help="draw no pictures (messages.svg, timeline.html, plots); --seeds "
                              "draws them only for failing seeds anyway")
+    parser.add_argument("--kafka-generator", choices=KAFKA_GENERATORS, default=None,
+                        help="kafka: whose op generator: 0.3.7 (Maelstrom 0.2.4's Jepsen, "
+                             "1 op in 64 an assign; the default) or 0.3.1 (Maelstrom "
+                             "0.2.2/0.2.3's, 1 in 8), to compare with runs of those versions")
     parser.add_argument("--stricter", action="store_true",
                         help="txn-rw-register: also report what Maelstrom's inference misses "
                              "(e.g. blind-write G0); never changes the verdict")
@@ -371,6 +381,8 @@ def test_options(ns):
     problem = hosts.program_problem(ns.bin, in_process=ns.virtual_time)
     if problem:
         raise UsageError(f"--bin {ns.bin}: {problem}")
+    if ns.kafka_generator is not None and ns.workload != "kafka":
+        raise UsageError(f"--kafka-generator is for the kafka workload, not {ns.workload}")
     if ns.latency_dist != "constant" and ns.latency < 1:
         raise UsageError(f"--latency-dist {ns.latency_dist} needs --latency of at least 1")
     derived = derived_options(ns)
@@ -396,6 +408,8 @@ def test_options(ns):
         "virtual_time": ns.virtual_time, "store": ns.store, "quiet": ns.quiet,
         "stricter": ns.stricter, "linearizability_budget": ns.linearizability_budget,
         "pictures": not ns.no_pictures, "show_schedule": ns.show_schedule,
+        **({"kafka_generator": ns.kafka_generator or KAFKA_GENERATORS[0]}
+           if ns.workload == "kafka" else {}),
     }
     return _with_plan(opts, ns) if ns.plan is not None else opts
 

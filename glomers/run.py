@@ -67,6 +67,7 @@ class Test:
         self.aborted = None
         self.interpreter = None
         self.longest_line = 0       # the longest stdout line any node wrote (characters)
+        self.longest_strings = {}   # id(value) -> (value, its longest string), for reports
         self.unlisted = {}          # (node, kind) -> problems beyond PROBLEMS_PER_KIND
         self._problem_counts = {}
         self._flood_noted = set()
