@@ -280,7 +280,10 @@ def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     previous = _on_sigterm(virtual_time.raise_terminated)
     try:
-        return _main(argv)
+        status = _main(argv)
+        # A reader that left while the report was printed: the folder is whole, but the
+        # console was not, which the status says as for a reader that left earlier.
+        return BROKEN_PIPE if console_log.reader_gone() else status
     except KeyboardInterrupt:
         hosts.kill_all_now()
         print("\ninterrupted: the nodes were stopped; no verdict for this run", file=sys.stderr)
@@ -291,7 +294,13 @@ def main(argv=None):
               file=sys.stderr)
         return TERMINATED
     except BrokenPipeError:  # the reader of our output went away (`| head`): stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        hosts.kill_all_now()
+        quiet = os.open(os.devnull, os.O_WRONLY)
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                os.dup2(quiet, stream.fileno())
+            except (OSError, ValueError, AttributeError):
+                pass
         return BROKEN_PIPE
     except Exception:        # a bench bug must not read as a verdict (1 would mean invalid)
         traceback.print_exc()

@@ -13,7 +13,7 @@ import json
 import os
 import tempfile
 
-from . import hosts, quote, shrink_plan, store
+from . import console_log, hosts, quote, shrink_plan, store
 from .fault_schedule import seeded
 from .client import Connection, ErrorReply, Timeout
 from .interpreter import Interpreter
@@ -72,6 +72,7 @@ class Test:
         self._problem_counts = {}
         self._flood_noted = set()
         self._stalled = None
+        self._reader_left = False
         self._main = None
         self.net_journal_path = None    # journal.jsonl, once the run has opened it
         self._exits_reported = set()    # nodes whose exit is already a problem
@@ -202,6 +203,12 @@ class Test:
                          "not counted); Maelstrom sets no limit, so this is a note, not a "
                          "fault (the last one below)", line)
 
+    def _on_reader_gone(self, loop):
+        """The console's reader went away (`| head`): stop the run; run() then raises
+        BrokenPipeError once the nodes are down. Called from any thread."""
+        self._reader_left = True
+        loop.call_soon_threadsafe(self._main.cancel)
+
     def _on_stall(self, steps):
         """Virtual time cannot go on: abandon the run (the main task is cancelled)."""
         self._stalled = (f"in virtual time the clock did not move for {steps:,} loop steps: "
@@ -241,6 +248,11 @@ class Test:
             self.net = Network(loop, latency, origin=loop.time(), record=record)
         self.progress = Progress(self.now, opts["time_limit"], quiet=self.quiet)
         self._start_services()
+        stop_listening = console_log.when_reader_gone(lambda: self._on_reader_gone(loop))
+        if console_log.reader_gone():       # gone before the run began: nothing to start
+            stop_listening()
+            journal.close()
+            raise BrokenPipeError("the reader of the console went away")
         # The nodes' temporary files (the reference scripts' journals among them) go into
         # the run folder: inspectable with the run, and never piling up in the machine's
         # temp directory. In-process nodes find it through tempfile's module default.
@@ -268,6 +280,10 @@ class Test:
             for conn in setup_clients:
                 conn.close()
         except asyncio.CancelledError:
+            if self._reader_left:
+                self._main.uncancel()
+                self.net.halt()
+                raise BrokenPipeError("the reader of the console went away") from None
             if self._stalled is None:
                 raise
             self._main.uncancel()
@@ -281,6 +297,7 @@ class Test:
                 self.net.halt()         # timers still pending deliver nothing now
                 journal.close()
                 tempfile.tempdir = machine_tmp
+                stop_listening()
         return self.interpreter.history
 
     def history_so_far(self):
