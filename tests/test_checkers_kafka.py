@@ -415,3 +415,12 @@ def test_oracle_run(run):
 def test_every_oracle_run_without_results_has_an_expected_reading():
     missing = {run.dir.name for run in KAFKA_RUNS if (run.results or {}).get("workload") is None}
     assert missing == set(WITHOUT_RESULTS) or not KAFKA_RUNS
+
+
+def test_an_empty_graph_is_explained_as_nothing_checked_not_as_contradictory_orders():
+    # A run where no send or poll succeeded (every node down) has no orders to contradict.
+    from glomers.checkers import evidence, kafka_explain
+    kind = kafka_explain.kind_of("empty-transaction-graph")
+    hint = " ".join(evidence.hint(kind))
+    assert "completed ok" in hint and "contradict" not in hint
+    assert kafka_explain.kind_of("G1c") == "kafka-cycle"

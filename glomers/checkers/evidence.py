@@ -60,6 +60,8 @@ CLASSES = {
     "kafka-cycle": ("contradictory orders", "consumers saw a key's messages in orders that "
                     "contradict each other or real time: every node must serve one agreed "
                     "log per key"),
+    "kafka-empty": ("empty graphs", "no send or poll completed ok, so no order between "
+                    "them could be checked: make requests succeed first (see stats above)"),
     # txn-rw-register and txn-list-append (Elle's anomaly families), in the order shown:
     # direct evidence (one transaction, one key) before cycles, cycles by strength
     "txn-internal": ("internal inconsistencies", "a transaction did not read its own "

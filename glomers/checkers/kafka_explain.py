@@ -16,7 +16,8 @@ KINDS = {"unseen": "kafka-lost", "lost-write": "kafka-lost",
          "poll-skip": "kafka-skip", "int-poll-skip": "kafka-skip", "int-send-skip": "kafka-skip",
          "nonmonotonic-poll": "kafka-order", "int-nonmonotonic-poll": "kafka-order",
          "nonmonotonic-send": "kafka-order", "int-nonmonotonic-send": "kafka-order",
-         "duplicate": "kafka-duplicate", "inconsistent-offsets": "kafka-offsets"}
+         "duplicate": "kafka-duplicate", "inconsistent-offsets": "kafka-offsets",
+         "empty-transaction-graph": "kafka-empty"}
 
 
 def kind_of(error_type):
