@@ -13,12 +13,13 @@ TXN_MULTI = -w txn-rw-register --node-count 2 --concurrency 2n --time-limit 20 -
 MAELSTROM_PARTS = echo unique-ids broadcast-a broadcast-b broadcast-c broadcast-d broadcast-e \
 	counter kafka-a kafka-b kafka-c txn-a txn-b txn-b-partition txn-c
 
-.PHONY: help test check bench oracle maelstrom $(MAELSTROM_PARTS) maelstrom-present
+.PHONY: help test check bench mutate oracle maelstrom $(MAELSTROM_PARTS) maelstrom-present
 
 help:
 	@echo "make test            run the test suite (what CI runs)"
 	@echo "make check           every challenge part on the offline bench (python3 -m glomers)"
 	@echo "make bench           performance figures (medians over several runs)"
+	@echo "make mutate          mutation testing of the core with mutmut (by hand, not CI; slow)"
 	@echo "make oracle          re-check every real Maelstrom run in oracle/"
 	@echo "make maelstrom       download Maelstrom v0.2.4 into ./maelstrom (needs internet)"
 	@echo "make echo | unique-ids | broadcast-a..e | counter | kafka-a..c | txn-a | txn-b |"
@@ -32,6 +33,10 @@ check:
 
 bench:
 	$(PYTHON) -m bench
+
+# Not part of `make test`: minutes to hours. MODULES=net picks some; MUTATE_WORKERS=2 more cores.
+mutate:
+	$(PYTHON) tools/mutate.py $(MODULES)
 
 oracle:
 	$(PYTHON) -m glomers oracle
