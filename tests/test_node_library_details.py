@@ -262,3 +262,17 @@ def test_a_crash_reply_describes_the_exception_readably(error, text):
         assert json.loads(line)["body"] == {"type": "error", "code": 13, "text": text,
                                             "in_reply_to": 5}
     virtual(scenario())
+
+
+# ----- the default writer and log, without run() ----------------------------------------
+
+def test_without_injected_io_protocol_lines_go_to_stdout_and_log_lines_to_stderr(capfd):
+    async def scenario():
+        node = Node(random=random.Random(1))
+        node.feed(INIT)
+        node.log("a log line")
+        await asyncio.sleep(0)   # the batch of protocol lines is written once per iteration
+    virtual(scenario())
+    out, err = capfd.readouterr()
+    assert out == '{"src":"n1","dest":"c0","body":{"type":"init_ok","in_reply_to":1}}\n'
+    assert err == "a log line\n"
