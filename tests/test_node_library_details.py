@@ -276,3 +276,55 @@ def test_without_injected_io_protocol_lines_go_to_stdout_and_log_lines_to_stderr
     out, err = capfd.readouterr()
     assert out == '{"src":"n1","dest":"c0","body":{"type":"init_ok","in_reply_to":1}}\n'
     assert err == "a log line\n"
+
+
+def test_finish_waits_one_second_at_most_for_a_task_that_ignores_its_cancellation():
+    async def scenario():
+        h = Harness()
+
+        async def stubborn():
+            try:
+                await asyncio.sleep(10)
+            except asyncio.CancelledError:
+                await asyncio.sleep(10)   # ignores the first cancellation
+
+        h.node.spawn(stubborn)
+        await asyncio.sleep(0.1)
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        await h.node.finish(grace=0)
+        assert loop.time() - start == pytest.approx(1.0)
+    virtual(scenario())
+
+
+# ----- replies ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("body, text", [
+    ({"type": 7, "msg_id": 2}, "message body has no string type"),
+    ({"type": "frob", "msg_id": 2}, "no handler for message type 'frob'"),
+])
+def test_requests_the_node_cannot_serve_are_told_why(body, text):
+    async def scenario():
+        h = Harness()
+        h.node.feed(json.dumps({"src": "c1", "dest": "n1", "body": body}))
+        [line] = h.out
+        assert json.loads(line)["body"]["text"] == text
+    virtual(scenario())
+
+
+def test_a_reply_comes_from_the_node_whatever_the_request_was_addressed_to():
+    async def scenario():
+        h = Harness()
+        h.node.handler("echo")(lambda msg: {"type": "echo_ok"})
+        h.node.feed('{"src":"c1","dest":"n7","body":{"type":"echo","msg_id":3}}')
+        [line] = h.out
+        assert json.loads(line)["src"] == "n1"
+    virtual(scenario())
+
+
+def test_replying_to_a_message_without_msg_id_is_one_log_line_naming_it():
+    h = Harness()
+    h.node.reply(maelstrom_node.Message("c1", "n1", {"type": "x"}), {"type": "x_ok"})
+    assert h.out == []
+    assert h.logs == ["cannot reply to a message without msg_id: "
+                      "Message(src='c1', dest='n1', body={'type': 'x'})"]
