@@ -328,3 +328,88 @@ def test_replying_to_a_message_without_msg_id_is_one_log_line_naming_it():
     assert h.out == []
     assert h.logs == ["cannot reply to a message without msg_id: "
                       "Message(src='c1', dest='n1', body={'type': 'x'})"]
+
+
+def test_a_crashing_handler_logs_the_request_and_its_whole_traceback():
+    async def scenario():
+        h = Harness()
+
+        @h.node.handler
+        def echo(msg):
+            raise ValueError("boom")
+
+        h.node.feed('{"src":"c1","dest":"n1","body":{"type":"echo","msg_id":2}}')
+        [log] = h.logs
+        assert log.startswith("handler for Message(src='c1', dest='n1', body={") and \
+            "crashed:\nTraceback (most recent call last):\n  File " in log
+        assert log.endswith("\nValueError: boom\n")
+    virtual(scenario())
+
+
+def test_a_body_that_cannot_be_sent_becomes_a_crash_reply_saying_which_and_why():
+    async def scenario():
+        h = Harness()
+        h.node.handler("echo")(lambda msg: {"type": "echo_ok", "v": float("nan")})
+        h.node.feed('{"src":"c1","dest":"n1","body":{"type":"echo","msg_id":2}}')
+        [line] = h.out
+        body = json.loads(line)["body"]
+        assert body["code"] == 13
+        assert body["text"].startswith("reply {'type': 'echo_ok', 'v': nan} cannot be sent: "
+                                       "ValueError: ")
+        assert "(code " not in body["text"]
+    virtual(scenario())
+
+
+def test_when_not_even_a_crash_reply_can_be_sent_the_log_line_gives_both_reasons():
+    async def scenario():
+        out, logs = [], []
+        node = Node(write=out.append, log=logs.append)   # before init: src is the dest
+        node.handler("echo")(lambda msg: {"type": "echo_ok", "v": float("nan")})
+        node.feed('{"src":"c1","dest":NaN,"body":{"type":"echo","msg_id":2}}')
+        [log] = logs
+        assert "cannot be sent: ValueError: " in log
+        assert log.endswith("; nor can a crash reply")
+    virtual(scenario())
+
+
+# ----- log lines for input that gets no reply ---------------------------------------------
+
+LONG = "x" * 1000
+
+
+@pytest.mark.parametrize("line, head", [
+    ("{" + LONG, "ignored input that is not JSON (JSONDecodeError: "),
+    ('{"body": 5, "pad": "' + LONG + '"}',
+     "ignored input that is not an object with an object body: "),
+    ('{"dest": "n1", "body": {"type": "echo"}, "pad": "' + LONG + '"}',
+     "ignored message without a src to answer: "),
+])
+def test_input_that_gets_no_reply_is_logged_with_its_first_200_characters(line, head):
+    async def scenario():
+        h = Harness()
+        h.node.feed(line)
+        [log] = h.logs
+        assert log.startswith(head) and log.endswith(repr(line[:200]))
+        assert "None" not in log
+    virtual(scenario())
+
+
+def test_an_error_for_a_request_without_msg_id_is_logged_with_its_text():
+    async def scenario():
+        h = Harness()
+
+        @h.node.handler
+        def echo(msg):
+            raise RPCError(11, "busy")
+
+        h.node.feed('{"src":"c1","dest":"n1","body":{"type":"echo"}}')
+        assert h.out == []
+        assert h.logs == ["busy (no msg_id to reply to): "
+                          "Message(src='c1', dest='n1', body={'type': 'echo'})"]
+    virtual(scenario())
+
+
+def test_a_node_uses_the_random_source_it_is_given_or_its_own():
+    given = random.Random(3)
+    assert Node(write=lambda line: None, random=given).random is given
+    assert isinstance(Node(write=lambda line: None).random, random.Random)
