@@ -41,7 +41,8 @@ THRESHOLD = 0.90
 MODULES = {
     "maelstrom_node.py": ["tests/test_node_library_details.py", "tests/test_node_library.py", "tests/test_node_library_hostile.py",
                           "tests/test_msg_ids.py"],
-    "glomers/net.py": ["tests/test_net.py", "tests/test_net_faults.py"],
+    "glomers/net.py": ["tests/test_net_details.py", "tests/test_net.py",
+                       "tests/test_net_faults.py"],
     "glomers/faults.py": ["tests/test_faults.py", "tests/test_net_faults.py"],
     "glomers/fault_schedule.py": ["tests/test_faults.py", "tests/test_nemesis.py"],
     "glomers/nemesis.py": ["tests/test_nemesis.py"],

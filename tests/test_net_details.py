@@ -1,0 +1,82 @@
+"""The network's smaller promises: the line a node receives, the journal as dicts, halt and
+unregister losing what was in flight, and the numbers a node's line may not carry. (Found
+by mutation testing, tools/mutate.py: each was a change no test noticed.)"""
+
+import asyncio
+import random
+
+import pytest
+
+from glomers.net import InvalidMessage, Message, Network, latency_sampler, parse_node_line
+from glomers.virtual_time import run
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def make_net():
+    loop = asyncio.get_running_loop()
+    return Network(loop, latency_sampler(100, "constant", random.Random(1)), loop.time())
+
+
+def test_a_node_receives_id_src_dest_body_in_that_order_without_spaces():
+    line = Message(7, "c1", "n0", {"type": "echo", "echo": "a b"}).line()
+    assert line == '{"id":7,"src":"c1","dest":"n0","body":{"type":"echo","echo":"a b"}}'
+
+
+def test_the_kept_journal_reads_as_dicts_in_time_order():
+    async def scenario():
+        net = make_net()
+        net.register("n0", lambda m: None)
+        net.register("n1", lambda m: None)
+        await asyncio.sleep(0.5)
+        net.send("n0", "n1", {"type": "a"})
+        await asyncio.sleep(1)
+        return list(net.journal_events())
+    assert run(scenario(), virtual=True) == [
+        {"time": 500_000_000, "event": "send", "id": 0, "src": "n0", "dest": "n1",
+         "body": {"type": "a"}},
+        {"time": 600_000_000, "event": "recv", "id": 0, "src": "n0", "dest": "n1",
+         "body": {"type": "a"}}]
+
+
+@pytest.mark.parametrize("stop", ["halt", "unregister"])
+def test_halt_and_unregister_lose_what_is_in_flight(stop):
+    async def scenario():
+        net = make_net()
+        got = []
+        net.register("n0", lambda m: None)
+        net.register("n1", lambda m: got.append(m.body))
+        net.send("n0", "n1", {"type": "a"})
+        net.halt() if stop == "halt" else net.unregister("n1")
+        await asyncio.sleep(1)
+        events = [event["event"] for event in net.journal_events()]
+        return got, events
+    assert run(scenario(), virtual=True) == ([], ["send"])
+
+
+def test_unregistering_an_unknown_endpoint_is_harmless():
+    async def scenario():
+        net = make_net()
+        net.unregister("n9")
+        net.register("n0", lambda m: None)
+        with pytest.raises(InvalidMessage):
+            net.send("n0", "n9", {})
+    run(scenario(), virtual=True)
+
+
+@pytest.mark.parametrize("number, why", [
+    ("NaN", "NaN is not a JSON number"),
+    ("Infinity", "Infinity is not a JSON number"),
+    ("-Infinity", "-Infinity is not a JSON number"),
+    ("1e400", "the number 1e400 does not fit a 64-bit float"),
+])
+def test_numbers_maelstrom_cannot_read_are_refused_with_the_reason(number, why):
+    line = '{"src":"n0","dest":"c1","body":{"type":"x","v":%s}}' % number
+    with pytest.raises(InvalidMessage) as refused:
+        parse_node_line(line, "n0")
+    assert str(refused.value).startswith(f"this line is not valid JSON for Maelstrom: {why}")
+
+
+def test_ordinary_floats_pass_as_floats():
+    line = '{"src":"n0","dest":"c1","body":{"v":1.5,"w":-2e3,"big":1e308}}'
+    assert parse_node_line(line, "n0") == ("n0", "c1", {"v": 1.5, "w": -2000.0, "big": 1e308})
