@@ -23,8 +23,13 @@ def test_a_node_receives_id_src_dest_body_in_that_order_without_spaces():
     assert line == '{"id":7,"src":"c1","dest":"n0","body":{"type":"echo","echo":"a b"}}'
 
 
+def test_a_message_counts_as_server_traffic_unless_told_otherwise():
+    assert Message(1, "n0", "n1", {}).traffic == "servers"
+
+
 def test_the_kept_journal_reads_as_dicts_in_time_order():
     async def scenario():
+        await asyncio.sleep(2.0)     # times count from the network's origin, not the loop's
         net = make_net()
         net.register("n0", lambda m: None)
         net.register("n1", lambda m: None)
@@ -80,3 +85,24 @@ def test_numbers_maelstrom_cannot_read_are_refused_with_the_reason(number, why):
 def test_ordinary_floats_pass_as_floats():
     line = '{"src":"n0","dest":"c1","body":{"v":1.5,"w":-2e3,"big":1e308}}'
     assert parse_node_line(line, "n0") == ("n0", "c1", {"v": 1.5, "w": -2000.0, "big": 1e308})
+
+
+@pytest.mark.parametrize("line, explanation", [
+    ("[" * 100_000, "this line nests JSON deeper than the bench can read"),
+    ('{"v": %s}' % ("9" * 5000), "this line cannot be read: Exceeds the limit"),
+    ("hello", "this line is not well-formed JSON (was it meant for stderr?)"),
+    ("[1, 2]", "a message must be a JSON object with src, dest and body"),
+    ('{"src": "n0", "dest": "c1", "body": {}, "x": 1, "a": 2}',
+     "extra top-level key(s) a, x: only src, dest, body (and id) are allowed; "
+     "put data inside body"),
+    ('{"body": {}}', "missing top-level key(s) src, dest"),
+    ('{"src": "n0", "dest": 3, "body": {}}', "src and dest must be strings"),
+    ('{"src": "n0", "dest": "c1", "body": {}, "id": true}', "id must be an integer"),
+    ('{"src": "n0", "dest": "c1", "body": [1]}', "body must be a JSON object"),
+])
+def test_a_refused_line_is_explained_in_full(line, explanation):
+    with pytest.raises(InvalidMessage) as refused:
+        parse_node_line(line, "n0")
+    # Python's own words for too many digits may change: for that one, their beginning.
+    assert str(refused.value) == explanation or (
+        "Exceeds" in explanation and str(refused.value).startswith(explanation))

@@ -167,30 +167,36 @@ def pytest_in_copy(work, tests, mutant, timeout):
 
 def process_pass(module, recheck=False):
     """Run the module's process tests against each mutant mutmut found no test for; with
-    `recheck`, run the current test files (all of the module's) against every survivor."""
-    tests = PROCESS_TESTS.get(module, [])
+    `recheck`, run the current test files against every survivor not listed as equivalent
+    (the module's files, plus the process tests for a mutant mutmut could not trace)."""
     statuses = results(module)
+    if not statuses:
+        return
     work = SCRATCH / slug(module)
-    wanted = {"no tests"}
-    if recheck:
-        tests = MODULES[module] + tests
-        wanted |= {"survived", "suspicious"}
-        shutil.rmtree(work / "mutants" / "tests")
-        shutil.copytree(ROOT / "tests", work / "mutants" / "tests", ignore=NOT_COPIED)
-    if not tests or not statuses:
-        return
-    untraced = sorted(name for name, status in statuses.items() if status in wanted)
-    started = time.monotonic()
-    if pytest_in_copy(work, tests, "", timeout=600) != 0:
-        print(f"{module}: the process tests fail without a mutant; process pass skipped")
-        return
-    timeout = max(60.0, 5 * (time.monotonic() - started))
-    print(f"{module}: {len(untraced)} mutants against {len(tests)} test files",
-          flush=True)
     record = work / "process.json"
     verdicts = json.loads(record.read_text(encoding="utf-8")) if record.exists() else {}
-    for name in untraced:
-        code = pytest_in_copy(work, tests, name, timeout)
+    process_tests = PROCESS_TESTS.get(module, [])
+    if recheck:
+        shutil.rmtree(work / "mutants" / "tests")
+        shutil.copytree(ROOT / "tests", work / "mutants" / "tests", ignore=NOT_COPIED)
+        listed = equivalents()
+        chosen = {name: MODULES[module] + (process_tests if name in verdicts else [])
+                  for name, status in statuses.items()
+                  if status not in KILLED and name not in listed}
+    else:
+        chosen = {name: process_tests for name, status in statuses.items()
+                  if status == "no tests" and process_tests}
+    if not chosen:
+        return
+    started = time.monotonic()
+    if pytest_in_copy(work, sorted({t for tests in chosen.values() for t in tests}), "",
+                      timeout=600) != 0:
+        print(f"{module}: the tests fail without a mutant; pass skipped")
+        return
+    timeout = max(60.0, 3 * (time.monotonic() - started))
+    print(f"{module}: {len(chosen)} mutants against their tests", flush=True)
+    for name in sorted(chosen):
+        code = pytest_in_copy(work, chosen[name], name, timeout)
         verdicts[name] = "timeout" if code is None else "survived" if code == 0 else "killed"
         record.write_text(json.dumps(verdicts, indent=1), encoding="utf-8")
 
