@@ -3,6 +3,7 @@ unregister losing what was in flight, and the numbers a node's line may not carr
 by mutation testing, tools/mutate.py: each was a change no test noticed.)"""
 
 import asyncio
+import contextvars
 import random
 
 import pytest
@@ -85,6 +86,55 @@ def test_numbers_maelstrom_cannot_read_are_refused_with_the_reason(number, why):
 def test_ordinary_floats_pass_as_floats():
     line = '{"src":"n0","dest":"c1","body":{"v":1.5,"w":-2e3,"big":1e308}}'
     assert parse_node_line(line, "n0") == ("n0", "c1", {"v": 1.5, "w": -2000.0, "big": 1e308})
+
+
+def test_a_partition_drop_is_journaled_when_the_consumer_takes_the_message():
+    async def scenario():
+        await asyncio.sleep(1.0)
+        net = make_net()
+        net.register("n0", lambda m: None)
+        net.register("n1", lambda m: None)
+        net.partition({"n1": ["n0"]})
+        await asyncio.sleep(0.25)
+        net.send("n0", "n1", {"type": "a"})
+        await asyncio.sleep(1)
+        return list(net.journal_events())
+    send, drop = run(scenario(), virtual=True)
+    assert drop == {**send, "event": "drop"} and drop["time"] == 250_000_000
+
+
+def test_a_dropped_message_does_not_hold_back_the_ones_queued_behind_it():
+    async def scenario():
+        net = make_net()
+        got = []
+        for node in ("n0", "n2"):
+            net.register(node, lambda m: None)
+        net.register("n1", lambda m: got.append(m.body["i"]))
+        net.send("n2", "n1", {"i": 1})          # taken by n1's consumer at once
+        net.send("n0", "n1", {"i": 2})          # queued behind it ...
+        net.send("n2", "n1", {"i": 3})
+        net.partition({"n1": ["n0"]})            # ... and dropped when taken
+        await asyncio.sleep(1)
+        return got
+    assert run(scenario(), virtual=True) == [1, 3]
+
+
+def test_deliveries_raise_nothing_and_run_outside_the_senders_context():
+    sender = contextvars.ContextVar("sender", default="bench")
+
+    async def scenario():
+        errors = []
+        asyncio.get_running_loop().set_exception_handler(lambda loop, ctx: errors.append(ctx))
+        net = make_net()
+        seen = []
+        net.register("n0", lambda m: None)
+        net.register("n1", lambda m: seen.append(sender.get()))
+        sender.set("n0's handler")
+        for _ in range(3):
+            net.send("n0", "n1", {})
+            await asyncio.sleep(0.5)
+        return seen, errors
+    assert run(scenario(), virtual=True) == (["bench"] * 3, [])
 
 
 @pytest.mark.parametrize("line, explanation", [
