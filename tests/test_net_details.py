@@ -156,3 +156,14 @@ def test_a_refused_line_is_explained_in_full(line, explanation):
     # Python's own words for too many digits may change: for that one, their beginning.
     assert str(refused.value) == explanation or (
         "Exceeds" in explanation and str(refused.value).startswith(explanation))
+
+
+@pytest.mark.parametrize("src, dest", [("n9", "n0"), ("n0", "n9")])
+def test_a_send_to_or_from_an_unknown_endpoint_names_it(src, dest):
+    async def scenario():
+        net = make_net()
+        net.register("n0", lambda m: None)
+        with pytest.raises(InvalidMessage) as refused:
+            net.send(src, dest, {})
+        assert str(refused.value) == "'n9' is not a node, service or open client connection"
+    run(scenario(), virtual=True)
