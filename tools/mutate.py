@@ -173,16 +173,18 @@ def process_pass(module, recheck=False):
     if not statuses:
         return
     work = SCRATCH / slug(module)
-    record = work / "process.json"
-    verdicts = json.loads(record.read_text(encoding="utf-8")) if record.exists() else {}
+    untraced = read_verdicts(work / "process.json")
+    record = work / ("recheck.json" if recheck else "process.json")
+    verdicts = read_verdicts(record)
     process_tests = PROCESS_TESTS.get(module, [])
     if recheck:
         shutil.rmtree(work / "mutants" / "tests")
         shutil.copytree(ROOT / "tests", work / "mutants" / "tests", ignore=NOT_COPIED)
         listed = equivalents()
-        chosen = {name: MODULES[module] + (process_tests if name in verdicts else [])
+        chosen = {name: MODULES[module] + (process_tests if name in untraced else [])
                   for name, status in statuses.items()
-                  if status not in KILLED and name not in listed}
+                  if name not in listed and (status in ("survived", "suspicious") or (
+                      status == "no tests" and not process_tests))}
     else:
         chosen = {name: process_tests for name, status in statuses.items()
                   if status == "no tests" and process_tests}
@@ -201,6 +203,11 @@ def process_pass(module, recheck=False):
         record.write_text(json.dumps(verdicts, indent=1), encoding="utf-8")
 
 
+def read_verdicts(path):
+    """{mutant name: status} the driver recorded in `path` ({} if none)."""
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
 def results(module):
     """{mutant name: status} from the last run of `module`, or None if it never ran."""
     metas = list((SCRATCH / slug(module) / "mutants").rglob("*.meta"))
@@ -212,9 +219,9 @@ def results(module):
         data = json.loads(meta.read_text(encoding="utf-8"))
         for name, code in data.get("exit_code_by_key", {}).items():
             statuses[name] = status_by_exit_code[code]
-    process = SCRATCH / slug(module) / "process.json"
-    if process.exists():
-        statuses.update(json.loads(process.read_text(encoding="utf-8")))
+    # The driver's own passes come after mutmut's verdicts: the process tests, then a recheck.
+    for record in ("process.json", "recheck.json"):
+        statuses.update(read_verdicts(SCRATCH / slug(module) / record))
     return statuses
 
 
