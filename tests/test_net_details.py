@@ -36,13 +36,17 @@ def test_the_kept_journal_reads_as_dicts_in_time_order():
         net.register("n1", lambda m: None)
         await asyncio.sleep(0.5)
         net.send("n0", "n1", {"type": "a"})
+        await asyncio.sleep(1000)
+        net.send("n1", "n0", {"type": "b"})
         await asyncio.sleep(1)
         return list(net.journal_events())
+    a = {"id": 0, "src": "n0", "dest": "n1", "body": {"type": "a"}}
+    b = {"id": 1, "src": "n1", "dest": "n0", "body": {"type": "b"}}
     assert run(scenario(), virtual=True) == [
-        {"time": 500_000_000, "event": "send", "id": 0, "src": "n0", "dest": "n1",
-         "body": {"type": "a"}},
-        {"time": 600_000_000, "event": "recv", "id": 0, "src": "n0", "dest": "n1",
-         "body": {"type": "a"}}]
+        {"time": 500_000_000, "event": "send", **a},
+        {"time": 600_000_000, "event": "recv", **a},
+        {"time": 1000_500_000_000, "event": "send", **b},
+        {"time": 1000_600_000_000, "event": "recv", **b}]
 
 
 @pytest.mark.parametrize("stop", ["halt", "unregister"])
@@ -70,17 +74,23 @@ def test_unregistering_an_unknown_endpoint_is_harmless():
     run(scenario(), virtual=True)
 
 
+NOT_JSON = ("is not a JSON number (Python's json module writes it, but Maelstrom's JSON "
+            "parser refuses it; encode with allow_nan=False)")
+HUGE = "1" + "0" * 45 + "e400"
+
+
 @pytest.mark.parametrize("number, why", [
-    ("NaN", "NaN is not a JSON number"),
-    ("Infinity", "Infinity is not a JSON number"),
-    ("-Infinity", "-Infinity is not a JSON number"),
-    ("1e400", "the number 1e400 does not fit a 64-bit float"),
+    ("NaN", "NaN " + NOT_JSON),
+    ("Infinity", "Infinity " + NOT_JSON),
+    ("-Infinity", "-Infinity " + NOT_JSON),
+    (HUGE, f"the number {HUGE[:40]} does not fit a 64-bit float (the bench refuses it "
+           "rather than turn it into Infinity)"),
 ])
 def test_numbers_maelstrom_cannot_read_are_refused_with_the_reason(number, why):
     line = '{"src":"n0","dest":"c1","body":{"type":"x","v":%s}}' % number
     with pytest.raises(InvalidMessage) as refused:
         parse_node_line(line, "n0")
-    assert str(refused.value).startswith(f"this line is not valid JSON for Maelstrom: {why}")
+    assert str(refused.value) == f"this line is not valid JSON for Maelstrom: {why}"
 
 
 def test_ordinary_floats_pass_as_floats():
@@ -167,3 +177,32 @@ def test_a_send_to_or_from_an_unknown_endpoint_names_it(src, dest):
             net.send(src, dest, {})
         assert str(refused.value) == "'n9' is not a node, service or open client connection"
     run(scenario(), virtual=True)
+
+
+def test_messages_with_the_same_deadline_arrive_in_send_order():
+    async def scenario():
+        net = make_net()
+        got = []
+        net.register("n0", lambda m: None)
+        net.register("n1", lambda m: got.append(m.body["i"]))
+        for i in range(5):
+            net.send("n0", "n1", {"i": i})
+        await asyncio.sleep(1)
+        return got
+    assert run(scenario(), virtual=True) == [0, 1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("mean_ms, dist, error", [
+    (0, "uniform", "--latency-dist uniform needs --latency of at least 1 ms"),
+    (0, "exponential", "--latency-dist exponential needs --latency of at least 1 ms"),
+    (5, "normal", "unknown latency distribution 'normal'"),
+])
+def test_latency_settings_the_bench_refuses(mean_ms, dist, error):
+    with pytest.raises(ValueError) as refused:
+        latency_sampler(mean_ms, dist, random.Random(1))
+    assert str(refused.value) == error
+
+
+def test_a_mean_latency_of_one_millisecond_is_allowed():
+    sample = latency_sampler(1, "uniform", random.Random(1))
+    assert {sample() for _ in range(100)} == {0, 1}
