@@ -6,6 +6,9 @@ shape. (Found by mutation testing, tools/mutate.py: each was a change no test no
 import asyncio
 import functools
 import json
+import os
+import subprocess
+import sys
 import random
 
 import pytest
@@ -413,3 +416,15 @@ def test_a_node_uses_the_random_source_it_is_given_or_its_own():
     given = random.Random(3)
     assert Node(write=lambda line: None, random=given).random is given
     assert isinstance(Node(write=lambda line: None).random, random.Random)
+
+
+# ----- a real process --------------------------------------------------------------------
+
+def test_a_node_whose_stdin_cannot_be_read_says_why_and_exits():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    done = subprocess.run(["sh", "-c", 'exec "$0" "$1" <&-', sys.executable,
+                           os.path.join(root, "echo.py")],
+                          capture_output=True, timeout=60, env={**os.environ, "PYTHONPATH": root})
+    assert (done.returncode, done.stdout) == (0, b"")
+    assert done.stderr.decode().splitlines() == [
+        "stopped reading stdin: [Errno 9] Bad file descriptor"]

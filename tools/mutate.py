@@ -41,7 +41,8 @@ PER_TEST_SECONDS = 30
 
 # module (path under the project) -> the test files that exercise it.
 MODULES = {
-    "maelstrom_node.py": ["tests/test_node_library_details.py", "tests/test_node_library.py", "tests/test_node_library_hostile.py",
+    "maelstrom_node.py": ["tests/test_node_library_details.py", "tests/test_node_library.py",
+                          "tests/test_node_library_hostile.py",
                           "tests/test_msg_ids.py"],
     "glomers/net.py": ["tests/test_net_details.py", "tests/test_net.py",
                        "tests/test_net_faults.py"],
@@ -76,7 +77,9 @@ for _name in ("txn_rw_register", "elle_models", "elle_search"):
 _SCRIPTS = "tests/test_node_scripts.py::test_"
 _HOSTILE = "tests/test_node_library_hostile.py::test_"
 PROCESS_TESTS = {
-    "maelstrom_node.py": [_SCRIPTS + name for name in (
+    "maelstrom_node.py": [
+        "tests/test_node_library_details.py::test_a_node_whose_stdin_cannot_be_read_says_why_"
+        "and_exits"] + [_SCRIPTS + name for name in (
         "echo_over_a_pipe_answers_every_request",
         "echo_with_stdin_a_regular_file",
         "echo_with_stdin_a_terminal",
