@@ -206,3 +206,12 @@ def test_latency_settings_the_bench_refuses(mean_ms, dist, error):
 def test_a_mean_latency_of_one_millisecond_is_allowed():
     sample = latency_sampler(1, "uniform", random.Random(1))
     assert {sample() for _ in range(100)} == {0, 1}
+
+
+def test_messages_are_numbered_from_0_in_send_order():
+    async def scenario():
+        net = make_net()
+        net.register("n0", lambda m: None)
+        net.register("n1", lambda m: None)
+        return [net.send("n0", "n1", {}).id for _ in range(4)]
+    assert run(scenario(), virtual=True) == [0, 1, 2, 3]
