@@ -428,3 +428,20 @@ def test_a_node_whose_stdin_cannot_be_read_says_why_and_exits():
     assert (done.returncode, done.stdout) == (0, b"")
     assert done.stderr.decode().splitlines() == [
         "stopped reading stdin: [Errno 9] Bad file descriptor"]
+
+
+@pytest.mark.parametrize("after_init", [True, False])
+def test_a_last_line_without_newline_exactly_at_the_limit_is_served(tmp_path, after_init):
+    from test_node_library_hostile import INIT as HOSTILE_INIT, SMALL_LINES
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    script = tmp_path / "small_lines.py"
+    script.write_text(SMALL_LINES)
+    shell = '{"src":"c1","dest":"n1","body":{"type":"echo","msg_id":2,"echo":"%s"}}'
+    line = shell % ("e" * (100_000 - len(shell % "")))   # exactly the limit, in 2+ chunks
+    data = (HOSTILE_INIT + "\n" if after_init else "") + line
+    done = subprocess.run([sys.executable, str(script)], input=data.encode(),
+                          capture_output=True, timeout=60, env={**os.environ, "PYTHONPATH": root})
+    replies = [json.loads(out)["body"] for out in done.stdout.splitlines()]
+    assert replies[-1] == {"type": "echo_ok", "echo": 100_000 - len(shell % ""),
+                           "in_reply_to": 2}
+    assert done.stderr == b""
