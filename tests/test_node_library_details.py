@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import random
+import signal
 
 import pytest
 
@@ -445,3 +446,23 @@ def test_a_last_line_without_newline_exactly_at_the_limit_is_served(tmp_path, af
     assert replies[-1] == {"type": "echo_ok", "echo": 100_000 - len(shell % ""),
                            "in_reply_to": 2}
     assert done.stderr == b""
+
+
+def test_ctrl_c_ends_a_node_whose_stdin_is_still_open():
+    # The stdin reader is blocked in os.read: it must not keep the process alive.
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    proc = subprocess.Popen([sys.executable, os.path.join(root, "echo.py")],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": root},
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        proc.stdin.write((INIT + "\n").encode())
+        proc.stdin.flush()
+        assert b"init_ok" in proc.stdout.readline()     # running, and reading stdin
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=20) == 0
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stdin.close()
+        proc.stdout.close()
