@@ -6,6 +6,10 @@
 MAELSTROM ?= ./maelstrom/maelstrom
 MAELSTROM_URL = https://github.com/jepsen-io/maelstrom/releases/download/v0.2.4/maelstrom.tar.bz2
 PYTHON ?= python3
+# Two pytest workers when pytest-xdist is installed (.ci/run installs it): most tests wait on
+# node processes or real time, so two workers on two cores nearly halve `make test`.
+XDIST := $(shell $(PYTHON) -c "import xdist" 2>/dev/null && echo "-n 2")
+PYTEST_FLAGS ?= -v --durations=15 $(XDIST)
 BROADCAST_EFFICIENT = -w broadcast --node-count 25 --time-limit 20 --rate 100 --latency 100
 KAFKA_MULTI = -w kafka --node-count 2 --concurrency 2n --time-limit 20 --rate 1000
 TXN_MULTI = -w txn-rw-register --node-count 2 --concurrency 2n --time-limit 20 --rate 1000
@@ -13,12 +17,15 @@ TXN_MULTI = -w txn-rw-register --node-count 2 --concurrency 2n --time-limit 20 -
 MAELSTROM_PARTS = echo unique-ids broadcast-a broadcast-b broadcast-c broadcast-d broadcast-e \
 	counter kafka-a kafka-b kafka-c txn-a txn-b txn-b-partition txn-c
 
-.PHONY: help test check bench mutate oracle maelstrom $(MAELSTROM_PARTS) maelstrom-present
+.PHONY: help test test-all durations sweep check bench mutate oracle maelstrom $(MAELSTROM_PARTS) maelstrom-present
 
 help:
-	@echo "make test            run the test suite (what CI runs)"
-	@echo "make check           every challenge part on the offline bench (python3 -m glomers)"
-	@echo "make bench           performance figures (medians over several runs)"
+	@echo "make test            the suite without its slowest tests (what CI runs; under 5 minutes)"
+	@echo "make test-all        the whole suite, slowest tests included (about 15 minutes)"
+	@echo "make durations       the whole suite, then every test ranked by its time"
+	@echo "make sweep           every part over 20 seeds in virtual time (the suite runs 3)"
+	@echo "make check           every challenge part on the offline bench, nodes as processes"
+	@echo "make bench           performance figures (medians over several runs; says how long)"
 	@echo "make mutate          mutation testing of the core with mutmut (by hand, not CI; slow)"
 	@echo "make oracle          re-check every real Maelstrom run in oracle/"
 	@echo "make maelstrom       download Maelstrom v0.2.4 into ./maelstrom (needs internet)"
@@ -26,7 +33,18 @@ help:
 	@echo "     txn-b-partition | txn-c     run a part under the REAL Maelstrom"
 
 test:
-	$(PYTHON) -m pytest -q
+	$(PYTHON) -m pytest $(PYTEST_FLAGS) -m "not slow"
+
+test-all:
+	$(PYTHON) -m pytest $(PYTEST_FLAGS)
+
+# The ranking tests/slow_tests.txt is drawn from: a test taking more than a few seconds on
+# two idle cores belongs there.
+durations:
+	$(PYTHON) -m pytest $(XDIST) -q --durations=0 --durations-min=2
+
+sweep:
+	BREADTH_SEEDS=20 $(PYTHON) -m pytest $(PYTEST_FLAGS) tests/test_challenges.py -k virtual_time
 
 check:
 	$(PYTHON) -m glomers challenge all --quiet

@@ -13,12 +13,11 @@ entry become visible to polls and peers. A kill ends the process but not what it
 a restarted node (empty memory, a fresh `init`) reads the file back before it answers
 anything, and every offset it ever gave out or showed is there again.
 
-The file is named after the run: "<dir>/glomers-kafka-<run id>-<node id>.jsonl", dir from
-KAFKA_JOURNAL_DIR (default: glomers-journals in the temp directory). A node cannot tell by
-itself whether it is starting a run or restarting in one, and a file left by an earlier run
-must never be taken for this one's. lin-kv can tell: its state lives exactly as long as the
-run. The first node to start creates the key "kafka-run" holding 64 random bits; every
-later life reads it. That is one or two lin-kv calls per life and none per request.
+The file comes from the library's run_journal: "<dir>/glomers-kafka-<run id>-<node
+id>.jsonl", dir from KAFKA_JOURNAL_DIR (default: glomers-journals in the temp directory).
+A node cannot tell by itself whether it starts a run or restarts in one, and a file left by
+an earlier run must never be taken for this one's; lin-kv, whose state lives exactly as long
+as the run, names the run: one or two lin-kv calls per life and none per request.
 
 Cost, measured (README): no message per request, so 5b stays at 0.52 server msgs-per-op
 and no latency is added; about 25 us and 37 bytes of file per send. Nothing can delete the
@@ -47,104 +46,16 @@ own start time.)
 """
 
 import asyncio
-import json
 import math
 import os
-import tempfile
-import time
 import zlib
 
-from maelstrom_node import ErrorCode, LinKV, Node, RPCError, run
+from maelstrom_node import ErrorCode, Node, RPCError, run, run_journal
 
 TICK = 0.05              # seconds between replication batches
 RETRANSMIT = 0.5         # resend what a peer has not acknowledged after this long
 FORWARD_TIMEOUT = 1.0
 LIFE_GAP = 0.001         # a life takes its name this long after its init
-RUN_ID_ATTEMPTS = 10     # lin-kv timeouts in a row before a life gives up
-JOURNAL_MAX_AGE = 86400  # seconds: an older journal belongs to a run long over
-RUN_KEY = "kafka-run"    # lin-kv key naming this run
-
-
-def journal_dir():
-    """KAFKA_JOURNAL_DIR, or "glomers-journals" in the temp directory."""
-    default = os.path.join(tempfile.gettempdir(), "glomers-journals")
-    return os.environ.get("KAFKA_JOURNAL_DIR") or default
-
-
-def sweep(directory, prefix):
-    """Remove the journals of runs long over: nothing can at the end of a run, since
-    Maelstrom kills its nodes. A run's own journals are written to while it lasts."""
-    cutoff = time.time() - JOURNAL_MAX_AGE
-    try:
-        entries = list(os.scandir(directory))
-    except OSError:
-        return          # sweeping is housekeeping: never a reason to stop
-    for entry in entries:
-        if entry.name.startswith(prefix) and entry.name.endswith(".jsonl"):
-            try:
-                if entry.stat().st_mtime < cutoff:
-                    os.remove(entry.path)
-            except OSError:
-                pass    # another node removed it first
-
-
-def begin_life(node):
-    """This life's name: its start time in microseconds. Lives start at least LIFE_GAP
-    apart (a life waits that long before calling this), so each name is new."""
-    return int(node.time() * 1_000_000)
-
-
-async def run_id(node, key):
-    """The run's id from lin-kv: ours if we are first to create the key, else the one
-    there. Random from the operating system: a seeded stream may repeat across runs.
-    Raises RPCError if lin-kv does not answer RUN_ID_ATTEMPTS times in a row (no
-    Maelstrom around: the node then refuses requests instead of hanging)."""
-    kv = LinKV(node)
-    mine = os.urandom(8).hex()
-    for _ in range(RUN_ID_ATTEMPTS):
-        try:
-            if await kv.cas(key, None, mine, create=True):
-                return mine
-            found = await kv.read(key, default=None)
-            if found is not None:
-                return found
-        except RPCError as error:
-            if error.definite:
-                raise
-    raise RPCError(ErrorCode.TIMEOUT, f"lin-kv did not answer {RUN_ID_ATTEMPTS} times")
-
-
-class Journal:
-    """One JSON record per line, appended to a file that outlives the process."""
-
-    def __init__(self, path):
-        self.path = path
-        self.file = None
-        self.size = 0
-
-    def open(self):
-        """Read back every complete record, cut a torn last line, open for appending."""
-        os.makedirs(os.path.dirname(self.path), exist_ok=True)
-        with open(self.path, "a+b") as f:
-            f.seek(0)
-            data = f.read()
-            self.size = data.rfind(b"\n") + 1
-            if self.size < len(data):
-                f.truncate(self.size)     # a write cut short by a kill: never acknowledged
-        self.file = open(self.path, "ab", buffering=0)
-        return [json.loads(line) for line in data[:self.size].splitlines()]
-
-    def write(self, record):
-        """Append one record. Once this returns, killing the process cannot lose it: the
-        operating system holds the bytes (a machine crash would need fsync)."""
-        line = memoryview((json.dumps(record, separators=(",", ":")) + "\n").encode())
-        try:
-            while line:
-                line = line[self.file.write(line):]
-        except OSError as error:
-            self.file.truncate(self.size)   # no torn line for the next record to follow
-            raise RPCError(ErrorCode.CRASH, f"journal {self.path}: {error}") from None
-        self.size = self.file.tell()
 
 
 class Peer:
@@ -196,13 +107,9 @@ class KafkaLog:
     async def start(self):
         """Begin this life: find the run, read our journal back, then accept requests."""
         await asyncio.sleep(LIFE_GAP)
-        self.life = begin_life(self.node)
+        self.life = int(self.node.time() * 1_000_000)   # this life's name: see the docstring
         try:
-            run = await run_id(self.node, RUN_KEY)
-            directory = journal_dir()
-            self.recover(Journal(os.path.join(
-                directory, f"glomers-kafka-{run}-{self.node.node_id}.jsonl")))
-            sweep(directory, "glomers-kafka-")
+            self.recover(await run_journal(self.node, "kafka", os.environ.get("KAFKA_JOURNAL_DIR")))
         except (OSError, ValueError, RPCError) as error:
             self.failure = f"cannot read the journal back: {error}"
             self.node.log(self.failure)

@@ -25,7 +25,8 @@ import time
 import traceback
 
 __all__ = ["ErrorCode", "RPCError", "Message", "Node", "run",
-           "KV", "LinKV", "SeqKV", "LWWKV", "TSO"]
+           "KV", "LinKV", "SeqKV", "LWWKV", "TSO", "Journal", "run_journal", "journal_dir",
+           "sweep_journals"]
 
 # One encoder built once: json.dumps with options builds a new encoder on every call.
 # allow_nan=False because NaN is not JSON and one bad stdout line ends a Maelstrom node.
@@ -405,7 +406,7 @@ class Node:
                                f"no handler for message type {_short.repr(kind)}")
             msg.body = Body(msg.body)
             result = handler(msg)
-            if inspect.isawaitable(result):
+            if type(result) is not dict and inspect.isawaitable(result):
                 return self._task(self._await_handler(msg, result), self._inflight, msg)
             self._answer(msg, result)
         except Exception as error:
@@ -664,3 +665,100 @@ class TSO(_Service):
         """A fresh timestamp."""
         body = await self._call({"type": "ts"}, "ts", lambda ts: type(ts) is int)
         return body["ts"]
+
+
+# ---- Journals: what a node writes to survive a kill of its process ---------------------------
+
+JOURNAL_MAX_AGE = 86400   # seconds: a journal untouched this long belongs to a run long over
+RUN_ID_ATTEMPTS = 10      # lin-kv timeouts in a row before run_journal gives up
+
+
+class Journal:
+    """One JSON record per line, appended to a file that outlives the process."""
+
+    def __init__(self, path):
+        self.path = path
+        self.file = None
+        self.size = 0
+
+    def open(self):
+        """Read back every complete record, cut a torn last line, open for appending."""
+        os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        with open(self.path, "a+b") as f:
+            f.seek(0)
+            data = f.read()
+            self.size = data.rfind(b"\n") + 1
+            if self.size < len(data):
+                f.truncate(self.size)     # a write cut short by a kill: never acknowledged
+        self.file = open(self.path, "ab", buffering=0)
+        return [json.loads(line) for line in data[:self.size].splitlines()]
+
+    def write(self, record):
+        """Append one record. Once this returns, killing the process cannot lose it: the
+        operating system holds the bytes (a machine crash would need fsync)."""
+        line = memoryview((_encode(record) + "\n").encode())
+        try:
+            while line:
+                line = line[self.file.write(line):]
+        except OSError as error:
+            self.file.truncate(self.size)   # no torn line for the next record to follow
+            raise RPCError(ErrorCode.CRASH, f"journal {self.path}: {error}") from None
+        self.size = self.file.tell()
+
+
+def journal_dir():
+    """Where journals go by default: "glomers-journals" in the temp directory (TMPDIR)."""
+    import tempfile      # only for nodes that keep journals
+    return os.path.join(tempfile.gettempdir(), "glomers-journals")
+
+
+async def run_journal(node, name, directory=None):
+    """This node's Journal for this run, named "<directory>/glomers-<name>-<run id>-<node
+    id>.jsonl" (directory: journal_dir() when None); not yet opened.
+
+    A node cannot tell by itself whether it starts a run or restarts in one, and a file an
+    earlier run left must never be taken for this one's. lin-kv can tell: its state lives
+    exactly as long as the run. The first node to ask creates the key "<name>-run" holding 64
+    random bits from the operating system (a seeded stream could repeat across runs); every
+    later life reads it. Raises RPCError when lin-kv does not answer RUN_ID_ATTEMPTS times
+    in a row (no Maelstrom around: better to refuse requests than to hang).
+
+    Nothing can delete the files when a run ends (Maelstrom kills its nodes), so this also
+    deletes this name's journals untouched for JOURNAL_MAX_AGE seconds."""
+    directory = directory or journal_dir()
+    run = await _run_id(node, f"{name}-run")
+    sweep_journals(directory, f"glomers-{name}-")
+    return Journal(os.path.join(directory, f"glomers-{name}-{run}-{node.node_id}.jsonl"))
+
+
+async def _run_id(node, key):
+    kv = LinKV(node)
+    mine = os.urandom(8).hex()
+    for _ in range(RUN_ID_ATTEMPTS):
+        try:
+            if await kv.cas(key, None, mine, create=True):
+                return mine
+            found = await kv.read(key, default=None)
+            if found is not None:
+                return found
+        except RPCError as error:
+            if error.definite:
+                raise
+    raise RPCError(ErrorCode.TIMEOUT, f"lin-kv did not answer {RUN_ID_ATTEMPTS} times")
+
+
+def sweep_journals(directory, prefix):
+    """Remove the journals named `prefix`... untouched for JOURNAL_MAX_AGE seconds (a run's
+    own journals are written to while it lasts). Housekeeping: never raises."""
+    cutoff = time.time() - JOURNAL_MAX_AGE
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name.startswith(prefix) and entry.name.endswith(".jsonl"):
+            try:
+                if entry.stat().st_mtime < cutoff:
+                    os.remove(entry.path)
+            except OSError:
+                pass    # another node removed it first

@@ -16,8 +16,9 @@ node cannot repeat, read when the node mints its first id:
   time than any earlier life ever minted at. Under the bench's virtual time the clock is the
   virtual one, and the same holds: a restart comes after the kill.
 - 32 bits from `node.random`: seeded from os.urandom in a real process, so two lives differ
-  even if their clocks tied; under the bench the stream is seeded (a run replays exactly),
-  and a restarted node may get the same stream again, which is why the clock comes first.
+  even if their clocks tied; under the bench the stream is seeded so that a run replays
+  exactly (each life of a node draws from a stream of its own), and the clock still
+  decides.
 
 A counter alone (ids "n1-1", "n1-2", ...) passes Maelstrom only because Maelstrom never
 restarted nodes: after a restart the counter starts again at 1 and hands out "n1-1" twice.

@@ -1,4 +1,5 @@
-"""Each Gossip Glomers part: our script and the published command (spec/challenges.md).
+"""Each Gossip Glomers part: our script and the published command (the flags each
+challenge page at fly.io/dist-sys gives), and how `challenge PART` overrides them.
 
 The Makefile runs the real Maelstrom with these same flags; a test keeps the two in step.
 """
@@ -56,6 +57,73 @@ def argv(part, bin_path=None):
     return ["test", *shlex.split(flags), "--bin", bin_path or script_path(part)]
 
 
+def is_kafka(part):
+    """True for the parts that run the kafka workload (5a-5c)."""
+    return "-w kafka " in PARTS[part][2] + " "
+
+
 def available():
     """Parts whose script exists in this checkout, in order."""
     return [p for p in PARTS if os.path.exists(script_path(p))]
+
+
+def missing_scripts_text(part):
+    """Why `challenge PART` cannot run our script: an installed copy has only the library
+    and the bench, not the solution scripts, which live in a clone."""
+    script = PARTS[part][0] if part in PARTS else "the solution scripts"
+    return (f"our script for {'every part' if part == 'all' else 'part ' + part} ({script}) "
+            f"is not in {ROOT}: an installed glomers has the bench and maelstrom_node, not the "
+            "solutions. Pass your own node with --bin ./your_node.py, or run from a clone of "
+            "the repository (python3 -m glomers challenge ... there)")
+
+
+# Flags that change how a run is made or shown, not the test Maelstrom would run.
+BENCH_ONLY = {"seed", "seeds", "jobs", "virtual_time", "store", "quiet", "no_pictures", "log_stderr",
+              "log_net_send", "log_net_recv", "stricter"}
+
+
+def _text(value):
+    """A parsed flag value as it would be typed (a fault list joined by commas)."""
+    if isinstance(value, (list, tuple)):
+        return ",".join(map(str, value))
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def flag_tokens(given):
+    """The command-line words of given flags [(dest, flag, value)], to replay them."""
+    tokens = []
+    for _, flag, value in given:
+        if value is True:
+            tokens.append(flag)
+        elif value is not False:
+            tokens += [flag, _text(value)]
+    return tokens
+
+
+def describe_overrides(part, given, published):
+    """One line on the flags given to `challenge PART`: which override the part's published
+    command (with the value they replace) and which only change how the bench runs it.
+    `published` is the options namespace of the published command, as parsed."""
+    changed, also = [], []
+    for dest, flag, value in given:
+        shown = flag if value is True else f"{flag} {_text(value) or repr('')}"
+        if dest in BENCH_ONLY:
+            also.append(shown)
+        elif dest == "bin":
+            changed.append(f"{shown} (instead of our {PARTS[part][0]})")
+        else:
+            before = getattr(published, dest, None)
+            if f"--{dest.replace('_', '-')}" in PARTS[part][2].split() or dest == "workload":
+                was = f"published: {_text(before)}"
+            else:
+                was = ("not in the published command; Maelstrom's default: "
+                       + (_text(before) if before not in (None, [], "") else "none"))
+            changed.append(f"{shown} ({was})")
+    parts = []
+    if changed:
+        parts.append("overriding " + ", ".join(changed))
+    if also:
+        parts.append("bench options " + " ".join(also))
+    return "; ".join(parts)

@@ -1,5 +1,5 @@
 """Command line: Maelstrom's `test` flags and defaults, plus `challenge`, `explain`, `oracle`,
-`serve`.
+`serve`, `shrink`.
 
 A bad flag or value prints one line naming it and exits 254, as Maelstrom does for bad
 arguments; nothing here raises a traceback at the user. Everything that can be checked before
@@ -16,7 +16,7 @@ import re
 import signal
 import sys
 
-from . import hosts, store
+from . import hosts, shrink_plan, store
 from .checkers.elle_models import ALL_MODELS
 from .fault_schedule import FAULTS
 
@@ -25,6 +25,7 @@ WORKLOADS = ("echo", "unique-ids", "broadcast", "g-counter", "kafka", "txn-rw-re
 MAELSTROM_ONLY = ()
 TOPOLOGIES = ("grid", "line", "tree", "tree2", "tree3", "tree4", "total")
 BAD_ARGS = 254
+KAFKA_GENERATORS = ("0.3.7", "0.3.1")     # Jepsen versions; the first is the default
 
 # flag -> (lowest, highest, why the bound). Ops are held in memory for the checkers, so the
 # planned op count (rate x time limit) is bounded too, by MAX_PLANNED_OPS.
@@ -40,7 +41,9 @@ LIMITS = {
     "--max-txn-length": (1, 1000, "micro-ops"),
     "--max-writes-per-key": (1, 1_000_000, "writes"),
     "--seeds": (1, 10_000, "runs"),
+    "--jobs": (1, 1024, "runs at once"),
     "--linearizability-budget": (1, 10**9, "search steps per key"),
+    "--budget": (1, 86_400, "seconds (one day)"),
 }
 MAX_PLANNED_OPS = 500_000
 
@@ -146,7 +149,7 @@ def _nemesis(text):
 def add_test_flags(parser, with_workload=True):
     """Maelstrom's `test` flags with its defaults (spec §2.1), plus the bench's own."""
     if with_workload:
-        parser.add_argument("-w", "--workload", default="lin-kv", metavar="NAME",
+        parser.add_argument("-w", "--workload", default=None, metavar="NAME",
                             help=f"one of: {', '.join(WORKLOADS)} (default lin-kv, as in "
                                  "Maelstrom; it needs --concurrency 2n)")
         parser.add_argument("--bin", metavar="FILE", help="the node program (required)")
@@ -197,39 +200,66 @@ def add_test_flags(parser, with_workload=True):
                              "fast, and the same seed gives the same history")
     parser.add_argument("--seeds", type=_positive_int("--seeds"), default=None, metavar="N",
                         help="run N seeds (from --seed on) and list the failing ones")
+    parser.add_argument("--jobs", type=_positive_int("--jobs"), default=None, metavar="N",
+                        help="run up to N seeds of --seeds, or parts of `challenge all`, at "
+                             "once (default: the number of cores with --virtual-time, else "
+                             "1); the same output and histories as one at a time")
     parser.add_argument("--store", default="store", metavar="DIR",
                         help="folder for run outputs (default ./store)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     parser.add_argument("--no-pictures", action="store_true",
                         help="draw no pictures (messages.svg, timeline.html, plots); --seeds "
                              "draws them only for failing seeds anyway")
+    parser.add_argument("--kafka-generator", choices=KAFKA_GENERATORS, default=None,
+                        help="kafka: whose op generator: 0.3.7 (Maelstrom 0.2.4's Jepsen, "
+                             "1 op in 64 an assign; the default) or 0.3.1 (Maelstrom "
+                             "0.2.2/0.2.3's, 1 in 8), to compare with runs of those versions")
     parser.add_argument("--stricter", action="store_true",
                         help="txn-rw-register: also report what Maelstrom's inference misses "
                              "(e.g. blind-write G0); never changes the verdict")
+    parser.add_argument("--plan", metavar="FILE", default=None,
+                        help="replay a shrunk run: the shrink-plan.json `shrink` wrote (the "
+                             "ops and faults it leaves out; needs --virtual-time)")
+
+
+def program_name():
+    """How the bench was called: `glomers` when installed as a command, else the module."""
+    return "glomers" if os.path.basename(sys.argv[0] or "") == "glomers" else "python3 -m glomers"
 
 
 def build_parser():
-    parser = _Parser(prog="python3 -m glomers",
+    parser = _Parser(prog=program_name(),
                      description="Offline Maelstrom test bench for Gossip Glomers nodes.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     test = commands.add_parser("test", help="run a Maelstrom test (Maelstrom's flags)")
     add_test_flags(test)
     test.add_argument("args", nargs="*", help="arguments passed to the node program")
-    challenge = commands.add_parser("challenge", help="run a challenge part's published command")
+    challenge = commands.add_parser(
+        "challenge", help="run a challenge part's published command; any test flag given "
+                          "overrides the published one",
+        description="Run a Gossip Glomers part with its published flags and our script. Every "
+                    "`test` flag is accepted and overrides the part's own (e.g. --nemesis "
+                    "partition on 3d, --bin ./mine.py); the run says which it overrode.")
     challenge.add_argument("part", help="1, 2, 3a..3e, 4, 5a..5c, 6a, 6b, 6b-partition, 6c, or all")
-    challenge.add_argument("--bin", metavar="FILE", help="node program (default: ours)")
-    challenge.add_argument("--seed", type=int, default=None, help="seed for every random choice")
-    challenge.add_argument("--seeds", type=_positive_int("--seeds"), default=None, metavar="N",
-                           help="run N seeds and list the failing ones")
-    challenge.add_argument("--virtual-time", action="store_true",
-                           help="in-process nodes on a virtual clock (maelstrom_node.py scripts)")
-    challenge.add_argument("--store", default="store", metavar="DIR",
-                           help="folder for run outputs (default ./store)")
-    challenge.add_argument("--quiet", action="store_true", help="no progress lines")
-    challenge.add_argument("--log-stderr", action="store_true",
-                           help="also print each node's stderr on the console")
-    challenge.add_argument("--no-pictures", action="store_true",
-                           help="draw no pictures (--seeds draws only failing seeds' anyway)")
+    add_test_flags(challenge)
+    # Only the flags given appear in the namespace, so that they, and only they, override.
+    for action in _flags(challenge):
+        action.default = argparse.SUPPRESS
+    parser.challenge = challenge
+    shrink = commands.add_parser(
+        "shrink", help="find a smaller run that fails the same way (virtual time)",
+        description="Shrink a failing run: give a run folder (RUN_DIR), or the test's flags "
+                    "with the failing --seed.")
+    shrink.add_argument("target", nargs="*", metavar="RUN_DIR | ARGS",
+                        help="a failed run's folder; or, after the test's flags, arguments "
+                             "for the node program")
+    add_test_flags(shrink)
+    shrink.add_argument("--budget", type=_positive_float("--budget"), default=None,
+                        metavar="SECONDS", help="time the search may take (default 120 s); "
+                        "Ctrl-C stops it early and keeps the best run so far")
+    shrink.add_argument("--keep", metavar="FAILURE", default=None,
+                        help="the failure to keep when the run fails in several ways "
+                             "(default: the first listed, the workload's own)")
     explain = commands.add_parser("explain", help="explain a Maelstrom run folder")
     explain.add_argument("dir", help="a store folder (e.g. store/latest)")
     explain.add_argument("--json", action="store_true", help="one JSON object for scripts")
@@ -242,6 +272,19 @@ def build_parser():
     serve.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (this machine "
                                                            "only)")
     return parser
+
+
+def _flags(parser):
+    """A parser's optional flags (help excepted)."""
+    return [action for action in parser._actions
+            if action.option_strings and action.dest != "help"]
+
+
+def given_flags(parser, ns):
+    """The flags given on a `challenge` command line, as (dest, flag, value) in the order
+    the parser declares them."""
+    return [(action.dest, max(action.option_strings, key=len), getattr(ns, action.dest))
+            for action in _flags(parser) if hasattr(ns, action.dest)]
 
 
 def derived_options(ns):
@@ -303,8 +346,31 @@ def check_bounds(derived, ns):
                          f"most {MAX_PLANNED_OPS:,} (lower the rate or the time limit)")
 
 
+# What each workload is for, to list for someone who did not give -w.
+WORKLOAD_USES = {"echo": "part 1", "unique-ids": "part 2", "broadcast": "parts 3a-3e",
+                 "g-counter": "part 4", "kafka": "parts 5a-5c", "txn-rw-register": "parts 6a-6c",
+                 "lin-kv": "Maelstrom's default", "g-set": "Maelstrom's tutorial",
+                 "pn-counter": "Maelstrom's tutorial", "txn-list-append": "Maelstrom's tutorial"}
+
+
+def default_workload_note(threads, node_count):
+    """What a run without -w says first: Maelstrom's default workload, and the others."""
+    listed = ", ".join(f"{name} ({use})" for name, use in WORKLOAD_USES.items())
+    note = ("-w/--workload was not given, so this runs Maelstrom's default workload, lin-kv "
+            "(a linearizable key-value store: read / write / cas requests). Workloads: "
+            f"{listed}. To run a Gossip Glomers part with its own flags: {program_name()} "
+            "challenge PART.")
+    if threads % (2 * node_count):
+        note += (f" lin-kv needs client threads in multiples of twice the node count "
+                 f"(--concurrency 2n); with {threads} Maelstrom runs the test and then aborts "
+                 "it before analysis, and so does the bench.")
+    return note
+
+
 def test_options(ns):
     """Turn parsed `test` flags into the options dict the bench and checkers read."""
+    if ns.workload is None:
+        ns.workload = "lin-kv"
     if ns.workload in MAELSTROM_ONLY:
         raise UsageError(f"workload {ns.workload!r} is Maelstrom's but not a Gossip Glomers "
                          f"one; this bench runs: {', '.join(WORKLOADS)}")
@@ -315,6 +381,8 @@ def test_options(ns):
     problem = hosts.program_problem(ns.bin, in_process=ns.virtual_time)
     if problem:
         raise UsageError(f"--bin {ns.bin}: {problem}")
+    if ns.kafka_generator is not None and ns.workload != "kafka":
+        raise UsageError(f"--kafka-generator is for the kafka workload, not {ns.workload}")
     if ns.latency_dist != "constant" and ns.latency < 1:
         raise UsageError(f"--latency-dist {ns.latency_dist} needs --latency of at least 1")
     derived = derived_options(ns)
@@ -326,7 +394,7 @@ def test_options(ns):
     problem = store.check_writable(ns.store)
     if problem:
         raise UsageError(f"--store {ns.store}: {problem}")
-    return {
+    opts = {
         "workload": ns.workload, "bin": os.path.abspath(ns.bin), "args": list(ns.args),
         **derived, "time_limit": ns.time_limit,
         "rate": ns.rate, "latency": ns.latency,
@@ -340,7 +408,23 @@ def test_options(ns):
         "virtual_time": ns.virtual_time, "store": ns.store, "quiet": ns.quiet,
         "stricter": ns.stricter, "linearizability_budget": ns.linearizability_budget,
         "pictures": not ns.no_pictures, "show_schedule": ns.show_schedule,
+        **({"kafka_generator": ns.kafka_generator or KAFKA_GENERATORS[0]}
+           if ns.workload == "kafka" else {}),
     }
+    return _with_plan(opts, ns) if ns.plan is not None else opts
+
+
+def _with_plan(opts, ns):
+    """--plan: the shrunk run's plan applied to the options (shrink_plan.py)."""
+    if not ns.virtual_time:
+        raise UsageError(f"--plan {ns.plan}: a plan replays a shrunk run in virtual time; "
+                         "add --virtual-time")
+    if getattr(ns, "seeds", None):
+        raise UsageError(f"--plan {ns.plan}: a plan replays one seed; drop --seeds")
+    try:
+        return shrink_plan.apply(opts, shrink_plan.load(ns.plan), ns.node_count is not None)
+    except shrink_plan.PlanError as error:
+        raise UsageError(f"--plan {ns.plan}: {error}") from None
 
 
 def parse(argv):
@@ -349,5 +433,6 @@ def parse(argv):
     ns = parser.parse_args(argv)
     if ns.command is None:
         parser.print_help(sys.stderr)
-        raise UsageError("expected a command: test, challenge, explain, oracle or serve")
+        raise UsageError("expected a command: test, challenge, shrink, explain, oracle or "
+                         "serve")
     return parser, ns

@@ -51,6 +51,9 @@ def list_of(check):
     return lambda value: isinstance(value, list) and all(check(v) for v in value)
 
 
+_IMPLIED = frozenset({"type", "in_reply_to", "msg_id"})
+
+
 def validate(body, type_name, fields):
     """Check a reply body against a closed schema; raise MalformedReply naming the problem.
 
@@ -68,15 +71,15 @@ def validate(body, type_name, fields):
         raise MalformedReply("in_reply_to must be an integer")
     if "msg_id" in body and not is_json_int(body["msg_id"]):
         raise MalformedReply("msg_id, when present, must be an integer")
-    extra = sorted(set(body) - set(fields) - {"type", "in_reply_to", "msg_id"})
-    if extra:
+    if any(key not in fields and key not in _IMPLIED for key in body):
+        extra = sorted(set(body) - set(fields) - _IMPLIED)
         raise MalformedReply(f"unexpected key(s) {', '.join(map(repr, extra))}: Maelstrom's "
                              f"reply schema for {type_name} is closed")
 
 
-def _expire(future, text):
+def _expire(future, node_id, timeout):
     if not future.done():
-        future.set_exception(Timeout(text))
+        future.set_exception(Timeout(f"no reply from {node_id} within {timeout:g} s"))
 
 
 class Connection:
@@ -111,8 +114,7 @@ class Connection:
         future = loop.create_future()
         self._waiting = (msg_id, future)
         # A plain timer rather than asyncio.wait_for: this is the bench's hottest path.
-        timer = loop.call_later(timeout, _expire, future,
-                                f"no reply from {self.node_id} within {timeout:g} s")
+        timer = loop.call_later(timeout, _expire, future, self.node_id, timeout)
         self.net.send(self.id, self.node_id, request)
         try:
             reply = await future

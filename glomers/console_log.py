@@ -10,6 +10,57 @@ import os
 import sys
 import threading
 
+# Whether the reader of the console went away (`glomers test ... | head`), and who wants to
+# know. A write to a closed pipe raises wherever it happens (a client's task, a node's
+# stderr reader, the nemesis); caught here, it can never leave a run stuck without the task
+# that died: the run is told, stops, and the bench exits 141. jepsen.log keeps everything.
+_gone = threading.Event()
+_listeners = []
+
+
+def reader_gone():
+    """True once a console write found its reader gone."""
+    return _gone.is_set()
+
+
+def when_reader_gone(callback):
+    """Call callback() (from any thread) when the reader goes away; returns a function that
+    stops listening."""
+    _listeners.append(callback)
+    return lambda: _listeners.remove(callback) if callback in _listeners else None
+
+
+def _reader_left(stream):
+    if _gone.is_set():
+        return
+    _gone.set()
+    try:        # later writes, Python's own flush at exit included, go nowhere quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+    for callback in list(_listeners):
+        callback()
+
+
+def console_write(stream, text):
+    """Write to the console unless its reader is gone (then note that, never raise)."""
+    if _gone.is_set():
+        return
+    try:
+        stream.write(text)
+    except BrokenPipeError:
+        _reader_left(stream)
+
+
+def console_flush(stream):
+    """Flush the console, as console_write."""
+    if _gone.is_set():
+        return
+    try:
+        stream.flush()
+    except BrokenPipeError:
+        _reader_left(stream)
+
 
 class Tee:
     """A text stream writing to `out` and, once keep_in() names the folder, to jepsen.log.
@@ -40,12 +91,12 @@ class Tee:
                 self.pending.append(text)
 
     def write(self, text):
-        self.out.write(text)
+        console_write(self.out, text)
         self.copy(text)
         return len(text)
 
     def flush(self):
-        self.out.flush()
+        console_flush(self.out)
 
     def __enter__(self):
         self._stderr = sys.stderr
@@ -66,12 +117,12 @@ class _Copy:
         self.stream, self.tee = stream, tee
 
     def write(self, text):
-        self.stream.write(text)
+        console_write(self.stream, text)
         self.tee.copy(text)
         return len(text)
 
     def flush(self):
-        self.stream.flush()
+        console_flush(self.stream)
 
     def __getattr__(self, name):
         return getattr(self.stream, name)

@@ -378,13 +378,17 @@ def _flat(value):
     """`value` on one line."""
     kind = type(value)                       # fast paths for what histories are made of
     if kind is int:
-        return str(value)
+        return int.__repr__(value)
     if kind is str:
         return _string(value)
     if kind is list:
-        return "[" + " ".join(map(_flat, value)) + "]"
+        return _flat_list(value)
     if kind is Keyword:
         return ":" + value
+    if kind is dict:
+        return _flat_dict(value)
+    if value is None:
+        return "nil"
     if not _is_collection(value):
         return _atom(value)
     opening, pairs, closing = _entries(value)
@@ -393,6 +397,45 @@ def _flat(value):
     else:
         body = " ".join(_flat(v) for _, v in pairs)
     return opening + body + closing
+
+
+# Python's text of a list holding only integers and such lists ("[[0, 5], [1, -6]]") is its
+# EDN text but for the commas: kafka's [offset message] pairs print in one C call each.
+_INTEGERS_ONLY = re.compile(r"[\[\]0-9, -]*")
+
+
+def _flat_list(value):
+    if value:
+        first = value[0]
+        if type(first) is int or (type(first) is list and first and type(first[0]) is int):
+            text = list.__repr__(value)
+            if _INTEGERS_ONLY.fullmatch(text):
+                return text.replace(",", "")
+    return "[" + " ".join(map(_flat, value)) + "]"
+
+
+_KEY_TEXT = {}          # plain str map key -> how it prints outside a StringMap
+_KEY_TEXT_LIMIT = 100_000
+
+
+def _key_text(key):
+    """`_key(key, False)`, remembered for plain strings (histories repeat a few keys)."""
+    if type(key) is str:
+        text = _KEY_TEXT.get(key)
+        if text is None:
+            text = _key(key, False)
+            if len(_KEY_TEXT) < _KEY_TEXT_LIMIT:
+                _KEY_TEXT[key] = text
+        return text
+    return _key(key, False)
+
+
+def _flat_dict(value):
+    """A plain dict (not a StringMap or Record) on one line."""
+    if "index" in value and is_op(value):
+        pairs = _op_pairs(value, list(OP_FIELDS))
+        return _OP_RECORD + "{" + ", ".join(f"{k} {_flat(v)}" for k, v in pairs) + "}"
+    return "{" + ", ".join([_key_text(k) + " " + _flat(v) for k, v in value.items()]) + "}"
 
 
 def _pretty(value, column, width, out):
@@ -430,23 +473,55 @@ def dumps(value, width=70):
     return "".join(out)
 
 
+_OP_FIELD_HEADS = tuple((field, f":{field} ") for field in OP_FIELDS)
+_KEYWORD_FIELDS = frozenset({"type", "f", "process"})
+
+
+def _op_body(op, value_text):
+    """The inside of an op's map: Jepsen's fields in order (type, f and a named process as
+    keywords even when held as plain str), then the extras in the op's order."""
+    parts = []
+    for field, head in _OP_FIELD_HEADS:
+        if field in op:
+            value = op[field]
+            if field == "value":
+                parts.append(head + value_text)
+            elif field in _KEYWORD_FIELDS and (type(value) is str or type(value) is Keyword):
+                parts.append(head + ":" + value)
+            else:
+                parts.append(head + _flat(value))
+    if len(parts) < len(op):
+        for key, value in op.items():
+            if key not in OP_FIELDS:
+                parts.append(_key_text(key) + " " + _flat(value))
+    return ", ".join(parts)
+
+
 def dumps_op(op):
     """One history.edn line: the op as a plain map, fields in Jepsen's order, then extras."""
-    pairs = _op_pairs(op, [k for k in OP_FIELDS if k in op])
-    return "{" + ", ".join(f"{key} {_flat(value)}" for key, value in pairs) + "}"
+    return "{" + _op_body(op, _flat(op["value"]) if "value" in op else "") + "}"
 
 
-def history_txt_line(op):
-    """One history.txt line: process, type, f, value and any error, tab-separated."""
+def history_txt_line(op, value_text=None):
+    """One history.txt line: process, type, f, value and any error, tab-separated.
+    `value_text`, if given, is _flat(op's value) already made."""
     process = op.get("process")
+    f = op.get("f")
     fields = [
         ":" + process if isinstance(process, str) else str(process),
         ":" + op["type"],
-        ":" + op["f"] if isinstance(op.get("f"), str) else _flat(op.get("f")),
-        _flat(op.get("value")),
+        ":" + f if isinstance(f, str) else _flat(f),
+        value_text if value_text is not None else _flat(op.get("value")),
     ]
     error = op.get("error")
     if error is not None and error is not False:
         # Jepsen appends (str error): a keyword keeps its colon, a string loses its quotes.
         fields.append(error if type(error) is str else _flat(error))
     return "\t".join(fields)
+
+
+def history_lines(op):
+    """(history.edn line, history.txt line) of one op, its value printed once for both."""
+    value_text = _flat(op.get("value"))
+    return ("{" + _op_body(op, value_text) + "}",
+            history_txt_line(op, value_text))

@@ -72,6 +72,15 @@ def _present(folder, names):
     return [name for name in names if folder.has(name)]
 
 
+def kafka_generator(folder):
+    """For a kafka run of ours, whose op generator it followed, in words (test.json says;
+    a folder without the note predates the choice and followed Jepsen 0.3.7's)."""
+    if folder.workload != "kafka" or folder.source != "bench":
+        return None
+    from .workloads import kafka
+    return kafka.generator_words({"kafka_generator": folder.meta.get("kafka_generator")})
+
+
 def check_meaning(name, folder):
     """What a sub-check of results.edn is for, naming only files the folder holds."""
     if name == "perf":
@@ -93,7 +102,9 @@ def check_meaning(name, folder):
         return "message counts and messages per operation (always valid)" + \
             ("; messages.svg draws them" if folder.has("messages.svg") else "")
     if name == "workload":
-        return WORKLOAD_MEANING.get(folder.workload, "the workload's own correctness check")
+        meaning = WORKLOAD_MEANING.get(folder.workload, "the workload's own correctness check")
+        generator = kafka_generator(folder)
+        return meaning + (f"; ops from {generator}" if generator else "")
     return ""
 
 

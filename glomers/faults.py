@@ -42,8 +42,10 @@ class Nemesis:
         self.record = record           # op dict -> the recorded op
         self.faults = test.opts["nemesis"]
         self.nodes = test.opts["nodes"]
-        self.schedule = fault_schedule.Schedule(self.faults, self.nodes,
-                                                test.opts["nemesis_interval"], test.rng)
+        schedule = fault_schedule.Schedule(self.faults, self.nodes,
+                                           test.opts["nemesis_interval"], test.rng)
+        plan = getattr(test, "plan", None)      # a shrink plan may leave faults out
+        self.schedule = schedule if plan is None else plan.fault_schedule(schedule)
 
     async def run(self, start, limit_at):
         """Main phase: each op goes out when due (or when the previous one is done, if that
@@ -58,7 +60,9 @@ class Nemesis:
                 return
             if at > loop.time():
                 await asyncio.sleep(at - loop.time())
-            await self.execute(stream.take(at - start))
+            op = stream.take(at - start)
+            if op is not None:          # None: an op a shrink plan leaves out
+                await self.execute(op)
 
     async def final_phase(self):
         """The final phase's heal, resume and restart, one after the other (§3.6)."""

@@ -56,6 +56,9 @@ STOP_GRACE = 1.0                 # seconds between SIGTERM and SIGKILL at teardo
 KILL_WAIT = 2.0                  # seconds to wait for the group to vanish after SIGKILL
 PIPE_GRACE = 1.0                 # seconds to wait for end of output once the group is gone
 _CHUNK = 1 << 16
+# The folder holding the maelstrom_node.py the bench itself ships: beside the glomers
+# package, in a clone and in an installed copy alike.
+LIBRARY_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Process groups of node processes still running, for kill_all_now().
 _live_groups = set()
@@ -159,9 +162,10 @@ class ProcessHost(Host):
     """A node as a child process in its own session: stdin/stdout pipes, stderr to its log."""
 
     def __init__(self, node_id, log_dir, on_line, echo_stderr, command, on_oversize=None,
-                 on_note=None):
+                 on_note=None, tmp_dir=None):
         super().__init__(node_id, log_dir, on_line, echo_stderr, on_note)
         self.command = command
+        self.tmp_dir = tmp_dir or tempfile.gettempdir()
         self.on_oversize = on_oversize or (lambda node_id, size, head: None)
         self.proc = None
         self._readers = []
@@ -173,8 +177,8 @@ class ProcessHost(Host):
         """Launch the process (raises OSError if it cannot be started)."""
         proc = await asyncio.create_subprocess_exec(
             *self.command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE, cwd=tempfile.gettempdir(), limit=_CHUNK,
-            start_new_session=True)
+            stderr=asyncio.subprocess.PIPE, cwd=self.tmp_dir, limit=_CHUNK,
+            start_new_session=True, env=node_environment(self.tmp_dir))
         self.proc = proc
         _live_groups.add(proc.pid)
         self._readers = [
@@ -335,6 +339,16 @@ class ProcessHost(Host):
             with contextlib.suppress(OSError, ValueError, AttributeError):
                 inodes.add(os.fstat(pipe.fileno()).st_ino)
         return inodes
+
+
+def node_environment(tmp_dir):
+    """The bench's environment plus LIBRARY_DIR at the end of PYTHONPATH, so a Python node
+    saved anywhere can `import maelstrom_node` (a maelstrom_node.py beside the script still
+    wins: the script's folder comes first on sys.path), and TMPDIR set to `tmp_dir`, where
+    the node's temporary files go (Python's tempfile, mktemp and most runtimes read it)."""
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths + [LIBRARY_DIR]),
+            "TMPDIR": tmp_dir}
 
 
 async def _read_lines(stream, limit, on_line, on_too_long, keep):

@@ -15,6 +15,7 @@ from .edn import Keyword as K
 from .faults import Nemesis
 
 PENDING = object()      # a generator's answer when it has no op yet but is not exhausted
+SKIP = object()         # an op a shrink plan leaves out: its turn passes, nothing is sent
 RECOVERY_SECONDS = 10
 
 
@@ -140,7 +141,8 @@ class Interpreter:
                     break
                 if at > loop.time():
                     await asyncio.sleep(at - loop.time())
-                self._launch(thread, op)
+                if op is not SKIP:
+                    self._launch(thread, op)
                 next_time = at + rng.random() * 2 / rate
         if nemesis:
             await nemesis

@@ -1,5 +1,5 @@
-"""`python3 -m glomers`: run a test, a challenge, many seeds, explain a run folder, or
-compare our checkers with every real Maelstrom run (oracle).
+"""`python3 -m glomers`: run a test, a challenge, many seeds, shrink a failing run, explain a
+run folder, or compare our checkers with every real Maelstrom run (oracle).
 
 Exit status: 0 valid, 1 invalid, 2 unknown (only ever with a verdict written), 254 bad
 arguments, 255 when the run was aborted (a node crashed or could not start, or the bench gave
@@ -7,17 +7,21 @@ the run up) or the bench itself failed, 130 on Ctrl-C, 143 on SIGTERM and 141 wh
 reader of its output went away, with the nodes stopped in every case.
 """
 
+import contextlib
 import dataclasses
 import importlib
+import io
 import os
 import shlex
 import signal
 import sys
+import time
 import traceback
 
-from . import (challenges, cli, console_log, fault_schedule, fault_story, hosts, pictures,
-               quote, report, store, virtual_time)
+from . import (challenges, cli, console_log, fault_schedule, fault_story, hosts, parallel,
+               pictures, quote, report, store, virtual_time)
 from .analysis import analyze
+from .checkers import evidence
 from .run import Aborted, Stalled, Test
 
 ABORTED = 255
@@ -58,6 +62,8 @@ def _run_test(opts, out):
     print(f"{opts['workload']}: {len(opts['nodes'])} node(s), {opts['time_limit']} s, "
           f"rate {opts['rate']:g}, concurrency {opts['concurrency']}, seed {opts['seed']}, "
           f"{mode}\nrun folder: {run_dir}", file=out, flush=True)
+    if "kafka_generator" in opts:
+        print(f"ops from {workload.generator_words(opts)}", file=out, flush=True)
     test = Test(opts, workload, run_dir, quiet=opts.get("quiet", False))
     history, aborted, stopped = [], None, None
     try:
@@ -78,8 +84,9 @@ def _run_test(opts, out):
     journal = store.Journal(test.net_journal_path) if test.net_journal_path else None
     drawing = pictures.start(run_dir, journal, history, opts)   # drawn during the analysis
     print("", file=out)
-    _print_problems(test, out)
+    _print_problems(test, out, run_dir)
     if stopped:
+        report.write_evidence(run_dir, _problem_lines(test, run_dir, whole=True), [])
         print(quote.clip(f"{stopped} (exit {ABORTED}): {aborted}", 2000), file=out)
         pictures.after_run(run_dir, journal, history, None, opts, out, drawing)
         return Outcome(ABORTED, None, run_dir, None, opts["seed"], aborted)
@@ -94,15 +101,31 @@ def _run_test(opts, out):
         status = ABORTED if aborted else report.exit_status(results.get("valid?"))
         return Outcome(status, results.get("valid?"), run_dir, results, opts["seed"], aborted)
     print("Checks", file=out)
-    for line in report.check_lines(_clipped(test, results, quote.QUOTE_LIMIT),
-                                   _clipped(test, history, quote.QUOTE_LIMIT),
-                                   opts, workload, journal):
+    shown_results = _clipped(test, results, quote.QUOTE_LIMIT)
+    shown_history = _clipped(test, history, quote.QUOTE_LIMIT)
+    explanation = report.workload_explanation(shown_results.get("workload", {}), shown_history,
+                                              opts, workload, journal)
+    for line in report.check_lines(shown_results, shown_history, opts, workload, journal,
+                                   run_dir, explanation=explanation):
         print(line, file=out)
+    report.write_evidence(run_dir, _problem_lines(test, run_dir, whole=True),
+                          report.check_lines(shown_results, shown_history, opts, workload,
+                                             journal, run_dir, whole=True,
+                                             explanation=explanation))
     part = opts.get("challenge")
     if part in challenges.TARGETS:
         from .checkers import set_full
-        _, line = set_full.targets(results.get("workload", {}), results.get("net", {}), part)
+        checks, line = set_full.targets(results.get("workload", {}), results.get("net", {}),
+                                        part)
         print(f"  published targets of {part} (Maelstrom does not judge these): {line}", file=out)
+        if opts.get("overridden"):
+            print("      (measured with flags that override the published command, which the "
+                  "targets are for)", file=out)
+        else:
+            missed = {name for name, _, _, passed in checks if not passed}
+            for kind in (["targets-messages"] if "msgs-per-op" in missed else []) + \
+                    (["targets-latency"] if missed - {"msgs-per-op"} else []):
+                print("".join(f"      {h}" for h in evidence.hint(kind)), file=out)
     for line in fault_story.story(_clipped(test, history, quote.QUOTE_LIMIT), opts, results,
                                   journal):
         print(quote.clip(f"  {line}"), file=out)
@@ -127,6 +150,13 @@ def _clipped(test, value, limit=quote.VALUE_LIMIT):
     was long enough to hold one (the usual case: no need to walk the whole history)."""
     if test.longest_line <= limit:
         return value
+    # The history and the results are clipped several times at two limits: their longest
+    # string is found once (a walk over every op of a busy run).
+    known = test.longest_strings.get(id(value))
+    if known is None or known[0] is not value:
+        known = test.longest_strings[id(value)] = (value, quote.longest_string(value))
+    if known[1] <= limit:
+        return value
     return quote.clip_value(value, limit)
 
 
@@ -137,11 +167,15 @@ def _test_extra(test, aborted):
                                     for (node, kind), count in sorted(test.unlisted.items())]}
 
 
-def _print_problems(test, out):
+def _print_problems(test, out, run_dir):
     if test.problems:
         print("Node problems", file=out)
-        for line in report.describe_problems(test.problems, test.hosts, test.unlisted):
+        for line in _problem_lines(test, run_dir):
             print(line, file=out)
+
+
+def _problem_lines(test, run_dir, whole=False):
+    return report.describe_problems(test.problems, test.hosts, test.unlisted, run_dir, whole)
 
 
 def _write_interrupted(run_dir, opts, test, error):
@@ -171,28 +205,41 @@ def _report_stricter(workload, history, opts, run_dir, out):
         print(f"      {line}", file=out)
 
 
-def run_seeds(opts, count, replay_argv, out=sys.stdout):
-    """Run `count` seeds from opts["seed"] on; list the failing ones with a replay command."""
+def run_seeds(opts, count, replay_argv, out=sys.stdout, jobs=1):
+    """Run `count` seeds from opts["seed"] on, up to `jobs` at once; list each seed's verdict
+    in seed order and the failing ones with a command that replays each alone."""
     failures = []
     statuses = []
-    for seed in range(opts["seed"], opts["seed"] + count):
-        outcome = run_test({**opts, "seed": seed, "quiet": True,   # pictures: failing seeds
-                            "pictures": opts.get("pictures", True) and "failing"}, out=_Null())
-        statuses.append(outcome.exit_status)
-        if outcome.exit_status == 0:
+    last_dir = None
+    seeds = range(opts["seed"], opts["seed"] + count)
+    runs = parallel.ordered(_run_seed, [(opts, seed) for seed in seeds], jobs)
+    for seed, (status, reason, run_dir) in zip(seeds, runs):
+        statuses.append(status)
+        last_dir = run_dir
+        if status == 0:
             mark = "valid"
-        elif outcome.exit_status == ABORTED:
-            mark = f"ABORTED (exit {ABORTED}): {quote.clip(outcome.reason or '', 300)}"
+        elif status == ABORTED:
+            mark = f"ABORTED (exit {ABORTED}): {quote.clip(reason or '', 300)}"
         else:
-            mark = f"FAILED (exit {outcome.exit_status})"
-        print(f"seed {seed}: {mark}  {outcome.run_dir}", file=out, flush=True)
-        if outcome.exit_status != 0:
+            mark = f"FAILED (exit {status})"
+        print(f"seed {seed}: {mark}  {run_dir}", file=out, flush=True)
+        if status != 0:
             failures.append(seed)
+    if jobs > 1 and last_dir is not None:   # runs finish in any order: latest is the last seed
+        store.link_latest(opts["store"], opts["workload"], last_dir)
     print(f"\n{count - len(failures)} of {count} seeds valid", file=out)
     for seed in failures:
-        print(f"  replay seed {seed}: python3 -m glomers "
+        print(f"  replay seed {seed}: {cli.program_name()} "
               f"{shlex.join(_with_seed(replay_argv, seed))}", file=out)
     return worst_status(statuses)
+
+
+def _run_seed(job):
+    """One seed of a sweep, quietly (pictures only if it fails): (status, reason, run_dir)."""
+    opts, seed = job
+    outcome = run_test({**opts, "seed": seed, "quiet": True,
+                        "pictures": opts.get("pictures", True) and "failing"}, out=_Null())
+    return outcome.exit_status, outcome.reason, outcome.run_dir
 
 
 # Exit statuses from best to worst: valid, unknown, invalid (Jepsen ranks a false verdict
@@ -211,10 +258,10 @@ def _with_seed(argv, seed):
         if skip:
             skip = False
             continue
-        if arg in ("--seeds", "--seed"):
+        if arg in ("--seeds", "--seed", "--jobs"):
             skip = True
             continue
-        if arg.startswith("--seeds=") or arg.startswith("--seed="):
+        if arg.startswith(("--seeds=", "--seed=", "--jobs=")):
             continue
         cleaned.append(arg)
     return cleaned + ["--seed", str(seed)]
@@ -233,7 +280,10 @@ def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     previous = _on_sigterm(virtual_time.raise_terminated)
     try:
-        return _main(argv)
+        status = _main(argv)
+        # A reader that left while the report was printed: the folder is whole, but the
+        # console was not, which the status says as for a reader that left earlier.
+        return BROKEN_PIPE if console_log.reader_gone() else status
     except KeyboardInterrupt:
         hosts.kill_all_now()
         print("\ninterrupted: the nodes were stopped; no verdict for this run", file=sys.stderr)
@@ -244,7 +294,13 @@ def main(argv=None):
               file=sys.stderr)
         return TERMINATED
     except BrokenPipeError:  # the reader of our output went away (`| head`): stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        hosts.kill_all_now()
+        quiet = os.open(os.devnull, os.O_WRONLY)
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                os.dup2(quiet, stream.fileno())
+            except (OSError, ValueError, AttributeError):
+                pass
         return BROKEN_PIPE
     except Exception:        # a bench bug must not read as a verdict (1 would mean invalid)
         traceback.print_exc()
@@ -277,48 +333,123 @@ def _main(argv):
             return serve.main(ns.dir, host=ns.host, port=ns.port)
         if ns.command == "challenge":
             return run_challenges(parser, ns)
+        if ns.command == "shrink":
+            from . import shrink_command
+            return shrink_command.main(ns)
+        defaulted = ns.workload is None
         opts = cli.test_options(ns)
     except cli.UsageError as error:
-        print(f"glomers: {error} (see python3 -m glomers --help)", file=sys.stderr)
+        print(f"glomers: {error} (see {cli.program_name()} --help)", file=sys.stderr)
         return cli.BAD_ARGS
+    if defaulted:
+        print(cli.default_workload_note(opts["concurrency"], opts["node_count"]), flush=True)
     if opts["show_schedule"]:          # the faults a run with this seed will inject
         workload = load_workload(opts["workload"])
         print("\n".join(fault_schedule.schedule_lines(opts, getattr(workload, "FINAL_PHASE",
                                                                         False))))
         return 0
-    if ns.seeds:
-        return run_seeds(opts, ns.seeds, argv)
+    if ns_seeds(ns):
+        return run_seeds(opts, ns_seeds(ns), argv, jobs=ns_jobs(ns))
     return run_test(opts).exit_status
 
 
 def run_challenges(parser, ns):
-    """`challenge PART`: the published command against our script (or --bin)."""
+    """`challenge PART`: the published command against our script; every `test` flag given
+    overrides the part's own (--bin: the program; --nemesis partition on 3d, ...)."""
     parts = challenges.available() if ns.part == "all" else [ns.part.lower()]
     for part in parts:
         if part not in challenges.PARTS:
             raise cli.UsageError(f"unknown challenge part {part!r}; expected one of "
                                  f"{', '.join(challenges.PARTS)} or all")
-    summary = []
+    if not parts:
+        raise cli.UsageError(challenges.missing_scripts_text("all"))
+    given = cli.given_flags(parser.challenge, ns)
+    if not any(dest == "bin" for dest, _, _ in given):
+        for part in parts:
+            if not os.path.exists(challenges.script_path(part)):
+                raise cli.UsageError(challenges.missing_scripts_text(part))
+    if len(parts) > 1 and any(dest == "kafka_generator" for dest, _, _ in given):
+        if not any(challenges.is_kafka(part) for part in parts):
+            raise cli.UsageError("--kafka-generator is for the kafka parts (5a-5c)")
+    runs = []
     for part in parts:
-        argv = challenges.argv(part, ns.bin)
-        for flag, on in (("--virtual-time", ns.virtual_time), ("--quiet", ns.quiet),
-                         ("--log-stderr", ns.log_stderr), ("--no-pictures", ns.no_pictures)):
-            if on:
-                argv.append(flag)
-        argv += ["--store", ns.store] + (["--seed", str(ns.seed)] if ns.seed is not None else [])
-        sub = parser.parse_args(argv)
-        opts = {**cli.test_options(sub), "challenge": part}
-        print(f"== challenge {part}: {' '.join(argv[1:])}", flush=True)
-        if ns.seeds:
-            summary.append((part, run_seeds(opts, ns.seeds, argv), None))
-        else:
-            outcome = run_test(opts)
-            summary.append((part, outcome.exit_status, outcome))
+        published = challenges.argv(part)
+        before = parser.parse_args(published)
+        sub = parser.parse_args(published)
+        # With several parts, --kafka-generator goes to the kafka ones only.
+        mine = [(dest, flag, value) for dest, flag, value in given
+                if dest != "kafka_generator" or len(parts) == 1 or challenges.is_kafka(part)]
+        for dest, _, value in mine:
+            setattr(sub, dest, value)
+        opts = {**cli.test_options(sub), "challenge": part,
+                "overridden": any(d not in challenges.BENCH_ONLY | {"bin"} for d, _, _ in mine)}
+        head = f"== challenge {part}: {shlex.join(published[1:])}\n"
+        overrides = challenges.describe_overrides(part, mine, before)
+        if overrides:
+            head += f"   {overrides}\n"
+        replay = ["challenge", part, *challenges.flag_tokens(mine)]
+        runs.append((part, head, opts, replay))
+    seeds, jobs = ns_seeds(ns), ns_jobs(ns)
+    if seeds or jobs <= 1 or len(runs) <= 1:
+        # One part at a time, printed as it goes (a sweep's seeds run `jobs` at once).
+        done = (("", "", *_run_part(run, seeds, jobs, sys.stdout)) for run in runs)
+    else:
+        # Parts at once, each printed whole in the serial order when its turn comes (its
+        # progress lines, on stderr, then come in one go).
+        done = parallel.ordered(_run_part_captured, runs, jobs)
+    summary = []
+    for (part, _, opts, _), (text, errors, status, figures, took, run_dir) in zip(runs, done):
+        sys.stdout.write(text)
+        sys.stderr.write(errors)
+        if text and run_dir:       # made in a worker: the latest links follow the serial order
+            store.link_latest(opts["store"], opts["workload"], run_dir)
+        summary.append((part, status, figures, took))
+        if len(parts) > 1:
+            print(f"== {part}: {_status_word(status)} in {took:.1f} s\n", flush=True)
     if len(summary) > 1:
-        print("\n== summary")
-        for part, status, outcome in summary:
-            print(f"  {part:13} {_status_word(status):8} {_figures(outcome)}")
-    return worst_status(status for _, status, _ in summary)
+        print("== summary")
+        for part, status, figures, took in summary:
+            print(f"  {part:13} {_status_word(status):8} {took:6.1f} s  {figures}")
+    return worst_status(status for _, status, _, _ in summary)
+
+
+def _run_part(run, seeds, jobs, out):
+    """One challenge part, printing to `out` as it goes: (status, figures, seconds taken,
+    its run folder or None for a sweep)."""
+    part, head, opts, replay = run
+    print(head, end="", file=out, flush=True)
+    started = time.monotonic()
+    if seeds:
+        status, outcome = run_seeds(opts, seeds, replay, out=out, jobs=jobs), None
+    else:
+        outcome = run_test(opts, out=out)
+        status = outcome.exit_status
+    return (status, _figures(outcome), time.monotonic() - started,
+            outcome.run_dir if outcome else None)
+
+
+def _run_part_captured(run):
+    """One challenge part in a worker process, its stdout and stderr captured:
+    (stdout, stderr, status, figures, seconds taken, run folder)."""
+    out, errors = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stderr(errors):
+        result = _run_part(run, None, 1, out)
+    return (out.getvalue(), errors.getvalue(), *result)
+
+
+def ns_seeds(ns):
+    """--seeds N of a command line, None when not given."""
+    return getattr(ns, "seeds", None)
+
+
+def ns_jobs(ns):
+    """--jobs N of a command line; else the number of cores in virtual time, and 1 with
+    node processes, whose real-time runs would otherwise slow each other down (latencies
+    and timeouts are what such a run measures)."""
+    given = getattr(ns, "jobs", None)
+    if given:
+        return given
+    return parallel.default_jobs() if getattr(ns, "virtual_time", False) else 1
 
 
 def _status_word(status):

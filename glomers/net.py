@@ -22,6 +22,9 @@ import math
 
 
 _encode = json.JSONEncoder(separators=(",", ":")).encode
+_encode_strict = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
+_string = json.encoder.encode_basestring_ascii   # a str as the encoders above write it
+_ENVELOPE = frozenset({"src", "dest", "body", "id"})
 
 
 class InvalidMessage(Exception):
@@ -47,17 +50,41 @@ def latency_sampler(mean_ms, dist, rng):
 
 
 class Message:
-    """One message in flight: Maelstrom's record of id, src, dest and body."""
+    """One message in flight: Maelstrom's record of id, src, dest and body.
 
-    __slots__ = ("id", "src", "dest", "body", "traffic")
+    A body is never changed once sent, so the JSON text of the message is made once
+    (`journal_tail`) and serves the journal's send and recv events and the line a node
+    reads."""
+
+    __slots__ = ("id", "src", "dest", "body", "traffic", "_tail")
 
     def __init__(self, id, src, dest, body, traffic="servers"):
         self.id, self.src, self.dest, self.body = id, src, dest, body
         self.traffic = traffic        # "clients" or "servers", the class :net counts it in
+        self._tail = None
+
+    def journal_tail(self):
+        """`,"id":…,"src":…,"dest":…,"body":…}`: the message's JSON after the journal's
+        time and event, compact, as the bench's JSON encoders write it. Raises ValueError
+        for a body holding NaN or Infinity and TypeError for fields of the wrong type (no
+        message parsed from a node has either: callers then encode it their own way)."""
+        tail = self._tail
+        if tail is None:
+            if type(self.id) is not int or type(self.src) is not str \
+                    or type(self.dest) is not str:
+                raise TypeError("a message field of an unexpected type")
+            tail = self._tail = (f',"id":{int.__repr__(self.id)},"src":{_string(self.src)},'
+                                 f'"dest":{_string(self.dest)},"body":'
+                                 f'{_encode_strict(self.body)}}}')
+        return tail
 
     def line(self):
         """The JSON line a node receives on stdin, keys in Maelstrom's order."""
-        return _encode({"id": self.id, "src": self.src, "dest": self.dest, "body": self.body})
+        try:
+            return "{" + self.journal_tail()[1:]
+        except (TypeError, ValueError):
+            return _encode({"id": self.id, "src": self.src, "dest": self.dest,
+                            "body": self.body})
 
 
 class _Endpoint:
@@ -87,7 +114,8 @@ class Network:
         self.grudge = {}                  # receiver -> set of senders it drops
         self.journal = []       # (time_ns, "send" | "recv" | "drop", Message) without record
         self._record = record or (lambda t, event, m: self.journal.append((t, event, m)))
-        self.counts = {c: {"send-count": 0, "recv-count": 0} for c in ("clients", "servers")}
+        # [send-count, recv-count] per class of traffic (spec §8)
+        self.counts = {"clients": [0, 0], "servers": [0, 0]}
         self.next_id = 0
         self._seq = 0
         self.halted = False
@@ -119,18 +147,35 @@ class Network:
 
     def send(self, src, dest, body):
         """Accept a message (or raise InvalidMessage) and queue it for delivery."""
-        if src not in self.endpoints or dest not in self.endpoints:
-            unknown = dest if dest not in self.endpoints else src
+        endpoints = self.endpoints
+        endpoint = endpoints.get(dest)
+        if endpoint is None or src not in endpoints:
+            unknown = dest if endpoint is None else src
             raise InvalidMessage(f"{unknown!r} is not a node, service or open client connection")
-        client = is_client(src) or is_client(dest)
-        message = Message(self.next_id, src, dest, body, "clients" if client else "servers")
+        if is_client(src) or is_client(dest):
+            message = Message(self.next_id, src, dest, body, "clients")
+            counts = self.counts["clients"]
+            delay = 0
+        else:
+            message = Message(self.next_id, src, dest, body, "servers")
+            counts = self.counts["servers"]
+            delay = self.latency_ms()
         self.next_id += 1
-        delay = 0 if client else self.latency_ms()
-        self.counts[message.traffic]["send-count"] += 1
-        self._record(self.now_ns(), "send", message)
-        endpoint = self.endpoints[dest]
+        counts[0] += 1
+        now = self.loop.time()
+        self._record(int((now - self.origin) * 1e9), "send", message)
         self._seq += 1
-        heapq.heappush(endpoint.queue, (self.loop.time() + delay / 1000, self._seq, message))
+        if not endpoint.holding and not endpoint.queue and not endpoint.down:
+            # The consumer is idle: it takes this message at once (what _take_head does
+            # with a queue of one).
+            if src in self.grudge.get(dest, ()):
+                self._record(int((now - self.origin) * 1e9), "drop", message)
+            else:
+                endpoint.holding = True
+                self.loop.call_at(now + delay / 1000, self._deliver, endpoint, message,
+                                  context=contextvars.Context())
+            return message
+        heapq.heappush(endpoint.queue, (now + delay / 1000, self._seq, message))
         if not endpoint.holding:
             self._take_head(endpoint)
         return message
@@ -152,10 +197,10 @@ class Network:
         endpoint.holding = False
         if self.halted or endpoint.down or self.endpoints.get(endpoint.id) is not endpoint:
             return                           # unregistered or killed meanwhile: lost
-        self.counts[message.traffic]["recv-count"] += 1
-        self._record(self.now_ns(), "recv", message)
+        self.counts[message.traffic][1] += 1
+        self._record(int((self.loop.time() - self.origin) * 1e9), "recv", message)
         endpoint.deliver(message)
-        if not endpoint.holding:
+        if not endpoint.holding and endpoint.queue:
             self._take_head(endpoint)
 
     def halt(self):
@@ -173,8 +218,8 @@ class Network:
     def stats(self):
         """Send, recv and distinct-message counts for all, client and server traffic (§8).
         Every message is journaled once when sent, so its distinct count is the send count."""
-        counts = {c: {**self.counts[c], "msg-count": self.counts[c]["send-count"]}
-                  for c in ("clients", "servers")}
+        counts = {c: {"send-count": sent, "recv-count": received, "msg-count": sent}
+                  for c, (sent, received) in self.counts.items()}
         counts["all"] = {k: counts["clients"][k] + counts["servers"][k]
                          for k in ("send-count", "recv-count", "msg-count")}
         return {c: counts[c] for c in ("all", "clients", "servers")}
@@ -227,12 +272,12 @@ def parse_node_line(line, node_id):
                              "stderr?)") from None
     if not isinstance(data, dict):
         raise InvalidMessage("a message must be a JSON object with src, dest and body")
-    extra = sorted(set(data) - {"src", "dest", "body", "id"})
-    if extra:
+    if not data.keys() <= _ENVELOPE:
+        extra = sorted(set(data) - _ENVELOPE)
         raise InvalidMessage(f"extra top-level key(s) {', '.join(extra)}: only src, dest, body "
                              "(and id) are allowed; put data inside body")
-    missing = [k for k in ("src", "dest", "body") if k not in data]
-    if missing:
+    if len(data) < 3 or ("id" in data and len(data) < 4):
+        missing = [k for k in ("src", "dest", "body") if k not in data]
         raise InvalidMessage(f"missing top-level key(s) {', '.join(missing)}")
     if not isinstance(data["src"], str) or not isinstance(data["dest"], str):
         raise InvalidMessage("src and dest must be strings")

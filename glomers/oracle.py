@@ -8,7 +8,8 @@ compared (it needs the message journal, which Maelstrom folders do not keep).
 A table per workload follows, with every disagreement and its reason. A disagreement is
 "documented" when KNOWN_DIFFERENCES lists it with the reason our checker is right to
 differ (an older Maelstrom or Jepsen whose checker worked differently). Exit 0 when every
-disagreement is documented, 1 otherwise.
+disagreement is documented, 1 otherwise, 254 when there is no run to compare (an installed
+copy without the oracle folder).
 """
 
 import dataclasses
@@ -36,6 +37,7 @@ KNOWN_DIFFERENCES = {
     ("kafka", _SOUSA_KAFKA, "workload error-types"): _SOUSA_REASON,
 }
 
+NO_RUNS = 254          # like a bad argument: nothing was compared, so no verdict either way
 STATS_FIGURES = ("valid?", "count", "ok-count", "fail-count", "info-count")
 
 
@@ -146,8 +148,10 @@ def main(out=None):
     out = out or sys.stdout
     runs = oracle_runs.runs()
     if not runs:
-        print(f"no oracle runs found in {oracle_runs.oracle_dir()}", file=out)
-        return 1
+        print(f"no oracle runs found in {oracle_runs.oracle_dir()}: the real Maelstrom runs "
+              "ship in a clone of the repository (oracle/), not in an installed copy; run "
+              "this from a clone, or set GLOMERS_ORACLE to a folder of runs", file=out)
+        return NO_RUNS
     started = time.monotonic()
     outcomes = [compare(run) for run in runs]
     for line in table(outcomes):

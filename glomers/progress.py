@@ -2,13 +2,15 @@
 
 Past the main phase the line names the phase instead of a time beyond the limit ("final
 phase", "draining", "teardown"), and partition / heal lines stop after NEMESIS_LINES (a short
---nemesis-interval would otherwise print thousands; history.edn has every one).
+--nemesis-interval would otherwise print thousands; history.edn has every one), node problems
+of one kind after PROBLEM_LINES (the report after the run lists and counts them).
 """
 
 import sys
 import time
 
 NEMESIS_LINES = 20
+PROBLEM_LINES = 3       # node problems of one kind shown as they happen; the report lists more
 
 
 class Progress:
@@ -23,6 +25,7 @@ class Progress:
         self.phase = "main phase"
         self._last_print = time.monotonic()
         self._nemesis_lines = 0
+        self._problem_lines = {}
 
     def op(self, op):
         """Count one history op (nemesis ops excluded)."""
@@ -44,8 +47,15 @@ class Progress:
         self._print(f"{where}  ops {c['invoke']}  ok {c['ok']}  fail {c['fail']}  "
                     f"info {c['info']}")
 
-    def note(self, text):
-        """An event worth a line of its own (recovery wait, a node problem)."""
+    def note(self, text, kind=None):
+        """An event worth a line of its own (recovery wait, a node problem of `kind`)."""
+        if kind is not None:
+            seen = self._problem_lines[kind] = self._problem_lines.get(kind, 0) + 1
+            if seen == PROBLEM_LINES + 1:
+                text = f"further {kind} problems are not shown as they happen (the report " \
+                       "after the run counts them)"
+            elif seen > PROBLEM_LINES:
+                return
         self._print(f"{self.clock():6.1f} s  {text}")
 
     def nemesis(self, text):

@@ -29,20 +29,53 @@ def clip_value(value, limit=VALUE_LIMIT):
     """A copy of a JSON/EDN-shaped value with every plain string longer than `limit` cut;
     the value itself (not a copy) when nothing needs cutting. Types are kept (keywords,
     string maps, sets, tuples), so the copy prints exactly as the original would."""
+    if longest_string(value) <= limit:       # the usual case, found without copying
+        return value
+    return _clip(value, limit)
+
+
+def longest_string(value):
+    """The length of the longest string among `value`'s values, however nested (map keys
+    are not looked at: they are never cut); 0 if it holds none."""
+    longest = 0
+    stack = [value]
+    pop, push = stack.pop, stack.append
+    while stack:
+        item = pop()
+        if isinstance(item, str):
+            longest = max(longest, len(item))
+            continue
+        if isinstance(item, dict):
+            item = item.values()
+        elif not isinstance(item, (list, tuple, set, frozenset)):
+            continue
+        for element in item:
+            kind = type(element)
+            if kind in _PLAIN:
+                continue
+            if isinstance(element, str):
+                if len(element) > longest:
+                    longest = len(element)
+            else:
+                push(element)
+    return longest
+
+
+def _clip(value, limit):
     kind = type(value)
     if kind in _PLAIN:
         return value
     if kind is str:
         return clip(value, limit)
     if isinstance(value, dict):
-        items = [(k, clip_value(v, limit)) for k, v in value.items()]
+        items = [(k, _clip(v, limit)) for k, v in value.items()]
         if all(new is value[k] for k, new in items):
             return value
         return kind(items)
     if isinstance(value, (list, tuple, set, frozenset)):
         if all(type(v) in _PLAIN for v in value):      # e.g. a long list of numbers
             return value
-        items = [clip_value(v, limit) for v in value]
+        items = [_clip(v, limit) for v in value]
         if all(new is old for new, old in zip(items, value)):
             return value
         return kind(items)

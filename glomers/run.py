@@ -11,8 +11,9 @@ import asyncio
 import dataclasses
 import json
 import os
+import tempfile
 
-from . import hosts, quote, store
+from . import console_log, hosts, quote, shrink_plan, store
 from .fault_schedule import seeded
 from .client import Connection, ErrorReply, Timeout
 from .interpreter import Interpreter
@@ -66,13 +67,16 @@ class Test:
         self.aborted = None
         self.interpreter = None
         self.longest_line = 0       # the longest stdout line any node wrote (characters)
+        self.longest_strings = {}   # id(value) -> (value, its longest string), for reports
         self.unlisted = {}          # (node, kind) -> problems beyond PROBLEMS_PER_KIND
         self._problem_counts = {}
         self._flood_noted = set()
         self._stalled = None
+        self._reader_left = False
         self._main = None
         self.net_journal_path = None    # journal.jsonl, once the run has opened it
         self._exits_reported = set()    # nodes whose exit is already a problem
+        self.plan = shrink_plan.from_opts(opts)     # a shrunk run's plan, None for others
 
     def rng(self, purpose):
         """An independent random stream per purpose, all derived from --seed."""
@@ -101,7 +105,7 @@ class Test:
             line = quote.clip(line, quote.VALUE_LIMIT)
         self.problems.append(Problem(round(self.now(), 3), node, kind, detail, line))
         self.progress.note(quote.clip(f"{node}: {detail}" + (f": {line}" if line else ""),
-                                      300))
+                                      300), kind)
 
     def _keep_whole(self, node, detail, line):
         """The node's log keeps a refused line whole, once."""
@@ -199,6 +203,12 @@ class Test:
                          "not counted); Maelstrom sets no limit, so this is a note, not a "
                          "fault (the last one below)", line)
 
+    def _on_reader_gone(self, loop):
+        """The console's reader went away (`| head`): stop the run; run() then raises
+        BrokenPipeError once the nodes are down. Called from any thread."""
+        self._reader_left = True
+        loop.call_soon_threadsafe(self._main.cancel)
+
     def _on_stall(self, steps):
         """Virtual time cannot go on: abandon the run (the main task is cancelled)."""
         self._stalled = (f"in virtual time the clock did not move for {steps:,} loop steps: "
@@ -232,9 +242,25 @@ class Test:
             def record(time_ns, event, message):
                 journal.record(time_ns, event, message)
                 log(time_ns, event, message)
-        self.net = Network(loop, latency, origin=loop.time(), record=record)
+        if self.plan is not None and self.plan.keyed_streams:
+            self.net = self.plan.keyed_network(loop, opts, origin=loop.time(), record=record)
+        else:
+            self.net = Network(loop, latency, origin=loop.time(), record=record)
         self.progress = Progress(self.now, opts["time_limit"], quiet=self.quiet)
         self._start_services()
+        stop_listening = console_log.when_reader_gone(lambda: self._on_reader_gone(loop))
+        if console_log.reader_gone():       # gone before the run began: nothing to start
+            stop_listening()
+            journal.close()
+            raise BrokenPipeError("the reader of the console went away")
+        # The nodes' temporary files (the reference scripts' journals among them) go into
+        # the run folder: inspectable with the run, and never piling up in the machine's
+        # temp directory. In-process nodes find it through tempfile's module default.
+        self.node_tmp = os.path.abspath(os.path.join(self.run_dir, "node-tmp"))
+        os.makedirs(self.node_tmp, exist_ok=True)
+        machine_tmp = tempfile.tempdir
+        if virtual:
+            tempfile.tempdir = self.node_tmp
         try:
             await self._start_nodes()
             await self._init_nodes()
@@ -242,6 +268,8 @@ class Test:
             setup_clients = await self._setup_clients()
             self.interpreter = Interpreter(self)
             self.generator = self.workload.generator(opts, self.rng("generator"))
+            if self.plan is not None:
+                self.generator = self.plan.generator(self.generator)
             await self.interpreter.main_phase(self.generator, opts["time_limit"], opts["rate"],
                                               self.rng("stagger"))
             if getattr(self.workload, "FINAL_PHASE", False):
@@ -252,6 +280,10 @@ class Test:
             for conn in setup_clients:
                 conn.close()
         except asyncio.CancelledError:
+            if self._reader_left:
+                self._main.uncancel()
+                self.net.halt()
+                raise BrokenPipeError("the reader of the console went away") from None
             if self._stalled is None:
                 raise
             self._main.uncancel()
@@ -264,6 +296,8 @@ class Test:
             finally:
                 self.net.halt()         # timers still pending deliver nothing now
                 journal.close()
+                tempfile.tempdir = machine_tmp
+                stop_listening()
         return self.interpreter.history
 
     def history_so_far(self):
@@ -272,8 +306,11 @@ class Test:
 
     def _start_services(self):
         services = make_services(self.rng("services"))
+        keyed_rng = self.plan.service_rng(self.seed) if self.plan is not None else None
         for name, service in services.items():
             def deliver(message, service=service):
+                if keyed_rng is not None:       # a shrink plan: one stream per caller
+                    service.rng = keyed_rng(service.name, message.src)
                 reply = service.handle(message.src, message.body)
                 if reply is None:
                     reason = service.problems[-1] if service.problems else "no reply"
@@ -301,7 +338,8 @@ class Test:
             else:
                 host = hosts.ProcessHost(node_id, log_dir, self.on_line, opts["log_stderr"],
                                          [opts["bin"], *opts.get("args", [])],
-                                         on_oversize=self.on_oversize, on_note=self.on_note)
+                                         on_oversize=self.on_oversize, on_note=self.on_note,
+                                         tmp_dir=self.node_tmp)
             self.hosts[node_id] = host
             self.net.register(node_id, host.deliver)
         for node_id, host in self.hosts.items():

@@ -18,19 +18,23 @@ import tempfile
 from . import edn, quote
 
 _encode_compact = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
+_EVENT_TEXT = {event: f'"event":"{event}"' for event in ("send", "recv", "drop")}
 
 
 def new_run_dir(root, workload):
     """Create `root/<workload>/<yyyyMMddTHHmmss.SSS±hhmm>/` and return its path."""
     now = datetime.datetime.now().astimezone()
     stamp = now.strftime("%Y%m%dT%H%M%S.") + f"{now.microsecond // 1000:03d}" + now.strftime("%z")
+    os.makedirs(os.path.join(root, workload), exist_ok=True)
     path = os.path.join(root, workload, stamp)
     suffix = 1
-    while os.path.exists(path):
-        suffix += 1
-        path = os.path.join(root, workload, f"{stamp}-{suffix}")
-    os.makedirs(path)
-    return path
+    while True:
+        try:
+            os.mkdir(path)      # atomic: runs started at once in parallel never share one
+            return path
+        except FileExistsError:
+            suffix += 1
+            path = os.path.join(root, workload, f"{stamp}-{suffix}")
 
 
 def _link(target, link):
@@ -98,12 +102,19 @@ def dumps_json(value):
 def write_history(run_dir, history, clipped=None):
     """history.edn whole (the checkers re-read it); history.txt, for reading, from
     `clipped` (the history with long strings cut) when given."""
-    with open(os.path.join(run_dir, "history.edn"), "w", encoding="utf-8") as out:
-        for op in history:
-            out.write(edn.dumps_op(op) + "\n")
-    with open(os.path.join(run_dir, "history.txt"), "w", encoding="utf-8") as out:
-        for op in (clipped if clipped is not None else history):
-            out.write(edn.history_txt_line(op) + "\n")
+    with open(os.path.join(run_dir, "history.edn"), "w", encoding="utf-8") as edn_out, \
+            open(os.path.join(run_dir, "history.txt"), "w", encoding="utf-8") as txt_out:
+        # Line by line: a history of huge values is never held as text all at once.
+        if clipped is None or clipped is history:
+            for op in history:
+                edn_line, txt_line = edn.history_lines(op)     # each value printed once
+                edn_out.write(edn_line + "\n")
+                txt_out.write(txt_line + "\n")
+        else:
+            for op in history:
+                edn_out.write(edn.dumps_op(op) + "\n")
+            for op in clipped:
+                txt_out.write(edn.history_txt_line(op) + "\n")
 
 
 def write_results(run_dir, results):
@@ -127,15 +138,24 @@ class JournalWriter:
         """Write one journal event (the Network's `record` callback)."""
         if self._out.closed:
             return
-        body = message.body
-        if event == "recv" and message.id in self._big:
+        line = None
+        cut = event == "recv" and message.id in self._big
+        if cut:
             self._big.discard(message.id)
-            body = quote.clip_value(body)
-        line = dumps_json({"time": time_ns, "event": event, "id": message.id,
-                           "src": message.src, "dest": message.dest, "body": body})
-        if event == "send" and len(line) > quote.VALUE_LIMIT:
+        elif type(time_ns) is int and event in _EVENT_TEXT:
+            try:
+                # The text dumps_json would write, around the message's JSON made once.
+                line = (f'{{"time":{int.__repr__(time_ns)},{_EVENT_TEXT[event]}'
+                        f'{message.journal_tail()}\n')
+            except (TypeError, ValueError):
+                pass
+        if line is None:
+            body = quote.clip_value(message.body) if cut else message.body
+            line = dumps_json({"time": time_ns, "event": event, "id": message.id,
+                               "src": message.src, "dest": message.dest, "body": body}) + "\n"
+        if event == "send" and len(line) > quote.VALUE_LIMIT + 1:
             self._big.add(message.id)
-        self._out.write(line + "\n")
+        self._out.write(line)
 
     def close(self):
         self._out.close()

@@ -2,90 +2,209 @@
 
 asyncio already is a discrete-event core: a queue of ready callbacks and a heap of timers. The
 only thing that ties it to the wall clock is the selector, which blocks until the next timer is
-due. Here the selector never blocks: when nothing is ready it advances the virtual clock by
-exactly the time the loop wanted to wait. Everything on the loop (the bench's network,
-clients and nemesis, and in-process nodes using `asyncio.sleep` or `loop.time()`) then runs
-in virtual time, deterministically, as fast as the CPU allows.
+due. Here nothing ever blocks: when nothing is ready the virtual clock advances by exactly the
+time the loop wanted to wait. Everything on the loop (the bench's network, clients and nemesis,
+and in-process nodes using `asyncio.sleep` or `loop.time()`) then runs in virtual time,
+deterministically, as fast as the CPU allows.
+
+The loop is a lean scheduler of its own on asyncio's BaseEventLoop (futures, tasks,
+`call_soon`, `call_at`, `run_until_complete`, the Runner all work unchanged) rather than the
+general selector loop: no selector, no self-pipe, no debug bookkeeping per callback, and
+timers that compare in C. Its scheduling order is asyncio's, step for step (the same ready
+queue, the same heap operations on the same comparisons, the same purge of cancelled timers,
+the same clock arithmetic), so a seed replays the same history it did on asyncio's own loop.
 """
 
 import asyncio
-import selectors
+import contextvars
+import heapq
 import signal
 import threading
 
 
 STALL_STEPS = 100_000    # loop steps without the clock moving before a run is deemed stuck
+_MAX_WAIT = 24 * 3600    # asyncio's longest select timeout: the largest single clock jump
+_PURGE_MIN = 100         # asyncio's rule for dropping cancelled timers from the heap:
+_PURGE_FRACTION = 0.5    # more than _PURGE_MIN timers of which more than half are cancelled
 
 
-class _Clock:
-    """Virtual seconds since the loop was made, and how many loop steps ran since it last
-    moved."""
+class _Handle:
+    """A callback on the ready queue (what call_soon returns)."""
 
-    def __init__(self):
-        self.now = 0.0
-        self.still = 0
-        self.on_stall = None
+    __slots__ = ("callback", "args", "context", "_cancelled", "__weakref__")
 
+    def __init__(self, callback, args, context):
+        self.callback, self.args, self.context = callback, args, context
+        self._cancelled = False
 
-class _NonBlockingSelector(selectors.DefaultSelector):
-    """Turns every wait into a clock jump.
+    def cancel(self):
+        self._cancelled = True
+        self.callback = self.args = None
 
-    Nothing in a virtual-time run does real I/O (nodes are in-process, files are written
-    synchronously), so the real file descriptors (only the loop's own wake-up pipe) are
-    never polled: that saves a system call per loop iteration.
-    """
+    def cancelled(self):
+        return self._cancelled
 
-    def __init__(self, clock):
-        super().__init__()
-        self._clock = clock
-
-    def select(self, timeout=None):
-        if timeout is None:
-            raise RuntimeError(
-                "virtual time: nothing is scheduled and nothing is ready; the simulation "
-                "would wait forever (a task awaits something that can never happen)")
-        clock = self._clock
-        if timeout > 0:
-            clock.now += timeout
-            clock.still = 0
-        else:
-            clock.still += 1
-            if clock.still == STALL_STEPS and clock.on_stall is not None:
-                clock.on_stall(clock.still)
-        return []
+    def __repr__(self):
+        return f"<{type(self).__name__} {self.callback!r}{' cancelled' if self._cancelled else ''}>"
 
 
-class VirtualTimeLoop(asyncio.SelectorEventLoop):
-    """A selector event loop on a virtual clock; use with `asyncio.Runner(loop_factory=...)`.
+class _Timer(float):
+    """A callback due at a time (what call_at returns). It IS its due time, as a float, so the
+    heap compares timers in C; equal times compare as neither earlier nor later, exactly as
+    asyncio's TimerHandle does, which keeps the heap's order (and so the run) asyncio's."""
+
+    __slots__ = ("callback", "args", "context", "_cancelled", "_scheduled", "_loop",
+                 "__weakref__")
+
+    def when(self):
+        return float(self)
+
+    def cancel(self):
+        if not self._cancelled:
+            self._cancelled = True
+            if self._scheduled:
+                self._loop._timer_cancelled_count += 1
+            self.callback = self.args = None
+
+    def cancelled(self):
+        return self._cancelled
+
+    def __repr__(self):
+        return (f"<Timer when={float(self)} {self.callback!r}"
+                f"{' cancelled' if self._cancelled else ''}>")
+
+
+_new_timer = float.__new__
+_copy_context = contextvars.copy_context
+
+
+class VirtualTimeLoop(asyncio.BaseEventLoop):
+    """An event loop on a virtual clock; use with `asyncio.Runner(loop_factory=...)`.
 
     `wrap_callback(callback, context)`, when set, may replace each callback scheduled on
-    the loop (the in-process host uses it to contain what node code raises)."""
+    the loop (hosts.contain_node_code uses it)."""
 
     wrap_callback = None
 
     def __init__(self):
-        self._virtual_clock = _Clock()
-        super().__init__(_NonBlockingSelector(self._virtual_clock))
+        super().__init__()
+        self._now = 0.0
         self._clock_resolution = 1e-9
+        self._still = 0              # loop steps since the clock last moved
+        self._on_stall = None
 
     def time(self):
-        return self._virtual_clock.now
+        return self._now
 
     def on_stall(self, handler):
         """Call handler(steps) once the loop has run STALL_STEPS steps without the clock
         moving: work that never waits for time (a message loop with no delay, a task that
         only yields) would keep a virtual-time run from ever ending."""
-        self._virtual_clock.on_stall = handler
+        self._on_stall = handler
+
+    # ----- scheduling ------------------------------------------------------------------
 
     def call_soon(self, callback, *args, context=None):
+        if context is None:
+            context = _copy_context()
         if self.wrap_callback is not None:
             callback = self.wrap_callback(callback, context)
-        return super().call_soon(callback, *args, context=context)
+        handle = _Handle(callback, args, context)
+        self._ready.append(handle)
+        return handle
+
+    call_soon_threadsafe = call_soon    # nothing ever blocks, so no wake-up is needed
 
     def call_at(self, when, callback, *args, context=None):
+        if context is None:
+            context = _copy_context()
         if self.wrap_callback is not None:
             callback = self.wrap_callback(callback, context)
-        return super().call_at(when, callback, *args, context=context)
+        timer = _new_timer(_Timer, when)
+        timer.callback, timer.args, timer.context = callback, args, context
+        timer._cancelled = False
+        timer._scheduled = True
+        timer._loop = self
+        heapq.heappush(self._scheduled, timer)
+        return timer
+
+    def call_later(self, delay, callback, *args, context=None):
+        return self.call_at(self._now + delay, callback, *args, context=context)
+
+    # ----- one step --------------------------------------------------------------------
+
+    def _run_once(self):
+        # asyncio's BaseEventLoop._run_once, with the selector's wait replaced by a clock jump.
+        scheduled = self._scheduled
+        count = len(scheduled)
+        if count > _PURGE_MIN and self._timer_cancelled_count / count > _PURGE_FRACTION:
+            live = []
+            for timer in scheduled:
+                if timer._cancelled:
+                    timer._scheduled = False
+                else:
+                    live.append(timer)
+            heapq.heapify(live)
+            self._scheduled = scheduled = live
+            self._timer_cancelled_count = 0
+        else:
+            while scheduled and scheduled[0]._cancelled:
+                self._timer_cancelled_count -= 1
+                heapq.heappop(scheduled)._scheduled = False
+
+        ready = self._ready
+        if ready or self._stopping:
+            self._still += 1
+            if self._still == STALL_STEPS and self._on_stall is not None:
+                self._on_stall(self._still)
+        elif scheduled:
+            wait = min(max(0, scheduled[0] - self._now), _MAX_WAIT)
+            if wait > 0:
+                self._now += wait
+                self._still = 0
+            else:
+                self._still += 1
+                if self._still == STALL_STEPS and self._on_stall is not None:
+                    self._on_stall(self._still)
+        else:
+            raise RuntimeError(
+                "virtual time: nothing is scheduled and nothing is ready; the simulation "
+                "would wait forever (a task awaits something that can never happen)")
+
+        end = self._now + self._clock_resolution
+        pop = heapq.heappop
+        while scheduled and scheduled[0] < end:
+            timer = pop(scheduled)
+            timer._scheduled = False
+            ready.append(timer)
+
+        popleft = ready.popleft
+        for _ in range(len(ready)):
+            handle = popleft()
+            if handle._cancelled:
+                continue
+            try:
+                handle.context.run(handle.callback, *handle.args)
+            except BaseException as error:
+                self._failed(handle, error)
+        handle = None        # break the cycle an exception's traceback would hold
+
+    def _failed(self, handle, error):
+        """As asyncio does: SystemExit and KeyboardInterrupt propagate, anything else goes
+        to the exception handler."""
+        if isinstance(error, (SystemExit, KeyboardInterrupt)):
+            raise error
+        self.call_exception_handler({
+            "message": f"Exception in callback {handle.callback!r}", "exception": error,
+            "handle": handle})
+
+    # ----- what BaseEventLoop leaves to subclasses -------------------------------------
+
+    def _process_events(self, event_list):
+        pass
+
+    def _write_to_self(self):
+        pass
 
 
 class Terminated(SystemExit):

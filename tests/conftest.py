@@ -7,9 +7,13 @@
   example database and no deadline, so CI on a busy 2-core machine sees the same examples
   every time. HYPOTHESIS_PROFILE=explore draws fresh random examples, many more of them,
   for a hunt by hand.
+- pytest-xdist's workers ignore SIGINT, and a process started with SIGINT ignored keeps it
+  ignored, so every bench run a test starts would shrug off the Ctrl-C some tests press.
+  Python's own handler is put back here; each child then starts with SIGINT at its default.
 """
 
 import os
+import signal
 import subprocess
 
 import pytest
@@ -25,7 +29,10 @@ settings.register_profile("explore", derandomize=False, database=None, deadline=
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-BENCH_COMMANDS = ("test", "challenge")
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+BENCH_COMMANDS = ("test", "challenge", "shrink")
 
 
 def unseeded_bench_command(argv):
@@ -39,6 +46,8 @@ def unseeded_bench_command(argv):
             command = words[at + 2]
             rest = words[at + 3:]
             seeded = any(w == "--seed" or w.startswith("--seed=") for w in rest)
+            if command == "shrink" and "--bin" not in rest:
+                seeded = True       # `shrink RUN_DIR` replays the folder's own seed
             return command if command in BENCH_COMMANDS and not seeded else None
     return None
 
@@ -68,3 +77,29 @@ def every_bench_run_is_seeded(monkeypatch):
         return parse_options(ns)
 
     monkeypatch.setattr(cli, "test_options", seeded_test_options)
+
+
+SLOW_LIST = os.path.join(os.path.dirname(os.path.abspath(__file__)), "slow_tests.txt")
+
+
+def slow_test_ids():
+    """The ids in slow_tests.txt: a test's id, or a function's id for all its parameters."""
+    with open(SLOW_LIST, encoding="utf-8") as f:
+        return [line.strip() for line in f if line.strip() and not line.startswith("#")]
+
+
+def is_listed(nodeid, listed):
+    """Whether a test id is one of `listed` or a parametrization of one of them."""
+    return nodeid in listed or nodeid.split("[", 1)[0] in listed
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: among the slowest tests (slow_tests.txt); "
+                                       "`make test` leaves them out, `make test-all` runs them")
+
+
+def pytest_collection_modifyitems(config, items):
+    listed = set(slow_test_ids())
+    for item in items:
+        if is_listed(item.nodeid, listed):
+            item.add_marker(pytest.mark.slow)

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from glomers import cli, edn, main, quote, run, store
+from glomers import cli, edn, main, quote, report, run, store
 from glomers.progress import NEMESIS_LINES, Progress
 from hostile import ROOT, bench, no_leftovers, node, recorded_pids  # noqa: F401
 
@@ -143,12 +143,20 @@ def test_a_mistake_repeated_is_listed_ten_times_and_counted(tmp_path):
                                   node("bad_service_calls.py"), "--node-count", "1",
                                   "--time-limit", "2", "--rate", "50", "--virtual-time",
                                   "--seed", "1")
-    listed = [l for l in text.splitlines() if 'ignored a request of type "bogus"' in l]
-    assert len(listed) == run.PROBLEMS_PER_KIND, text
-    more = re.search(r"… and ([\d,]+) more service problem\(s\) from n0", text)
+    # The console shows the first few (one screen) and counts the rest; evidence.txt and
+    # test.json list the first ten.
+    summary = text.split("Node problems\n", 1)[1]
+    listed = [l for l in summary.splitlines() if 'ignored a request of type "bogus"' in l]
+    assert len(listed) == report.CASES_SHOWN, text
+    more = re.search(r"… and ([\d,]+) more service problem\(s\) like those above, from "
+                     r"n0 \(([\d,]+)\)", text)
     assert more and int(more.group(1).replace(",", "")) > 50
     test = json.load(open(os.path.join(run_dir, "test.json")))
-    assert test["problems-not-listed"][0]["count"] == int(more.group(1).replace(",", ""))
+    unlisted = test["problems-not-listed"][0]["count"]
+    assert int(more.group(1).replace(",", "")) == \
+        unlisted + run.PROBLEMS_PER_KIND - report.CASES_SHOWN
+    evidence = open(os.path.join(run_dir, "evidence.txt")).read()
+    assert evidence.count('ignored a request of type "bogus"') == run.PROBLEMS_PER_KIND
 
 
 # ----- what a node writes ----------------------------------------------------------------------

@@ -1,10 +1,15 @@
-"""Every challenge part passes on the bench: breadth in virtual time, one real run each.
+"""Every challenge part passes on the bench: breadth in virtual time, real runs as processes.
 
-Breadth: each part over many seeds in virtual time, partitions included where the part has
-them. Parts at rate 1000 run a shorter main phase here (BREADTH_TIME_LIMIT) so that tens of
-seeds per part fit in a few minutes; everything else (nodes, rate, concurrency, latency,
-nemesis, final phase) is the published command. Depth: one real-time run per part of the
-exact published command, nodes as processes, as Maelstrom runs them.
+Breadth: each part over several seeds in virtual time, partitions included where the part
+has them. Parts at rate 1000 run a shorter main phase here (BREADTH_TIME_LIMIT); everything
+else (nodes, rate, concurrency, latency, nemesis, final phase) is the published command.
+Parts whose published commands are the same (3d and 3e, 5b and 5c) share one sweep.
+`make test` runs BREADTH_SEEDS=3 seeds per part (three times as many for the cheap parts);
+`make sweep` runs this file's sweeps alone over 20.
+
+Depth: real-time runs of the published command with the nodes as processes, as Maelstrom
+runs them: REAL_TIME_PARTS here (default 1, 3c and 4: echo, partitions, a KV service);
+`make check` runs every part that way, and REAL_TIME_PARTS=all runs them all here.
 """
 
 import os
@@ -17,10 +22,26 @@ from glomers import challenges
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PARTS = challenges.available()
-SEEDS = int(os.environ.get("BREADTH_SEEDS", "10"))
+SEEDS = int(os.environ.get("BREADTH_SEEDS", "3"))
 CHEAP = {"1", "3a", "3b", "3c", "4"}       # a fraction of a second per seed: run three times as many
 BREADTH_TIME_LIMIT = {"2": 5, "5a": 5, "5b": 5, "5c": 5, "6a": 5, "6b": 5,
                       "6b-partition": 5, "6c": 5}
+_real = os.environ.get("REAL_TIME_PARTS", "1,3c,4")
+REAL_TIME_PARTS = PARTS if _real == "all" else [p for p in _real.split(",") if p in PARTS]
+
+
+def _distinct_commands(parts):
+    """The first part of each group with the same published flags (3d for 3d and 3e)."""
+    seen, chosen = set(), []
+    for part in parts:
+        flags = challenges.PARTS[part][2]
+        if flags not in seen:
+            seen.add(flags)
+            chosen.append(part)
+    return chosen
+
+
+SWEPT = _distinct_commands(PARTS)
 
 
 def test_every_part_has_a_script():
@@ -36,8 +57,16 @@ def breadth_argv(part):
     return argv
 
 
-@pytest.mark.timeout(1500)          # tens of seeds per part: past the suite's 600 s default
-@pytest.mark.parametrize("part", PARTS)
+def test_parts_sharing_a_sweep_share_their_command():
+    # The sweep of 3d stands for 3e only while their published flags are the same.
+    for part in PARTS:
+        if part not in SWEPT:
+            twin = [p for p in SWEPT if challenges.PARTS[p][2] == challenges.PARTS[part][2]]
+            assert twin and challenges.PARTS[twin[0]][0] == challenges.PARTS[part][0], part
+
+
+@pytest.mark.timeout(1500)          # a sweep under `make sweep` runs 20 seeds per part
+@pytest.mark.parametrize("part", SWEPT)
 def test_part_passes_over_many_seeds_in_virtual_time(tmp_path, part):
     seeds = SEEDS * 3 if part in CHEAP else SEEDS
     proc = subprocess.run(
@@ -48,7 +77,7 @@ def test_part_passes_over_many_seeds_in_virtual_time(tmp_path, part):
     assert f"{seeds} of {seeds} seeds valid" in proc.stdout
 
 
-@pytest.mark.parametrize("part", PARTS)
+@pytest.mark.parametrize("part", REAL_TIME_PARTS)
 def test_part_passes_as_processes(tmp_path, part):
     proc = subprocess.run(
         [sys.executable, "-m", "glomers", "challenge", part, "--quiet", "--seed", "7",

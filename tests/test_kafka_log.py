@@ -20,6 +20,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 import kafka_log  # noqa: E402
+import maelstrom_node  # noqa: E402
 from fault_workload import run_workload  # noqa: E402
 from glomers import challenges, cli  # noqa: E402
 from glomers.main import run_test  # noqa: E402
@@ -44,7 +45,7 @@ class FakeNode:
 def make_log(node_id, directory, life=1):
     """A started KafkaLog of a two-node cluster, its journal a file in `directory`."""
     state = kafka_log.KafkaLog(FakeNode(node_id, ["n0", "n1"]))
-    state.recover(kafka_log.Journal(str(directory / f"{node_id}.jsonl")))
+    state.recover(maelstrom_node.Journal(str(directory / f"{node_id}.jsonl")))
     state.life = life
     return state
 
@@ -162,9 +163,9 @@ def test_journals_of_runs_long_over_are_swept_and_nothing_else(tmp_path):
         path.write_text("{}\n")
         if path is not fresh:
             os.utime(path, (two_days_ago, two_days_ago))
-    kafka_log.sweep(str(tmp_path), "glomers-kafka-")
+    maelstrom_node.sweep_journals(str(tmp_path), "glomers-kafka-")
     assert not old.exists() and fresh.exists() and txn_old.exists() and other.exists()
-    kafka_log.sweep(str(tmp_path / "missing"), "glomers-kafka-")    # nothing to do: fine
+    maelstrom_node.sweep_journals(str(tmp_path / "missing"), "glomers-kafka-")    # nothing to do: fine
 
 
 def test_a_new_life_sends_what_an_earlier_life_died_before_sending(tmp_path, pair):

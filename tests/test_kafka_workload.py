@@ -60,6 +60,37 @@ def test_sends_and_polls_are_even_and_keys_are_strings():
             assert all(isinstance(k, str) for k in op["value"])
 
 
+@pytest.mark.parametrize("version, share", [("0.3.7", 64), ("0.3.1", 8)])
+def test_the_generator_version_sets_the_share_of_assigns(version, share):
+    ops = client_ops(generator(kafka_generator=version), Ctx(), 20_000)
+    assigns = sum(op["f"] == "assign" for op in ops) / len(ops)
+    assert 0.7 / share < assigns < 1.3 / share
+    assert kafka.generator_words({"kafka_generator": version}) == \
+        f"Jepsen {version}'s generator (1 op in {share} an assign)"
+
+
+def test_without_a_version_the_generator_is_jepsen_037s():
+    assert kafka.generator_words({}) == kafka.generator_words({"kafka_generator": "0.3.7"})
+    assert generator().assign_p == kafka.ASSIGN_P["0.3.7"] == 1 / 64
+
+
+def test_caught_up_keys_leave_the_unseen_tracking_whatever_the_order_of_updates():
+    # Only the keys a completion touches are re-checked: every key left in `sent` must
+    # still be behind, after any mix of sends and polls.
+    gen = generator()
+    rng = random.Random(3)
+    for _ in range(3000):
+        key = str(rng.randrange(6))
+        offset = rng.randrange(50)
+        if rng.random() < 0.5:
+            gen.update({"type": "ok", "f": "send", "value": [[K("send"), key, [offset, 1]]]})
+        else:
+            gen.update({"type": "ok", "f": "poll",
+                        "value": [[K("poll"), {key: [[offset, 1]]}]]})
+        assert set(gen.polled) <= set(gen.sent)
+        assert all(gen.polled.get(k, -1) < s for k, s in gen.sent.items())
+
+
 def test_each_key_takes_values_1_to_16_then_a_fresh_key_takes_its_slot():
     gen = generator()
     ops = client_ops(gen, Ctx(), 20_000)

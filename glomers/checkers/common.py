@@ -215,8 +215,9 @@ def _edn(value):
     return edn.dumps(value, width=None)
 
 
-def explain_stats(result):
-    """Why :stats failed: the operation kinds that never once completed :ok."""
+def explain_stats(result, history=None):
+    """Why :stats failed: the operation kinds that never once completed :ok, each with the
+    error its completions most often carried (when the history is given)."""
     if "error" in result:
         return [f"the stats checker itself crashed: {result['error'].get('cause')}"]
     lines = []
@@ -228,6 +229,12 @@ def explain_stats(result):
                      f"{counts['info-count']} indeterminate (timeouts, crashes, "
                      "malformed replies); Maelstrom fails a test where any kind of "
                      "operation never gets an ok")
+        errors = Counter(_edn(op["error"]) for op in history or ()
+                         if is_client_op(op) and op.get("f") == f
+                         and op.get("type") in ("fail", "info") and op.get("error") is not None)
+        if errors:
+            error, count = errors.most_common(1)[0]
+            lines.append(f"  the most common error: {error} ({count} of them)")
     return lines
 
 

@@ -7,6 +7,7 @@ counts against the node: its value is the request string, which has no "echo" fi
 """
 
 from glomers import edn
+from glomers.checkers import evidence
 from glomers.checkers.common import op_node, op_ref, seconds
 from glomers.values import clj_equal, clj_key
 
@@ -53,7 +54,7 @@ def explain(result, history, opts=None):
     """One plain-English line per echo error: which reply, from where, and what it held."""
     if "error" in result:
         return [f"the echo checker could not run: {result['error'].get('cause')}"]
-    lines = []
+    lines = evidence.hint("echo") if result.get("errors") else []
     completions = {}
     for invocation, completion in pairs(history):
         completions.setdefault(_key(invocation, completion), []).append(
@@ -64,20 +65,22 @@ def explain(result, history, opts=None):
         node = op_node(completion, opts) or "the node"
         who = f"process {completion.get('process')}" if completion else "a client"
         when = f" at {seconds(completion)}" if completion else ""
+        label = f"op {completion.get('index')}" if completion else None
         if completion.get("type") == "fail":
-            lines.append(f"{node} answered {who}{when} with an error "
+            lines.append(evidence.case("echo", f"{node} answered {who}{when} with an error "
                          f"{edn.dumps(completion.get('error'), width=None)} instead of "
                          f"echoing {edn.dumps(sent, width=None)} ({op_ref(completion, opts)}"
-                         "); a definite error counts as a wrong echo")
+                         "); a definite error counts as a wrong echo", label))
         elif isinstance(received, dict) and "echo" in received:
-            lines.append(f"echo reply from {node}{when} to {who} carried "
-                         f"{edn.dumps(received['echo'], width=None)}, expected "
-                         f"{edn.dumps(sent, width=None)} ({op_ref(completion, opts)})")
+            lines.append(evidence.case(
+                "echo", f"echo reply from {node}{when} to {who} carried "
+                f"{edn.dumps(received['echo'], width=None)}, expected "
+                f"{edn.dumps(sent, width=None)} ({op_ref(completion, opts)})", label))
         else:
-            lines.append(f"reply from {node}{when} to {who} had no echo field: "
-                         f"{edn.dumps(received, width=None)}, expected "
-                         f"{edn.dumps(sent, width=None)}"
-                         + (f" ({op_ref(completion, opts)})" if completion else ""))
+            lines.append(evidence.case(
+                "echo", f"reply from {node}{when} to {who} had no echo field: "
+                f"{edn.dumps(received, width=None)}, expected {edn.dumps(sent, width=None)}"
+                + (f" ({op_ref(completion, opts)})" if completion else ""), label))
     return lines
 
 

@@ -7,6 +7,7 @@ the deltas of some subset of the `:info` adds. Maelstrom keeps that set of integ
 disjoint ranges and reports them as inclusive `[lo hi]` pairs, lowest first.
 """
 
+from glomers.checkers import evidence
 from glomers.checkers.common import listing, node_of, seconds
 from glomers.values import is_json_int
 
@@ -73,7 +74,14 @@ def explain(result, history, opts=None):
         if op.get("type") == "invoke":
             invocations[op.get("process")] = op
         elif invocations.get(op.get("process"), {}).get("final?"):
-            lines.append(_final_read_line(op, acceptable, opts))
+            line = _final_read_line(op, acceptable, opts)
+            kind = _final_read_kind(op, acceptable)
+            if kind is None:
+                lines.append(line)
+            else:
+                hinted = any(getattr(l, "kind", None) == kind for l in lines)
+                lines.extend(([] if hinted else evidence.hint(kind))
+                             + [evidence.case(kind, line, _who(op, opts))])
     maybe = _indeterminate_adds(history)
     if maybe:
         listed = listing(maybe, lambda op: f"{op['value']:+d} ({_who(op, opts)} at "
@@ -98,11 +106,29 @@ def _final_read_line(op, acceptable, opts):
     if _contains(acceptable, value):
         return text + "ok"
     # Name the distance to the nearest acceptable value, up or down.
-    short = min((lo - value for lo, _ in acceptable if lo > value), default=None)
-    over = min((value - hi for _, hi in acceptable if hi < value), default=None)
+    short, over = _distances(acceptable, value)
     if over is None or (short is not None and short <= over):
         return text + f"{short} short"
     return text + f"{over} over"
+
+
+def _final_read_kind(op, acceptable):
+    """The failure class of a final read: None when acceptable."""
+    if op.get("type") != "ok":
+        return "counter-incomplete"
+    if not is_json_int(op.get("value")) or _contains(acceptable, op["value"]):
+        return None
+    short, over = _distances(acceptable, op["value"])
+    return "counter-short" if over is None or (short is not None and short <= over) \
+        else "counter-over"
+
+
+def _distances(acceptable, value):
+    """How far a value is below the nearest acceptable range above it, and above the
+    nearest one below it (None where there is no such range)."""
+    short = min((lo - value for lo, _ in acceptable if lo > value), default=None)
+    over = min((value - hi for _, hi in acceptable if hi < value), default=None)
+    return short, over
 
 
 def _who(op, opts):

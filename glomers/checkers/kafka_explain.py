@@ -4,11 +4,24 @@ Each line names the key, the messages and their offsets, the processes (and the 
 talked to), and the times (seconds since the test began) of the ops involved.
 """
 
+from . import evidence
 from .common import node_of, seconds
 from .kafka_ops import vkey
 
 # At most this many lines per error type; the rest are summarised in one line.
 PER_TYPE = 8
+
+# Error type -> failure class (evidence.CLASSES), for the hint and the console's count.
+KINDS = {"unseen": "kafka-lost", "lost-write": "kafka-lost",
+         "poll-skip": "kafka-skip", "int-poll-skip": "kafka-skip", "int-send-skip": "kafka-skip",
+         "nonmonotonic-poll": "kafka-order", "int-nonmonotonic-poll": "kafka-order",
+         "nonmonotonic-send": "kafka-order", "int-nonmonotonic-send": "kafka-order",
+         "duplicate": "kafka-duplicate", "inconsistent-offsets": "kafka-offsets"}
+
+
+def kind_of(error_type):
+    """The failure class of a kafka error type (cycles and G1a: contradictory orders)."""
+    return KINDS.get(error_type, "kafka-cycle")
 
 
 def explain(result, history, opts=None):
@@ -33,10 +46,15 @@ def explain(result, history, opts=None):
         head = f"kafka {error_type}: {count} case(s)" + (
             " (allowed: does not make the test fail)" if allowed else "")
         lines.append(head + ".")
+        kind = kind_of(error_type)
+        if not allowed and not any(getattr(l, "kind", None) == kind for l in lines):
+            lines.extend("  " + h for h in evidence.hint(kind))
         for err in errs[:PER_TYPE]:
-            lines.append("  " + explain_one(err, facts, error_type))
+            lines.append(evidence.case(kind, "  " + explain_one(err, facts, error_type),
+                                       _label(err)))
         if count > min(len(errs), PER_TYPE):
-            lines.append(f"  ... and {count - min(len(errs), PER_TYPE)} more.")
+            extra = count - min(len(errs), PER_TYPE)
+            lines.append(evidence.more(kind, extra, f"  ... and {extra} more."))
     lag = result.get("worst-realtime-lag") or {}
     if "key" in lag:
         lines.append(f"kafka: worst realtime lag {lag['lag']:.3f} s: process "
@@ -94,6 +112,11 @@ class _Facts:
             parts.append(f"sent by {self.who(send)}, {verb} at {seconds(send)}")
         return f"message {message!r}" + (f" ({', '.join(parts)})" if parts else "")
 
+
+
+def _label(err):
+    """A short name for one error in the console's count: its key."""
+    return f"key {err['key']!r}" if isinstance(err, dict) and "key" in err else None
 
 
 def _poll_range(op, key):
@@ -198,12 +221,15 @@ def _unseen(entry, facts):
     total = sum(counts.values())
     lines = [f"kafka unseen: at the end ({seconds(entry['time'])}) {total} acknowledged "
              f"message(s) in {len(counts)} key(s) were never returned by any poll."]
+    lines.extend("  " + h for h in evidence.hint("kafka-lost"))
     for key in list(counts)[:PER_TYPE]:
         shown = ", ".join(facts.message(key, m) for m in list(entry["messages"][key])[:3])
         more = f" and {counts[key] - 3} more" if counts[key] > 3 else ""
-        lines.append(f"  key {key!r}: {counts[key]} unseen: {shown}{more}.")
+        lines.append(evidence.case("kafka-lost", f"  key {key!r}: {counts[key]} unseen: "
+                                   f"{shown}{more}.", f"key {key!r}"))
     if len(counts) > PER_TYPE:
-        lines.append(f"  ... and {len(counts) - PER_TYPE} more key(s).")
+        extra = len(counts) - PER_TYPE
+        lines.append(evidence.more("kafka-lost", extra, f"  ... and {extra} more key(s)."))
     return lines
 
 

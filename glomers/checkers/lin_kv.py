@@ -20,7 +20,7 @@ instead, and which acknowledged write came last before it.
 from glomers.edn import Keyword, Record
 from glomers.values import clj_key, is_json_int
 
-from . import linearizable
+from . import evidence, linearizable
 from .common import UNKNOWN, datafy_exception, listing, merge_valid, node_of, seconds
 
 REGISTER = "knossos.model.CASRegister"
@@ -157,22 +157,37 @@ def explain(result, history, opts=None):
              f"{counts[False]} not, {counts['unknown']} undecided."]
     if not results:
         lines.append("no client op touched any key, so there was nothing to check.")
+    hinted = set()
     for key, r in results.items():
         lin = r.get("linearizable") or {}
+        label = f"key {_text(key)}"
         if lin.get("valid?") is False:
-            lines.extend(explain_violation(key, lin, subhistory(history, key), opts))
+            first, *rest = explain_violation(key, lin, subhistory(history, key), opts)
+            lines.extend(_hint_once("lin-kv", hinted)
+                         + [evidence.case("lin-kv", first, label)] + rest)
         elif lin.get("valid?") is True:
             ops = subhistory(history, key)
             oks = sum(1 for op in ops if op.get("type") == "ok")
             infos = sum(1 for op in ops if op.get("type") == "info")
-            lines.append(f"key {_text(key)}: linearizable ({oks} acknowledged op(s), "
-                         f"{infos} indeterminate); final value {_text(_model_value(lin))}.")
+            lines.append(evidence.case(
+                "lin-kv-valid", f"key {_text(key)}: linearizable ({oks} acknowledged op(s), "
+                f"{infos} indeterminate); final value {_text(_model_value(lin))}.", label))
         elif "error" in lin:
             lines.append(f"key {_text(key)}: the search crashed: {_error_text(lin['error'])}")
         else:
-            lines.append(f"key {_text(key)}: undecided: {lin.get('reason')}. Maelstrom's "
-                         "Knossos has no such limit and may search for hours (issue #92).")
+            lines.extend(_hint_once("lin-kv-undecided", hinted) + [evidence.case(
+                "lin-kv-undecided", f"key {_text(key)}: undecided: {lin.get('reason')}. "
+                "Maelstrom's Knossos has no such limit and may search for hours (issue #92).",
+                label)])
     return lines
+
+
+def _hint_once(kind, hinted):
+    """The hint of a failure class the first time it is asked for."""
+    if kind in hinted:
+        return []
+    hinted.add(kind)
+    return evidence.hint(kind)
 
 
 def _verdict_key(valid):

@@ -2,6 +2,7 @@
 involved (op, process, node, time, micro-ops) and, for a cycle, why each transaction must
 come before the next."""
 
+from . import evidence
 from .common import node_of, seconds
 from .list_append_ops import INIT, NEXT_VALUE, micro_ops
 
@@ -123,13 +124,8 @@ def explain(result, history, opts):
         committed = sum(1 for op in history if op.get("type") == "ok")
         return [f"txn-list-append: no anomaly that {models} forbids among {committed} "
                 "committed transactions."]
-    lines = []
-    for name, cases in (result.get("anomalies") or {}).items():
-        shown = cases if isinstance(cases, list) else [cases]
-        for case in shown[:3]:
-            lines.extend(_case_lines(str(name), case, opts))
-        if len(shown) > 3:
-            lines.append(f"{name}: ... and {len(shown) - 3} more.")
+    lines = evidence.anomaly_lines(result.get("anomalies") or {},
+                                   lambda name, case: _case_lines(str(name), case, opts), 3)
     if result.get("not"):
         lines.append("So the history is not " + ", ".join(sorted(result["not"])) + ".")
     return lines

@@ -24,6 +24,7 @@ efficiency targets of challenges 3d and 3e (`targets`), which Maelstrom itself n
 import math
 
 from glomers.edn import Keyword
+from glomers.checkers import evidence
 from glomers.checkers.common import listing, node_of, seconds
 from glomers.values import clj_key, is_json_int
 
@@ -191,7 +192,9 @@ def explain(result, history, opts=None, journal=None):
     """Plain-English lines about a broadcast result: the verdict, every lost value, the rest.
 
     `journal` (optional) is the network's message journal; with it each lost value is
-    followed through the cluster: which nodes it reached and where it stopped.
+    followed through the cluster: which nodes it reached and where it stopped. Each value
+    is an evidence.Case: "lost" (Maelstrom's :lost), "missing-final" (stable by Maelstrom's
+    rule, yet some final reads lacked it: it is not reported as merely stale) or "stale".
     """
     opts = opts or {}
     lines = [_verdict_line(result, opts)]
@@ -201,25 +204,47 @@ def explain(result, history, opts=None, journal=None):
             lines.append(f"{name} (ms): min {q[0]}, median {q[0.5]}, p95 {q[0.95]}, "
                          f"p99 {q[0.99]}, max {q[1]}")
     states = {clj_key(s["element"]): s for s in _track(history)}
+    acks = {}
+    for op in history:
+        if _is_client_op(op) and op.get("type") == "ok" and op.get("f") in ("broadcast", "add"):
+            acks.setdefault(clj_key(op.get("value")), op)
+    final_reads = [(op, {clj_key(v) for v in (op.get("value") or ())})
+                   for op in _final_reads(history, opts)]
     lost = list(result.get("lost", ()))
+    missing = [v for v in result.get("stale", ())
+               if any(clj_key(v) not in seen for _, seen in final_reads)]
+    trails = _trails(journal, lost + missing, opts) if journal is not None else {}
     if lost:
-        acks = {}
-        for op in history:
-            if _is_client_op(op) and op.get("type") == "ok" \
-                    and op.get("f") in ("broadcast", "add"):
-                acks.setdefault(clj_key(op.get("value")), op)
-        final_reads = [(op, {clj_key(v) for v in (op.get("value") or ())})
-                       for op in _final_reads(history, opts)]
-        trails = _trails(journal, lost, opts) if journal is not None else {}
-        lines.extend(_lost_pattern(lost, acks, opts))
+        word = "elements" if opts.get("workload") == "g-set" else "values"
+        lines.append(f"{len(lost)} {word} were LOST: acknowledged, then missing from the "
+                     "last reads (the last read without each began after the last read with "
+                     "it).")
+        lines.extend(evidence.hint("lost"))
+        lines.extend(_lost_pattern(lost, acks, opts, trails))
         for value in lost:
-            key = clj_key(value)
-            lacking = [op for op, seen in final_reads if key not in seen]
-            lines.extend(_explain_lost(value, states[key], acks.get(key), lacking, opts))
-            if key in trails:
-                lines.extend(_describe_trail(value, trails[key], opts))
-    lines.extend(_explain_stale(result, opts))
+            lines.extend(_explain_value(value, states[clj_key(value)], acks, final_reads,
+                                        trails, opts, "lost"))
+    if missing:
+        word = "elements" if opts.get("workload") == "g-set" else "values"
+        lines.append(f"{len(missing)} more {word} are stable by Maelstrom's rule (the last "
+                     "read to begin had them), yet some final reads lacked them: Maelstrom "
+                     "does not count them lost, but they never reached every node.")
+        lines.extend(evidence.hint("missing-final"))
+        for value in missing:
+            lines.extend(_explain_value(value, states[clj_key(value)], acks, final_reads,
+                                        trails, opts, "missing-final"))
+    lines.extend(_explain_stale(result, opts, set(map(clj_key, missing))))
     lines.extend(_explain_never_read(result, history))
+    return lines
+
+
+def _explain_value(value, state, acks, final_reads, trails, opts, kind):
+    """The lines of one lost (or missing-final) value, with its trail when known."""
+    key = clj_key(value)
+    lacking = [op for op, seen in final_reads if key not in seen]
+    lines = _explain_lost(value, state, acks.get(key), lacking, opts, kind)
+    if key in trails:
+        lines.extend(_describe_trail(value, trails[key], opts))
     return lines
 
 
@@ -263,32 +288,65 @@ def _verdict_line(result, opts=None):
     return f"{name}: unknown, no value was ever confirmed by a later read. {counts}."
 
 
-def _lost_pattern(lost, acks, opts):
-    """One line when the lost values share the node that acknowledged them."""
+def _lost_pattern(lost, acks, opts, trails=None):
+    """Lines on what the lost values share: the node that acknowledged them, and (with the
+    journal) whether they never left it or every copy sent on was dropped."""
+    lines = []
     nodes = [node_of(acks[clj_key(v)]["process"], opts) if clj_key(v) in acks else None
              for v in lost]
-    if len(lost) < 2 or None in nodes:
-        return []
-    counts = {n: nodes.count(n) for n in sorted(set(nodes))}
-    top, count = max(counts.items(), key=lambda item: item[1])
-    if count == len(lost):
-        return [f"pattern: all {count} lost values were acknowledged by {top}, so look first "
-                f"at how {top} passes values on."]
-    if count * 2 > len(lost):
-        return [f"pattern: {count} of the {len(lost)} lost values were acknowledged by {top}."]
-    return []
+    if len(lost) >= 2 and None not in nodes:
+        counts = {n: nodes.count(n) for n in sorted(set(nodes))}
+        top, count = max(counts.items(), key=lambda item: item[1])
+        if count == len(lost):
+            lines.append(f"pattern: all {count} lost values were acknowledged by {top}, so "
+                         f"look first at how {top} passes values on.")
+        elif count * 2 > len(lost):
+            lines.append(f"pattern: {count} of the {len(lost)} lost values were acknowledged "
+                         f"by {top}.")
+    fates = [_fate(trails[clj_key(v)]) for v in lost if clj_key(v) in (trails or {})]
+    never_left = fates.count("never-left")
+    dropped = fates.count("dropped")
+    if never_left:
+        lines.append(f"pattern: {never_left} of the {len(lost)} lost values never left the "
+                     "node that acknowledged them: no message carried them to another node.")
+    if dropped:
+        lines.append(f"pattern: {dropped} of the {len(lost)} lost values were sent on, but "
+                     "no copy reached some nodes (dropped by a partition or still queued) "
+                     "and none was sent again.")
+    return lines
 
 
-def _explain_lost(value, state, ack, lacking, opts):
-    """Lines for one lost value: who acknowledged it, and which reads lacked it."""
+def _fate(trail):
+    """"never-left" when no message carried the value between nodes, "dropped" when some
+    were sent but not all delivered and none delivered reached the missing nodes, else
+    None."""
+    events, _ = trail
+    between = [e for e in events if not e["src"].startswith("c")]
+    if not between:
+        return "never-left"
+    delivered = {e["id"] for e in between if e["event"] == "recv"}
+    if any(e["event"] == "send" and e["id"] not in delivered for e in between):
+        return "dropped"
+    return None
+
+
+def _explain_lost(value, state, ack, lacking, opts, kind="lost"):
+    """Lines for one lost value: who acknowledged it, and which reads lacked it (the same
+    for a value missing from final reads that Maelstrom counts stable)."""
+    what = "was LOST" if kind == "lost" else "is missing from final reads"
     if ack is not None:
         node = node_of(ack["process"], opts) or "its node"
-        first = f"value {value} was LOST: acknowledged by {node} in {describe_op(ack, opts)}"
+        first = f"value {value} {what}: acknowledged by {node} in {describe_op(ack, opts)}"
     else:
-        first = (f"value {value} was LOST: never acknowledged, but seen by "
+        first = (f"value {value} {what}: never acknowledged, but seen by "
                  f"{describe_op(state['known'], opts)}")
-    lines = [first + ", yet a read that began later did not return it.",
-             f"  last read without it: invoked as {describe_op(state['last-absent'], opts)}."]
+    if kind == "lost":
+        lines = [evidence.case(kind, first + ", yet a read that began later did not return "
+                               "it.", value),
+                 f"  last read without it: invoked as "
+                 f"{describe_op(state['last-absent'], opts)}."]
+    else:
+        lines = [evidence.case(kind, first + ".", value)]
     if lacking:
         shown = ", ".join(f"{node_of(op['process'], opts) or 'process ' + str(op['process'])} "
                           f"(op {op['index']}, {seconds(op['time'])})" for op in lacking)
@@ -296,17 +354,22 @@ def _explain_lost(value, state, ack, lacking, opts):
     return lines
 
 
-def _explain_stale(result, opts):
-    """Lines about stale values and the worst of them."""
-    if not result.get("stale-count"):
+def _explain_stale(result, opts, missing=frozenset()):
+    """Lines about stale values and the worst of them; values in `missing` (keys of values
+    some final read lacked) were told apart already, and are not called merely stale."""
+    count = result.get("stale-count", 0) - len(missing)
+    if count <= 0:
         return []
-    lines = [f"{result['stale-count']} of {result.get('stable-count', 0)} stable values were "
-             f"stale (a read that began after they were known still missed them; "
-             f"allowed, but slow)."]
-    for record in result.get("worst-stale", ())[:3]:
-        lines.append(f"  value {record['element']}: {record['stable-latency']} ms, known at "
-                     f"{describe_op(record['known'], opts)}, still missing from the read "
-                     f"invoked as {describe_op(record['last-absent'], opts)}.")
+    lines = [f"{count} of {result.get('stable-count', 0)} stable values were stale (a read "
+             "that began after they were known still missed them, but every final read had "
+             "them: allowed, but slow)."]
+    for record in result.get("worst-stale", ()):
+        if clj_key(record["element"]) in missing:
+            continue
+        lines.append(evidence.case(
+            "stale", f"  value {record['element']}: {record['stable-latency']} ms, known at "
+            f"{describe_op(record['known'], opts)}, still missing from the read invoked as "
+            f"{describe_op(record['last-absent'], opts)}.", record["element"]))
     return lines
 
 

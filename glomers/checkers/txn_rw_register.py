@@ -40,7 +40,7 @@ import re
 from glomers.edn import Keyword
 from glomers.values import clj_key
 
-from . import elle_models, elle_search
+from . import elle_models, elle_search, evidence
 from .common import node_of, seconds
 from .cycles import (PROCESS, RW, WR, WW, DepGraph, process_graph,
                      realtime_graph, strongly_connected_components)
@@ -660,12 +660,8 @@ def explain(result, history, opts):
                 f"(models: {', '.join(opts.get('consistency_models') or ['strict-serializable'])})."]
     if "error" in result:
         return [f"txn-rw-register: the checker could not run: {result['error']}"]
-    lines = []
-    for name, cases in (result.get("anomalies") or {}).items():
-        for case in (cases if isinstance(cases, list) else [cases])[:5]:
-            lines.extend(_case_lines(name, case, opts))
-        if isinstance(cases, list) and len(cases) > 5:
-            lines.append(f"{name}: ... and {len(cases) - 5} more.")
+    lines = evidence.anomaly_lines(result.get("anomalies") or {},
+                                   lambda name, case: _case_lines(name, case, opts), 5)
     if result.get("not"):
         lines.append("So the history is not " + ", ".join(sorted(result["not"])) + ".")
     return lines

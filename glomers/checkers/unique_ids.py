@@ -9,6 +9,7 @@ does in Maelstrom, where the result then becomes {valid? :unknown}.
 from functools import cmp_to_key
 
 from glomers import edn
+from glomers.checkers import evidence
 from glomers.checkers.common import op_ref
 from glomers.values import clj_key
 
@@ -132,15 +133,19 @@ def explain(result, history, opts=None):
     seen = _acknowledged(history)
     total = result.get("duplicated-count", 0)
     lines.append(f"{total} id(s) were handed out more than once")
+    lines.extend(evidence.hint("duplicate-id"))
     for value, count in result.get("duplicated", {}).items():
         value = list(value) if isinstance(value, tuple) else value
         entry = seen.get(clj_key(value))
         ops = entry[2] if entry else []
-        lines.append(f"id {edn.dumps(value, width=None)} was returned {count} times:")
+        shown = edn.dumps(value, width=None)
+        lines.append(evidence.case("duplicate-id", f"id {shown} was returned {count} times:",
+                                   shown))
         for op in ops[:5]:
             lines.append(f"  {op_ref(op, opts)}")
         if len(ops) > 5:
             lines.append(f"  ... and {len(ops) - 5} more")
     if total > len(result.get("duplicated", {})):
-        lines.append(f"(Maelstrom lists only the {DUPLICATES_SHOWN} most repeated ids)")
+        lines.append(f"(Maelstrom lists only the {DUPLICATES_SHOWN} most repeated ids of the "
+                     f"{total}; history.edn holds every generate)")
     return lines

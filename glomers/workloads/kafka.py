@@ -8,7 +8,8 @@ crashed now and then, subscription by `assign` only):
   each key takes values 1, 2, 3, ... and after `max_writes_per_key` of them its slot gets a
   fresh key. Writes become `send`s, reads become `poll`s (the key is dropped).
 - With probability 1/64 an op is replaced by an `assign` of its key (the op comes back
-  later); with probability 1/3 such an assign also takes every key with acknowledged but not
+  later); 1/8 with `--kafka-generator 0.3.1`, as Jepsen 0.3.1 (Maelstrom 0.2.2 and 0.2.3)
+  did, for comparisons with runs of those versions. With probability 1/3 such an assign also takes every key with acknowledged but not
   yet polled sends, and records them under `:unseen`.
 - A crash stream rides alongside, one `crash` every U[0, 60/C) s, the first at the start.
 - Keys are strings in the ops; the generator keeps them as integers internally.
@@ -30,11 +31,23 @@ REUSABLE_CLIENT = False
 FINAL_PHASE = True
 FINAL_TIME_LIMIT = 10
 
-ASSIGN_P = 1 / 64
+# Jepsen version -> probability that an op is replaced by an assign. Maelstrom 0.2.4 pins
+# Jepsen 0.3.7; runs of Maelstrom 0.2.2/0.2.3 (Jepsen 0.3.1) show about 1 op in 8 assigning.
+ASSIGN_P = {"0.3.7": 1 / 64, "0.3.1": 1 / 8}
+DEFAULT_GENERATOR = "0.3.7"
 UNSEEN_P = 1 / 3
 CRASH_INTERVAL = 30            # seconds, divided by the concurrency
 FINAL_POLL_GAP = 0.4           # final polls are U[0, 0.4) s apart
 POLL_MS = 1000
+
+
+def generator_words(opts):
+    """Which Jepsen version's generator a run's options say it followed, in words."""
+    version = opts.get("kafka_generator") or DEFAULT_GENERATOR
+    share = round(1 / ASSIGN_P[version]) if version in ASSIGN_P else None
+    if share is None:
+        return f"an unknown generator {version!r}"
+    return f"Jepsen {version}'s generator (1 op in {share} an assign)"
 
 
 # -- generator ------------------------------------------------------------------------------
@@ -87,6 +100,7 @@ class Generator:
         self.sent = {}            # key -> highest offset sent and not yet polled
         self.polled = {}          # key -> highest offset polled, for keys still in `sent`
         self.crash_due = None     # when the next crash may go; None: at the first call
+        self.assign_p = ASSIGN_P[opts.get("kafka_generator") or DEFAULT_GENERATOR]
 
     def next(self, ctx):
         now = ctx.net.loop.time()
@@ -96,7 +110,7 @@ class Generator:
         if self.held is None:
             self.held = self._base_op()
         f, key, value = self.held
-        if self.rng.random() < ASSIGN_P:
+        if self.rng.random() < self.assign_p:
             return self._assign(key)
         self.held = None
         if f == "w":
@@ -129,14 +143,20 @@ class Generator:
         """Track sent-but-unpolled offsets from :ok completions (Jepsen's PollUnseen)."""
         if completion.get("type") != "ok":
             return
+        sent, polled = self.sent, self.polled
+        touched = []
         for key, offset in max_offsets(completion, ("send",)).items():
-            self.sent[key] = max(self.sent.get(key, -1), offset)
+            sent[key] = max(sent.get(key, -1), offset)
+            touched.append(key)
         for key, offset in max_offsets(completion, ("poll",)).items():
-            self.polled[key] = max(self.polled.get(key, -1), offset)
-        for key in set(self.sent) | set(self.polled):
-            if self.polled.get(key, -1) >= self.sent.get(key, -1):
-                self.sent.pop(key, None)
-                self.polled.pop(key, None)
+            polled[key] = max(polled.get(key, -1), offset)
+            touched.append(key)
+        # Only the keys this completion touched can have caught up: every other key was
+        # checked when it last changed.
+        for key in touched:
+            if polled.get(key, -1) >= sent.get(key, -1):
+                sent.pop(key, None)
+                polled.pop(key, None)
 
 
 generator = Generator
