@@ -17,7 +17,7 @@ TXN_MULTI = -w txn-rw-register --node-count 2 --concurrency 2n --time-limit 20 -
 MAELSTROM_PARTS = echo unique-ids broadcast-a broadcast-b broadcast-c broadcast-d broadcast-e \
 	counter kafka-a kafka-b kafka-c txn-a txn-b txn-b-partition txn-c
 
-.PHONY: help test test-all durations sweep check bench oracle maelstrom $(MAELSTROM_PARTS) maelstrom-present
+.PHONY: help test test-all durations sweep check bench mutate oracle maelstrom $(MAELSTROM_PARTS) maelstrom-present
 
 help:
 	@echo "make test            the suite without its slowest tests (what CI runs; under 5 minutes)"
@@ -26,6 +26,7 @@ help:
 	@echo "make sweep           every part over 20 seeds in virtual time (the suite runs 3)"
 	@echo "make check           every challenge part on the offline bench, nodes as processes"
 	@echo "make bench           performance figures (medians over several runs; says how long)"
+	@echo "make mutate          mutation testing of the core with mutmut (by hand, not CI; slow)"
 	@echo "make oracle          re-check every real Maelstrom run in oracle/"
 	@echo "make maelstrom       download Maelstrom v0.2.4 into ./maelstrom (needs internet)"
 	@echo "make echo | unique-ids | broadcast-a..e | counter | kafka-a..c | txn-a | txn-b |"
@@ -50,6 +51,10 @@ check:
 
 bench:
 	$(PYTHON) -m bench
+
+# Not part of `make test`: minutes to hours. MODULES=net picks some; MUTATE_WORKERS=2 more cores.
+mutate:
+	$(PYTHON) tools/mutate.py $(MODULES)
 
 oracle:
 	$(PYTHON) -m glomers oracle

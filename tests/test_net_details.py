@@ -1,0 +1,217 @@
+"""The network's smaller promises: the line a node receives, the journal as dicts, halt and
+unregister losing what was in flight, and the numbers a node's line may not carry. (Found
+by mutation testing, tools/mutate.py: each was a change no test noticed.)"""
+
+import asyncio
+import contextvars
+import random
+
+import pytest
+
+from glomers.net import InvalidMessage, Message, Network, latency_sampler, parse_node_line
+from glomers.virtual_time import run
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def make_net():
+    loop = asyncio.get_running_loop()
+    return Network(loop, latency_sampler(100, "constant", random.Random(1)), loop.time())
+
+
+def test_a_node_receives_id_src_dest_body_in_that_order_without_spaces():
+    line = Message(7, "c1", "n0", {"type": "echo", "echo": "a b"}).line()
+    assert line == '{"id":7,"src":"c1","dest":"n0","body":{"type":"echo","echo":"a b"}}'
+
+
+def test_a_message_counts_as_server_traffic_unless_told_otherwise():
+    assert Message(1, "n0", "n1", {}).traffic == "servers"
+
+
+def test_the_kept_journal_reads_as_dicts_in_time_order():
+    async def scenario():
+        await asyncio.sleep(2.0)     # times count from the network's origin, not the loop's
+        net = make_net()
+        net.register("n0", lambda m: None)
+        net.register("n1", lambda m: None)
+        await asyncio.sleep(0.5)
+        net.send("n0", "n1", {"type": "a"})
+        await asyncio.sleep(1000)
+        net.send("n1", "n0", {"type": "b"})
+        await asyncio.sleep(1)
+        return list(net.journal_events())
+    a = {"id": 0, "src": "n0", "dest": "n1", "body": {"type": "a"}}
+    b = {"id": 1, "src": "n1", "dest": "n0", "body": {"type": "b"}}
+    assert run(scenario(), virtual=True) == [
+        {"time": 500_000_000, "event": "send", **a},
+        {"time": 600_000_000, "event": "recv", **a},
+        {"time": 1000_500_000_000, "event": "send", **b},
+        {"time": 1000_600_000_000, "event": "recv", **b}]
+
+
+@pytest.mark.parametrize("stop", ["halt", "unregister"])
+def test_halt_and_unregister_lose_what_is_in_flight(stop):
+    async def scenario():
+        net = make_net()
+        got = []
+        net.register("n0", lambda m: None)
+        net.register("n1", lambda m: got.append(m.body))
+        net.send("n0", "n1", {"type": "a"})
+        net.halt() if stop == "halt" else net.unregister("n1")
+        await asyncio.sleep(1)
+        events = [event["event"] for event in net.journal_events()]
+        return got, events
+    assert run(scenario(), virtual=True) == ([], ["send"])
+
+
+def test_unregistering_an_unknown_endpoint_is_harmless():
+    async def scenario():
+        net = make_net()
+        net.unregister("n9")
+        net.register("n0", lambda m: None)
+        with pytest.raises(InvalidMessage):
+            net.send("n0", "n9", {})
+    run(scenario(), virtual=True)
+
+
+NOT_JSON = ("is not a JSON number (Python's json module writes it, but Maelstrom's JSON "
+            "parser refuses it; encode with allow_nan=False)")
+HUGE = "1" + "0" * 45 + "e400"
+
+
+@pytest.mark.parametrize("number, why", [
+    ("NaN", "NaN " + NOT_JSON),
+    ("Infinity", "Infinity " + NOT_JSON),
+    ("-Infinity", "-Infinity " + NOT_JSON),
+    (HUGE, f"the number {HUGE[:40]} does not fit a 64-bit float (the bench refuses it "
+           "rather than turn it into Infinity)"),
+])
+def test_numbers_maelstrom_cannot_read_are_refused_with_the_reason(number, why):
+    line = '{"src":"n0","dest":"c1","body":{"type":"x","v":%s}}' % number
+    with pytest.raises(InvalidMessage) as refused:
+        parse_node_line(line, "n0")
+    assert str(refused.value) == f"this line is not valid JSON for Maelstrom: {why}"
+
+
+def test_ordinary_floats_pass_as_floats():
+    line = '{"src":"n0","dest":"c1","body":{"v":1.5,"w":-2e3,"big":1e308}}'
+    assert parse_node_line(line, "n0") == ("n0", "c1", {"v": 1.5, "w": -2000.0, "big": 1e308})
+
+
+def test_a_partition_drop_is_journaled_when_the_consumer_takes_the_message():
+    async def scenario():
+        await asyncio.sleep(1.0)
+        net = make_net()
+        net.register("n0", lambda m: None)
+        net.register("n1", lambda m: None)
+        net.partition({"n1": ["n0"]})
+        await asyncio.sleep(0.25)
+        net.send("n0", "n1", {"type": "a"})
+        await asyncio.sleep(1)
+        return list(net.journal_events())
+    send, drop = run(scenario(), virtual=True)
+    assert drop == {**send, "event": "drop"} and drop["time"] == 250_000_000
+
+
+def test_a_dropped_message_does_not_hold_back_the_ones_queued_behind_it():
+    async def scenario():
+        net = make_net()
+        got = []
+        for node in ("n0", "n2"):
+            net.register(node, lambda m: None)
+        net.register("n1", lambda m: got.append(m.body["i"]))
+        net.send("n2", "n1", {"i": 1})          # taken by n1's consumer at once
+        net.send("n0", "n1", {"i": 2})          # queued behind it ...
+        net.send("n2", "n1", {"i": 3})
+        net.partition({"n1": ["n0"]})            # ... and dropped when taken
+        await asyncio.sleep(1)
+        return got
+    assert run(scenario(), virtual=True) == [1, 3]
+
+
+def test_deliveries_raise_nothing_and_run_outside_the_senders_context():
+    sender = contextvars.ContextVar("sender", default="bench")
+
+    async def scenario():
+        errors = []
+        asyncio.get_running_loop().set_exception_handler(lambda loop, ctx: errors.append(ctx))
+        net = make_net()
+        seen = []
+        net.register("n0", lambda m: None)
+        net.register("n1", lambda m: seen.append(sender.get()))
+        sender.set("n0's handler")
+        for _ in range(3):
+            net.send("n0", "n1", {})
+            await asyncio.sleep(0.5)
+        return seen, errors
+    assert run(scenario(), virtual=True) == (["bench"] * 3, [])
+
+
+@pytest.mark.parametrize("line, explanation", [
+    ("[" * 100_000, "this line nests JSON deeper than the bench can read"),
+    ('{"v": %s}' % ("9" * 5000), "this line cannot be read: Exceeds the limit"),
+    ("hello", "this line is not well-formed JSON (was it meant for stderr?)"),
+    ("[1, 2]", "a message must be a JSON object with src, dest and body"),
+    ('{"src": "n0", "dest": "c1", "body": {}, "x": 1, "a": 2}',
+     "extra top-level key(s) a, x: only src, dest, body (and id) are allowed; "
+     "put data inside body"),
+    ('{"body": {}}', "missing top-level key(s) src, dest"),
+    ('{"src": "n0", "dest": 3, "body": {}}', "src and dest must be strings"),
+    ('{"src": "n0", "dest": "c1", "body": {}, "id": true}', "id must be an integer"),
+    ('{"src": "n0", "dest": "c1", "body": [1]}', "body must be a JSON object"),
+])
+def test_a_refused_line_is_explained_in_full(line, explanation):
+    with pytest.raises(InvalidMessage) as refused:
+        parse_node_line(line, "n0")
+    # Python's own words for too many digits may change: for that one, their beginning.
+    assert str(refused.value) == explanation or (
+        "Exceeds" in explanation and str(refused.value).startswith(explanation))
+
+
+@pytest.mark.parametrize("src, dest", [("n9", "n0"), ("n0", "n9")])
+def test_a_send_to_or_from_an_unknown_endpoint_names_it(src, dest):
+    async def scenario():
+        net = make_net()
+        net.register("n0", lambda m: None)
+        with pytest.raises(InvalidMessage) as refused:
+            net.send(src, dest, {})
+        assert str(refused.value) == "'n9' is not a node, service or open client connection"
+    run(scenario(), virtual=True)
+
+
+def test_messages_with_the_same_deadline_arrive_in_send_order():
+    async def scenario():
+        net = make_net()
+        got = []
+        net.register("n0", lambda m: None)
+        net.register("n1", lambda m: got.append(m.body["i"]))
+        for i in range(5):
+            net.send("n0", "n1", {"i": i})
+        await asyncio.sleep(1)
+        return got
+    assert run(scenario(), virtual=True) == [0, 1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("mean_ms, dist, error", [
+    (0, "uniform", "--latency-dist uniform needs --latency of at least 1 ms"),
+    (0, "exponential", "--latency-dist exponential needs --latency of at least 1 ms"),
+    (5, "normal", "unknown latency distribution 'normal'"),
+])
+def test_latency_settings_the_bench_refuses(mean_ms, dist, error):
+    with pytest.raises(ValueError) as refused:
+        latency_sampler(mean_ms, dist, random.Random(1))
+    assert str(refused.value) == error
+
+
+def test_a_mean_latency_of_one_millisecond_is_allowed():
+    sample = latency_sampler(1, "uniform", random.Random(1))
+    assert {sample() for _ in range(100)} == {0, 1}
+
+
+def test_messages_are_numbered_from_0_in_send_order():
+    async def scenario():
+        net = make_net()
+        net.register("n0", lambda m: None)
+        net.register("n1", lambda m: None)
+        return [net.send("n0", "n1", {}).id for _ in range(4)]
+    assert run(scenario(), virtual=True) == [0, 1, 2, 3]
