@@ -18,7 +18,7 @@ killed by a new test or be listed in docs/mutants.md with the reason it is equiv
 
 Survivors are named as mutmut names them; see one with
 `cd build/mutate/<slug> && mutmut show <name>`. mutmut is a development dependency
-(requirements-dev.txt); this runs by hand, never in CI. It runs under `nice -n 19` with
+(requirements-mutate.txt); this runs by hand, never in CI. It runs under `nice -n 19` with
 MUTATE_WORKERS mutant workers (default 1), since the machine is shared.
 """
 
@@ -286,7 +286,7 @@ def main(argv=None):
         try:
             import mutmut  # noqa: F401  (only to fail early with a clear message)
         except ImportError:
-            sys.exit("mutmut is not installed: pip install -r requirements-dev.txt")
+            sys.exit("mutmut is not installed: pip install -r requirements-mutate.txt")
         workers = int(os.environ.get("MUTATE_WORKERS", "1"))
         for module in modules:
             if not (args.untraced or args.recheck):
