@@ -172,7 +172,7 @@ def test_challenge_all_names_each_part_with_its_verdict_and_time(tmp_path, monke
 
     ran = []
 
-    def fake_run_test(opts):
+    def fake_run_test(opts, out=None):
         ran.append(opts["challenge"])
         status = 1 if opts["challenge"] == "3c" else 0
         return main.Outcome(status, status == 0, str(tmp_path / opts["challenge"]), None, 1)
