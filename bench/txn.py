@@ -32,7 +32,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 
-from glomers import challenges, cli, edn, hosts  # noqa: E402
+from glomers import challenges, cli, edn, in_process_host  # noqa: E402
 from glomers.checkers import common  # noqa: E402
 from glomers.main import load_workload, run_test  # noqa: E402
 from glomers.virtual_time import run as run_virtual  # noqa: E402
@@ -129,7 +129,7 @@ def run_with_faults(part, seed, faults, interval, bin_path):
                                                          "--virtual-time"])
     opts = cli.test_options(ns)
     workload = load_workload(opts["workload"])
-    serve = hosts.load_script(opts["bin"], "_bench_fault_node").serve
+    serve = in_process_host.load_script(opts["bin"], "_bench_fault_node").serve
 
     async def scenario():
         cluster = RestartCluster(serve, opts["nodes"], seed, latency_ms=opts["latency"],

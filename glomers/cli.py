@@ -3,7 +3,7 @@
 
 A bad flag or value prints one line naming it and exits 254, as Maelstrom does for bad
 arguments; nothing here raises a traceback at the user. Everything that can be checked before
-a run is: the --bin program (see hosts.program_problem), the --store folder, the consistency
+a run is: the --bin program (see node_programs.program_problem), the --store folder, the consistency
 model names, and the bounds in LIMITS, past which a run could not end or would not fit in
 memory (Maelstrom has no such bounds; no sensible test comes near them).
 """
@@ -16,7 +16,7 @@ import re
 import signal
 import sys
 
-from . import hosts, shrink_plan, store
+from . import node_programs, shrink_plan, store
 from .checkers.elle_models import ALL_MODELS
 from .fault_schedule import FAULTS
 
@@ -378,7 +378,7 @@ def test_options(ns):
         raise UsageError(f"unknown workload {ns.workload!r}; expected one of: {', '.join(WORKLOADS)}")
     if not ns.bin:
         raise UsageError("expected a --bin PATH_TO_BINARY to test")
-    problem = hosts.program_problem(ns.bin, in_process=ns.virtual_time)
+    problem = node_programs.program_problem(ns.bin, in_process=ns.virtual_time)
     if problem:
         raise UsageError(f"--bin {ns.bin}: {problem}")
     if ns.kafka_generator is not None and ns.workload != "kafka":

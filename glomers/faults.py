@@ -22,7 +22,7 @@ incarnation, and sends it init from a fresh client, waiting up to 10 s. An op th
 
 import asyncio
 
-from . import fault_schedule, hosts
+from . import fault_schedule, hosts, node_programs
 from .client import exception_map
 from .edn import Keyword as K
 from .edn import StringMap
@@ -156,7 +156,7 @@ class Nemesis:
         try:
             await host.restart()
         except OSError as error:
-            return f"{node_id} could not be restarted: {hosts.start_problem(test.opts['bin'], error)}"
+            return f"{node_id} could not be restarted: {node_programs.start_problem(test.opts['bin'], error)}"
         except hosts.NodeExit as error:
             return f"{node_id} crashed as it restarted: {error}"
         why = await test.init_node(node_id)

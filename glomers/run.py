@@ -13,7 +13,8 @@ import json
 import os
 import tempfile
 
-from . import console_log, hosts, quote, shrink_plan, store
+from . import (console_log, hosts, in_process_host, node_programs, process_host, quote,
+               shrink_plan, store)
 from .fault_schedule import seeded
 from .client import Connection, ErrorReply, Timeout
 from .interpreter import Interpreter
@@ -235,7 +236,7 @@ class Test:
         self.net_journal_path = journal.path
         virtual = bool(opts.get("virtual_time"))
         if virtual:
-            hosts.contain_node_code(loop)
+            in_process_host.contain_node_code(loop)
             loop.on_stall(self._on_stall)
         record, log = journal.record, _net_logger(opts)
         if log is not None:
@@ -331,12 +332,12 @@ class Test:
             if opts.get("virtual_time"):
                 # A restarted incarnation draws from a stream of its own, so a script
                 # may rely on fresh randomness after a restart, as a process can.
-                host = hosts.InProcessHost(
+                host = in_process_host.InProcessHost(
                     node_id, log_dir, self.on_line, opts["log_stderr"], opts["bin"],
                     self.rng(f"node/{node_id}"), on_note=self.on_note,
                     restart_rng=lambda life, node_id=node_id: self.rng(f"node/{node_id}/{life}"))
             else:
-                host = hosts.ProcessHost(node_id, log_dir, self.on_line, opts["log_stderr"],
+                host = process_host.ProcessHost(node_id, log_dir, self.on_line, opts["log_stderr"],
                                          [opts["bin"], *opts.get("args", [])],
                                          on_oversize=self.on_oversize, on_note=self.on_note,
                                          tmp_dir=self.node_tmp)
@@ -346,7 +347,7 @@ class Test:
             try:
                 await host.start()
             except OSError as error:
-                why = hosts.start_problem(opts["bin"], error)
+                why = node_programs.start_problem(opts["bin"], error)
                 self.problem(node_id, "crash", f"could not be started: {why}")
                 raise Aborted(f"{node_id} could not be started: {why}") from None
             except hosts.NodeExit as error:

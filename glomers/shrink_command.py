@@ -16,7 +16,7 @@ import os
 import shlex
 import sys
 
-from . import cli, edn, hosts, shrink_failure, shrink_story, store
+from . import cli, edn, node_programs, shrink_failure, shrink_story, store
 from .shrink import DEFAULT_BUDGET, NothingToShrink, Shrinker, flag_nodes, needs_plan
 
 # The options a run folder's test.json must hold to be replayed.
@@ -135,7 +135,7 @@ def _folder_options(ns):
     opts = {key: meta[key] for key in OPTION_KEYS}
     if "plan" in meta:
         opts["plan"] = meta["plan"]
-    problem = hosts.program_problem(opts["bin"], in_process=True)
+    problem = node_programs.program_problem(opts["bin"], in_process=True)
     if problem:
         raise cli.UsageError(f"the run's --bin {opts['bin']}: {problem}")
     problem = store.check_writable(ns.store)

@@ -82,7 +82,7 @@ class VirtualTimeLoop(asyncio.BaseEventLoop):
     """An event loop on a virtual clock; use with `asyncio.Runner(loop_factory=...)`.
 
     `wrap_callback(callback, context)`, when set, may replace each callback scheduled on
-    the loop (hosts.contain_node_code uses it)."""
+    the loop (in_process_host.contain_node_code uses it)."""
 
     wrap_callback = None
 
