@@ -156,7 +156,8 @@ class Nemesis:
         try:
             await host.restart()
         except OSError as error:
-            return f"{node_id} could not be restarted: {node_programs.start_problem(test.opts['bin'], error)}"
+            why = node_programs.start_problem(test.opts["bin"], error)
+            return f"{node_id} could not be restarted: {why}"
         except hosts.NodeExit as error:
             return f"{node_id} crashed as it restarted: {error}"
         why = await test.init_node(node_id)

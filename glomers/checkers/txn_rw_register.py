@@ -622,7 +622,8 @@ def _case_lines(name, case, opts):
                 f"order of values {sorted(case['scc'], key=str)} is circular "
                 f"(sources {[str(s) for s in case['sources']]})."]
     if name in ("G1a", "G1b"):
-        what = "a failed transaction" if name == "G1a" else             "an intermediate (later overwritten) write of another transaction"
+        what = ("a failed transaction" if name == "G1a" else
+                "an intermediate (later overwritten) write of another transaction")
         return [f"{name}: {_describe(case['op'], opts)} read "
                 f"{_edn_value(case['mop'][1])} = {_edn_value(case['mop'][2])}, written only "
                 f"by {what}: {_describe(case['writer'], opts)}."]

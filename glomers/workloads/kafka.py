@@ -9,8 +9,9 @@ crashed now and then, subscription by `assign` only):
   fresh key. Writes become `send`s, reads become `poll`s (the key is dropped).
 - With probability 1/64 an op is replaced by an `assign` of its key (the op comes back
   later); 1/8 with `--kafka-generator 0.3.1`, as Jepsen 0.3.1 (Maelstrom 0.2.2 and 0.2.3)
-  did, for comparisons with runs of those versions. With probability 1/3 such an assign also takes every key with acknowledged but not
-  yet polled sends, and records them under `:unseen`.
+  did, for comparisons with runs of those versions. With probability 1/3 such an assign
+  also takes every key with acknowledged but not yet polled sends, and records them under
+  `:unseen`.
 - A crash stream rides alongside, one `crash` every U[0, 60/C) s, the first at the start.
 - Keys are strings in the ops; the generator keeps them as integers internally.
 - Final phase, per thread: crash, assign every key ever touched by an :ok op (integers,
