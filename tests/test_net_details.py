@@ -4,6 +4,7 @@ by mutation testing, tools/mutate.py: each was a change no test noticed.)"""
 
 import asyncio
 import contextvars
+import json
 import random
 
 import pytest
@@ -215,3 +216,190 @@ def test_messages_are_numbered_from_0_in_send_order():
         net.register("n1", lambda m: None)
         return [net.send("n0", "n1", {}).id for _ in range(4)]
     assert run(scenario(), virtual=True) == [0, 1, 2, 3]
+
+
+def test_the_journal_text_of_a_message_is_its_compact_json_after_time_and_event():
+    message = Message(7, "c1", "n0", {"type": "echo", "echo": "é"})
+    assert message.journal_tail() == \
+        ',"id":7,"src":"c1","dest":"n0","body":{"type":"echo","echo":"\\u00e9"}}'
+    assert message.journal_tail() == message.journal_tail()
+
+
+@pytest.mark.parametrize("fields", [("7", "c1", "n0"), (True, "c1", "n0"), (7, 1, "n0"),
+                                    (7, "c1", None)])
+def test_fields_of_the_wrong_type_have_no_journal_text_but_still_a_line(fields):
+    message = Message(*fields, {"a": 1})
+    with pytest.raises(TypeError) as refused:
+        message.journal_tail()
+    assert str(refused.value) == "a message field of an unexpected type"
+    id_, src, dest = (json.dumps(field) for field in fields)
+    assert message.line() == f'{{"id":{id_},"src":{src},"dest":{dest},"body":{{"a":1}}}}'
+
+
+def test_a_body_holding_nan_has_no_journal_text_but_still_a_line():
+    message = Message(1, "n0", "n1", {"x": float("nan")})
+    with pytest.raises(ValueError):
+        message.journal_tail()
+    assert message.line() == '{"id":1,"src":"n0","dest":"n1","body":{"x":NaN}}'
+
+
+def test_a_line_with_an_id_but_no_body_is_refused_for_its_missing_body():
+    with pytest.raises(InvalidMessage) as refused:
+        parse_node_line('{"id": 1, "src": "n0", "dest": "n1"}', "n0")
+    assert str(refused.value) == "missing top-level key(s) body"
+
+
+def test_a_client_message_is_numbered_addressed_and_sent_without_latency():
+    async def scenario():
+        net = make_net()
+        got = []
+        net.register("n0", lambda m: got.append((m.id, m.src, m.dest, m.traffic)))
+        net.register("c1", lambda m: None)
+        net.send("n0", "n0", {})
+        net.send("c1", "n0", {})
+        await asyncio.sleep(1)
+        return got, [(t, e) for t, e, m in net.journal]
+    got, events = run(scenario(), virtual=True)
+    assert got == [(0, "n0", "n0", "servers"), (1, "c1", "n0", "clients")]
+    assert events == [(0, "send"), (0, "send"), (100_000_000, "recv"), (100_000_000, "recv")]
+
+
+def _near(times_ns, expected_ns):
+    """Journal times equal up to float rounding (10 ns; a clock off by one part in a
+    billion is 1000 ns off after 1000 s)."""
+    return len(times_ns) == len(expected_ns) and all(
+        abs(t - e) <= 10 for t, e in zip(times_ns, expected_ns))
+
+
+def test_a_queued_message_waits_its_own_latency_from_its_send():
+    async def scenario():
+        await asyncio.sleep(1000)          # times count from the network's origin
+        net = make_net()
+        net.register("n0", lambda m: None)
+        net.register("n1", lambda m: None)
+        net.send("n0", "n1", {})            # taken at once, due at 100 ms
+        await asyncio.sleep(0.05)
+        net.send("n0", "n1", {})            # queued behind it, due at 150 ms
+        await asyncio.sleep(1)
+        return [t for t, event, m in net.journal if event == "recv"]
+    assert _near(run(scenario(), virtual=True), [100_000_000, 150_000_000])
+
+
+def test_the_last_queued_message_dropped_is_journaled_at_the_time_it_is_taken():
+    async def scenario():
+        await asyncio.sleep(1000)
+        net = make_net()
+        for node in ("n0", "n1", "n2"):
+            net.register(node, lambda m: None)
+        await asyncio.sleep(1000.25)
+        net.send("n2", "n1", {"i": 1})      # taken at once, due 100 ms later
+        net.send("n0", "n1", {"i": 2})      # queued; dropped when taken at 100 ms
+        net.partition({"n1": ["n0"]})
+        await asyncio.sleep(1)
+        return [(event, m.body["i"]) for t, event, m in net.journal], \
+            [t for t, event, m in net.journal]
+    events, times = run(scenario(), virtual=True)
+    assert events == [("send", 1), ("send", 2), ("recv", 1), ("drop", 2)]
+    assert _near(times, [1_000_250_000_000] * 2 + [1_000_350_000_000] * 2)
+
+
+def test_a_message_dropped_at_send_is_journaled_at_its_send_time():
+    async def scenario():
+        await asyncio.sleep(1000)
+        net = make_net()
+        net.register("n0", lambda m: None)
+        net.register("n1", lambda m: None)
+        net.partition({"n1": ["n0"]})
+        await asyncio.sleep(1000.25)
+        net.send("n0", "n1", {})
+        return [event for t, event, m in net.journal], [t for t, event, m in net.journal]
+    events, times = run(scenario(), virtual=True)
+    assert events == ["send", "drop"]
+    assert _near(times, [1_000_250_000_000] * 2)
+
+
+def test_queued_deliveries_run_outside_the_senders_context_too():
+    sender = contextvars.ContextVar("sender", default="bench")
+
+    async def scenario():
+        net = make_net()
+        seen = []
+        net.register("n0", lambda m: None)
+        net.register("n1", lambda m: seen.append(sender.get()))
+        sender.set("n0's handler")
+        for _ in range(3):
+            net.send("n0", "n1", {})        # the second and third wait in the queue
+        await asyncio.sleep(1)
+        return seen
+    assert run(scenario(), virtual=True) == ["bench"] * 3
+
+
+def test_sends_to_a_killed_node_wait_in_its_queue_until_it_restarts():
+    async def scenario():
+        net = make_net()
+        got = []
+        net.register("n0", lambda m: None)
+        net.register("n1", lambda m: got.append(m.body["i"]))
+        net.hold("n1")
+        net.send("n0", "n1", {"i": 1})
+        net.send("n0", "n1", {"i": 2})
+        await asyncio.sleep(1)
+        return got, net.reopen("n1")
+    assert run(scenario(), virtual=True) == ([], 2)
+
+
+def test_each_delivery_runs_in_a_fresh_context_whatever_the_last_one_set():
+    mark = contextvars.ContextVar("mark", default="fresh")
+
+    async def scenario():
+        net = make_net()
+        seen = []
+
+        def deliver(message):
+            seen.append(mark.get())
+            mark.set("set by a delivery")
+        net.register("n0", lambda m: None)
+        net.register("n1", deliver)
+        for _ in range(3):
+            net.send("n0", "n1", {})        # the second and third wait in the queue
+        await asyncio.sleep(1)
+        return seen
+    assert run(scenario(), virtual=True) == ["fresh"] * 3
+
+
+def _deliveries(latencies_ms, plan):
+    """The bodies n1 receives, in order, when n0 sends at the planned times (ms) with the
+    given latencies; a body with "echo" makes n1's delivery send that body to itself."""
+    async def scenario():
+        loop = asyncio.get_running_loop()
+        delays = iter(latencies_ms)
+        net = Network(loop, lambda: next(delays), loop.time())
+        got = []
+
+        def deliver(message):
+            got.append(message.body["i"])
+            if "echo" in message.body:
+                net.send("n0", "n1", {"i": message.body["echo"]})
+        net.register("n0", lambda m: None)
+        net.register("n1", deliver)
+        start = loop.time()
+        for at_ms, body in plan:
+            await asyncio.sleep(start + at_ms / 1000 - loop.time())
+            net.send("n0", "n1", body)
+        await asyncio.sleep(1)
+        return got
+    return run(scenario(), virtual=True)
+
+
+def test_a_message_taken_from_the_queue_holds_the_consumer_until_delivered():
+    # m0 due at 100; m1 (sent at 50) waits, taken at 100, due at 150; m2 (sent at 120,
+    # no latency) must wait for the consumer to deliver m1.
+    assert _deliveries([100, 100, 0], [(0, {"i": 0}), (50, {"i": 1}), (120, {"i": 2})]) == \
+        [0, 1, 2]
+
+
+def test_a_message_sent_by_a_delivery_does_not_let_two_be_in_flight():
+    # m0 (due 100) sends m2 to n1 when delivered, with no latency: m2 is taken before m1
+    # (due 150), then m1; m3 (sent at 120, no latency) waits for m1.
+    assert _deliveries([100, 100, 0, 0], [(0, {"i": 0, "echo": 2}), (50, {"i": 1}),
+                                          (120, {"i": 3})]) == [0, 2, 1, 3]
