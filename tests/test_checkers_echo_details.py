@@ -95,6 +95,16 @@ def test_an_error_found_in_no_op_of_the_history_is_still_explained():
     assert line.label is None
 
 
+def test_a_wrong_echo_found_in_no_op_of_the_history_names_no_op():
+    # The same, with a reply that does carry an echo: no "(op None ...)" for a missing op.
+    result = {"valid?": False,
+              "errors": ([echo.EXPECTED, "sent", echo.RECEIVED,
+                          {"type": "echo_ok", "echo": "other"}],)}
+    (line,) = cases(echo.explain(result, [], OPTS))
+    assert line == 'echo reply from the node to a client carried "other", expected "sent"'
+    assert line.label is None
+
+
 @pytest.mark.parametrize("extra", [{}, {"raw": object()}], ids=["json", "not-json"])
 def test_errors_in_hash_order_are_each_attributed_to_their_own_op(extra):
     # Two errors with the same reply but different requests, and two with the same

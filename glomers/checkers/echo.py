@@ -75,7 +75,8 @@ def explain(result, history, opts=None):
             lines.append(evidence.case(
                 "echo", f"echo reply from {node}{when} to {who} carried "
                 f"{edn.dumps(received['echo'], width=None)}, expected "
-                f"{edn.dumps(sent, width=None)} ({op_ref(completion, opts)})", label))
+                f"{edn.dumps(sent, width=None)}"
+                + (f" ({op_ref(completion, opts)})" if completion else ""), label))
         else:
             lines.append(evidence.case(
                 "echo", f"reply from {node}{when} to {who} had no echo field: "
