@@ -19,15 +19,15 @@ def _collected(*args):
     return [line for line in proc.stdout.splitlines() if line.startswith("tests/")]
 
 
-def test_every_slow_id_names_a_test_and_only_those_are_left_out():
-    everything = _collected()
-    fast = set(_collected("-m", "not slow"))
+def test_every_slow_id_names_a_test_and_only_those_are_marked():
+    # `-m slow` collects exactly the tests the marker reached; `make test`'s `-m "not slow"`
+    # is its complement by pytest's own rule.
+    marked = _collected("-m", "slow")
     listed = set(slow_test_ids())
-    named = {i for i in listed if any(is_listed(t, {i}) for t in everything)}
+    named = {i for i in listed if any(is_listed(t, {i}) for t in marked)}
     assert named == listed, f"ids in slow_tests.txt that name no test: {listed - named}"
-    left_out = {t for t in everything if t not in fast}
-    assert left_out == {t for t in everything if is_listed(t, listed)}
-    assert 0 < len(left_out) < len(everything) / 4
+    assert all(is_listed(t, listed) for t in marked)
+    assert len(marked) >= len(listed)
 
 
 def test_is_listed_matches_a_function_and_its_parameters_only():
