@@ -30,10 +30,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 
-from glomers import challenges, cli, edn, in_process_host  # noqa: E402
+from glomers import challenges, cli, edn  # noqa: E402
 from glomers.checkers import common  # noqa: E402
-from glomers.main import load_workload, run_test  # noqa: E402
-from glomers.virtual_time import run as run_virtual  # noqa: E402
+from glomers.main import run_test  # noqa: E402
 
 
 def op_latencies(history):
@@ -76,23 +75,9 @@ def run_once(part, seed, virtual, store, bin_path=None):
 
 def run_with_faults(part, seed, faults, interval, bin_path=None):
     """One run of the part's workload on the restart harness, under `faults`."""
-    from fault_workload import run_workload
-    from restart_cluster import RestartCluster
-    _, ns = cli.parse(challenges.argv(part, bin_path) + ["--seed", str(seed),
-                                                         "--virtual-time"])
-    opts = cli.test_options(ns)
-    workload = load_workload(opts["workload"])
-    serve = in_process_host.load_script(opts["bin"], "_bench_fault_node").serve
-
-    async def scenario():
-        cluster = RestartCluster(serve, opts["nodes"], seed, latency_ms=opts["latency"],
-                                 backlog="drop")
-        history, _, _ = await run_workload(cluster, workload, opts, seed, faults,
-                                           seconds=opts["time_limit"], interval=interval,
-                                           rate=opts["rate"])
-        restarts = sum(cluster.incarnations.values()) - len(opts["nodes"])
-        return history, cluster.net.stats(), restarts
-    history, counts, restarts = run_virtual(scenario(), virtual=True)
+    from fault_workload import run_part_under_faults
+    opts, workload, history, counts, restarts, _ = run_part_under_faults(
+        part, seed, faults, interval, bin_path)
     valid = workload.checker.check(history, opts)["valid?"] is True
     msgs_per_op = float(common.net(counts, history)["servers"].get("msgs-per-op", 0.0))
     return summary(valid, msgs_per_op, history, restarts)

@@ -32,10 +32,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 
-from glomers import challenges, cli, edn, in_process_host  # noqa: E402
+from glomers import challenges, cli, edn  # noqa: E402
 from glomers.checkers import common  # noqa: E402
-from glomers.main import load_workload, run_test  # noqa: E402
-from glomers.virtual_time import run as run_virtual  # noqa: E402
+from glomers.main import run_test  # noqa: E402
 
 LINKV_JOURNAL = '''#!/usr/bin/env python3
 """txn.py with each txn's writes stored in lin-kv, under a key of their own, before the txn
@@ -123,24 +122,10 @@ def sent_bodies(lines):
 
 def run_with_faults(part, seed, faults, interval, bin_path):
     """One run of the part's workload on the restart harness, under `faults`."""
-    from fault_workload import run_workload
-    from restart_cluster import RestartCluster
-    _, ns = cli.parse(challenges.argv(part, bin_path) + ["--seed", str(seed),
-                                                         "--virtual-time"])
-    opts = cli.test_options(ns)
-    workload = load_workload(opts["workload"])
-    serve = in_process_host.load_script(opts["bin"], "_bench_fault_node").serve
-
-    async def scenario():
-        cluster = RestartCluster(serve, opts["nodes"], seed, latency_ms=opts["latency"],
-                                 backlog="drop")
-        history, _, _ = await run_workload(cluster, workload, opts, seed, faults,
-                                           seconds=opts["time_limit"], interval=interval,
-                                           rate=opts["rate"])
-        restarts = sum(cluster.incarnations.values()) - len(opts["nodes"])
-        bodies = [m.body for _, event, m in cluster.net.journal if event == "send"]
-        return history, cluster.net.stats(), restarts, largest_batch(bodies)
-    history, counts, restarts, batch = run_virtual(scenario(), virtual=True)
+    from fault_workload import run_part_under_faults
+    opts, workload, history, counts, restarts, cluster = run_part_under_faults(
+        part, seed, faults, interval, bin_path)
+    batch = largest_batch([m.body for _, event, m in cluster.net.journal if event == "send"])
     valid = workload.checker.check(history, opts)["valid?"] is True
     msgs_per_op = float(common.net(counts, history)["servers"].get("msgs-per-op", 0.0))
     return row(valid, history, msgs_per_op, batch, restarts)

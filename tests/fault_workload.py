@@ -40,7 +40,8 @@ class FaultTest:
         self.opts = {"nodes": cluster.node_ids, "nemesis": [], "nemesis_interval": 10,
                      **opts}
         self.seed = seed
-        self.progress = types.SimpleNamespace(op=lambda op: None, note=lambda text: None)
+        self.progress = types.SimpleNamespace(op=lambda op: None, note=lambda text: None,
+                                              nemesis=lambda text: None)
         self.generator = None
         self._next_client = 1            # c0 is the cluster's own client
 
@@ -145,3 +146,29 @@ async def run_workload(cluster, workload, opts, seed, faults, seconds=20, interv
         await interpreter.final_phase(getattr(workload, "FINAL_TIME_LIMIT", None))
     interpreter.close_connections()
     return interpreter.history, events, test
+
+
+def run_part_under_faults(part, seed, faults, interval, bin_path=None):
+    """A challenge part's published workload on the restart harness under `faults`, in
+    virtual time: (opts, workload module, history, the network's counts, restarts, the
+    cluster). The bench scripts for kafka and txn figures build on this."""
+    from glomers import challenges, cli, in_process_host
+    from glomers.main import load_workload
+    from glomers.virtual_time import run as run_virtual
+    from restart_cluster import RestartCluster
+    _, ns = cli.parse(challenges.argv(part, bin_path) + ["--seed", str(seed),
+                                                         "--virtual-time"])
+    opts = cli.test_options(ns)
+    workload = load_workload(opts["workload"])
+    serve = in_process_host.load_script(opts["bin"], "_bench_fault_node").serve
+
+    async def scenario():
+        cluster = RestartCluster(serve, opts["nodes"], seed, latency_ms=opts["latency"],
+                                 backlog="drop")
+        history, _, _ = await run_workload(cluster, workload, opts, seed, faults,
+                                           seconds=opts["time_limit"], interval=interval,
+                                           rate=opts["rate"])
+        return history, cluster
+    history, cluster = run_virtual(scenario(), virtual=True)
+    restarts = sum(cluster.incarnations.values()) - len(opts["nodes"])
+    return opts, workload, history, cluster.net.stats(), restarts, cluster
