@@ -14,7 +14,7 @@ import dataclasses
 from . import edn
 from .checkers.common import node_of
 from .nemesis import node_sort_key
-from .values import clj_key, is_json_int
+from .values import body_scalars, clj_key, is_json_int
 
 OUTAGE_LINES = 12         # down / paused intervals listed; the rest are counted
 EXAMPLES = 8              # values or ids quoted per line
@@ -166,17 +166,8 @@ def _when(outage):
     return text
 
 
-def _numbers(value):
-    stack, found = [value], set()
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(v for k, v in item.items() if k not in ("msg_id", "in_reply_to"))
-        elif isinstance(item, (list, tuple)):
-            stack.extend(item)
-        elif is_json_int(item):
-            found.add(clj_key(item))
-    return found
+def _numbers(body):
+    return {clj_key(item) for item in body_scalars(body) if is_json_int(item)}
 
 
 def _acknowledged(history, opts, f_names):

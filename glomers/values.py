@@ -66,3 +66,17 @@ class Float32(float):
         if "." not in mantissa:
             mantissa += ".0"
         return f"{mantissa}E{int(exponent)}"
+
+
+def body_scalars(body):
+    """Every number and string inside a message body, the keys msg_id and in_reply_to (the
+    protocol's own numbers) skipped: the values a message carries."""
+    stack = [body]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(v for k, v in item.items() if k not in ("msg_id", "in_reply_to"))
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, (int, str)) and not isinstance(item, bool):
+            yield item

@@ -23,7 +23,7 @@ from ..checkers.common import node_of
 from ..checkers.set_full import _trails
 from ..edn import is_op
 from ..run_folder import checker_module
-from ..values import clj_key
+from ..values import body_scalars, clj_key
 
 MAX_OPS = 12           # ops pointed at (and highlighted) per run
 MAX_VALUES = 10        # values followed per run
@@ -127,7 +127,7 @@ class Focus:
             if event["event"] != "send":
                 continue
             message_id = event["id"]
-            for item in _scalars(event.get("body")):
+            for item in body_scalars(event.get("body")):
                 text = str(item)
                 if text in found and item == wanted[text]:
                     found[text].add(message_id)
@@ -259,15 +259,3 @@ class Focus:
                           + (f" (reply #m{reply})" if reply is not None else ""))
         return places
 
-
-def _scalars(value):
-    """Every number and string inside a message body (keys msg_id / in_reply_to skipped)."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(v for k, v in item.items() if k not in ("msg_id", "in_reply_to"))
-        elif isinstance(item, (list, tuple)):
-            stack.extend(item)
-        elif isinstance(item, (int, str)) and not isinstance(item, bool):
-            yield item
