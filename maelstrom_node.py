@@ -28,9 +28,30 @@ __all__ = ["ErrorCode", "RPCError", "Message", "Node", "run",
            "KV", "LinKV", "SeqKV", "LWWKV", "TSO", "Journal", "run_journal", "journal_dir",
            "sweep_journals"]
 
-# One encoder built once: json.dumps with options builds a new encoder on every call.
-# allow_nan=False because NaN is not JSON and one bad stdout line ends a Maelstrom node.
-_encode = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
+
+def _strict_encoder():
+    """value -> compact JSON text, as JSONEncoder(separators=(",", ":"), allow_nan=False)
+    writes it (allow_nan=False because NaN is not JSON and one bad stdout line ends a
+    Maelstrom node). Built once, on the C encoder where there is one: JSONEncoder.encode
+    builds a new one per call, which costs about twice the encoding of a small body."""
+    template = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return template.encode
+    markers = {}          # the circular-reference check's containers in progress
+    encode = make(markers, template.default, json.encoder.encode_basestring_ascii, None,
+                  ":", ",", False, False, False)
+
+    def encoded(value):
+        try:
+            return "".join(encode(value, 0))
+        except BaseException:
+            markers.clear()     # an error leaves behind the containers it was inside
+            raise
+    return encoded
+
+
+_encode = _strict_encoder()
 
 # At end of input, how long handlers still running may take to reply before the node exits.
 END_OF_INPUT_GRACE = 5.0

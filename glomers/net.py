@@ -20,9 +20,10 @@ import heapq
 import json
 import math
 
+from .compact_json import compact_encoder
 
-_encode = json.JSONEncoder(separators=(",", ":")).encode
-_encode_strict = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
+_encode = compact_encoder()
+_encode_strict = compact_encoder(allow_nan=False)
 _string = json.encoder.encode_basestring_ascii   # a str as the encoders above write it
 _ENVELOPE = frozenset({"src", "dest", "body", "id"})
 

@@ -16,8 +16,9 @@ import os
 import tempfile
 
 from . import edn, quote
+from .compact_json import compact_encoder
 
-_encode_compact = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
+_encode_compact = compact_encoder(allow_nan=False)
 _EVENT_TEXT = {event: f'"event":"{event}"' for event in ("send", "recv", "drop")}
 
 

@@ -8,8 +8,9 @@ previewed (lists cut to a few items) before they are encoded, so a read that ret
 thousands of values costs no more to show than a short one.
 """
 
-import json
 from html import escape as _escape
+
+from ..compact_json import compact_encoder
 
 # Completion types, as Jepsen colours them in its plots and timeline.
 TYPE_COLOURS = {"ok": "#81BFFC", "info": "#FFA400", "fail": "#FF1E90"}
@@ -41,18 +42,7 @@ def num(value):
     return str(int(rounded)) if rounded == int(rounded) else str(rounded)
 
 
-def _encoder():
-    """Compact JSON encoding, through the C encoder directly when there is one: building
-    a JSONEncoder per call costs more than encoding a small message body."""
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:
-        return json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str).encode
-    encode = make(None, str, json.encoder.encode_basestring, None, ":", ",", False, False,
-                  True)
-    return lambda value: "".join(encode(value, 0))
-
-
-encode = _encoder()            # value -> compact JSON text
+encode = compact_encoder(ensure_ascii=False, default=str)   # value -> compact JSON text
 
 
 _SCALARS = (int, str, float, bool, type(None))
