@@ -86,3 +86,29 @@ def test_scripts_use_the_nodes_clock_and_random_only(script):
         elif isinstance(node, ast.ImportFrom) and node.module:
             imported.add(node.module.split(".")[0])
     assert not imported & {"time", "random", "datetime", "threading", "secrets"}, imported
+
+
+def test_a_run_defers_full_collections_and_restores_the_collector(tmp_path, monkeypatch):
+    # Full collections scan the whole, growing history: during a run they wait for
+    # FULL_COLLECTION_AFTER young collections; afterwards the collector is as it was.
+    import gc
+
+    from glomers import main
+    seen = []
+    analyze = main.analyze
+
+    def watching(*args, **kwargs):
+        seen.append(gc.get_threshold())
+        return analyze(*args, **kwargs)
+    monkeypatch.setattr(main, "analyze", watching)
+    before = gc.get_threshold()
+    gc.set_threshold(before[0], before[1], 7)
+    try:
+        status = main.main(["test", "-w", "echo", "--bin", os.path.join(ROOT, "echo.py"),
+                            "--node-count", "1", "--time-limit", "1", "--virtual-time",
+                            "--seed", "3", "--quiet", "--no-pictures", "--store", str(tmp_path)])
+        assert status == 0
+        assert seen and seen[0][2] == main.FULL_COLLECTION_AFTER
+        assert gc.get_threshold()[2] == 7
+    finally:
+        gc.set_threshold(*before)
