@@ -51,8 +51,12 @@ class DepGraph:
     def link(self, a, b, kind, allow_self=False):
         """Add an edge a -> b of `kind`. A self-edge only adds the vertex (Elle removes
         them from transaction graphs but keeps the vertex) unless `allow_self`."""
-        succ = self.out.setdefault(a, {})
-        self.out.setdefault(b, {})
+        out = self.out
+        succ = out.get(a)
+        if succ is None:
+            succ = out[a] = {}
+        if b not in out:
+            out[b] = {}
         if a == b and not allow_self:
             return
         kinds = succ.get(b)
@@ -478,11 +482,12 @@ def process_graph(history):
     return graph
 
 
-def realtime_graph(history):
+def realtime_graph(history, graph=None):
     """Realtime order, transitively reduced the way Elle does it: when an op is invoked,
     every :ok op that completed before and is not already implied by a later such :ok gets
-    an edge to the new op's completion (whatever its type). Nodes are op indices."""
-    graph = DepGraph()
+    an edge to the new op's completion (whatever its type). Nodes are op indices. With
+    `graph`, the edges are added to it (the same as a union, without a second graph)."""
+    graph = DepGraph() if graph is None else graph
     completion = _completions(history)
     incoming = {}
     frontier = []  # ok ops completed so far that no later ok op is known to follow

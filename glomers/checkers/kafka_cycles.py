@@ -49,7 +49,7 @@ def cycles(hist, writers, readers):
             for poll in polls:
                 graph.link(hist.ops[writer]["index"], hist.ops[poll]["index"], WR)
     ops = [op for op in hist.ops if op.get("f") in ("poll", "send", "txn")]
-    graph.union(realtime_graph(ops))
+    realtime_graph(ops, graph)
     if not graph.out:
         return {"empty-transaction-graph": True}
 
