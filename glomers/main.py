@@ -100,7 +100,8 @@ def _run_test(opts, out):
     clipped = _clipped(test, history)
     store.write_history(run_dir, history, clipped)
     store.write_test(run_dir, opts, _test_extra(test, aborted))
-    journal = store.Journal(test.net_journal_path) if test.net_journal_path else None
+    journal = store.Journal(test.net_journal_path, test.net_journal_summary) \
+        if test.net_journal_path else None
     drawing = pictures.start(run_dir, journal, history, opts)   # drawn during the analysis
     print("", file=out)
     _print_problems(test, out, run_dir)

@@ -76,6 +76,7 @@ class Test:
         self._reader_left = False
         self._main = None
         self.net_journal_path = None    # journal.jsonl, once the run has opened it
+        self.net_journal_summary = None  # its store.JournalSummary, kept as it is written
         self._exits_reported = set()    # nodes whose exit is already a problem
         self.plan = shrink_plan.from_opts(opts)     # a shrunk run's plan, None for others
 
@@ -234,6 +235,7 @@ class Test:
         latency = latency_sampler(opts["latency"], opts["latency_dist"], self.rng("latency"))
         journal = store.JournalWriter(self.run_dir)
         self.net_journal_path = journal.path
+        self.net_journal_summary = journal.summary
         virtual = bool(opts.get("virtual_time"))
         if virtual:
             in_process_host.contain_node_code(loop)

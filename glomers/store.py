@@ -9,6 +9,7 @@ string, never as a bare NaN. Long strings are cut as `quote` says, except in his
 the journal's send events, which keep what the node sent whole (once).
 """
 
+import collections
 import datetime
 import json
 import math
@@ -125,20 +126,61 @@ def write_results(run_dir, results):
     _write_json_file(os.path.join(run_dir, "results.json"), results)
 
 
+INIT_TYPES = ("init", "init_ok")
+
+
+class JournalSummary:
+    """What the message diagram needs of a whole journal before drawing any of it: the
+    (src, dest) pairs, the count of messages per body type and the number of events, init
+    traffic left out. Gathered event by event, by JournalWriter as it writes (so drawing
+    need not read the journal twice) or from a journal read back (`of`)."""
+
+    def __init__(self):
+        self.pairs = set()
+        self.counts = collections.Counter()
+        self.rows = 0
+        self._init = set()       # ids of init messages, whose recv is left out too
+
+    def add(self, event, message_id, src, dest, body):
+        """Count one event ("send", "recv" or "drop")."""
+        if event == "send":
+            type_name = str(body.get("type")) if body.__class__ is dict else "None"
+            if type_name in INIT_TYPES:
+                self._init.add(message_id)
+                return
+            self.pairs.add((src, dest))
+            self.counts[type_name] += 1
+        elif message_id in self._init:
+            return
+        self.rows += 1
+
+    @classmethod
+    def of(cls, events):
+        """The summary of journal events read back (dicts as journal.jsonl holds them)."""
+        summary = cls()
+        for event in events or ():
+            summary.add(event["event"], event["id"], event.get("src"), event.get("dest"),
+                        event.get("body"))
+        return summary
+
+
 class JournalWriter:
     """journal.jsonl written as the run goes, so memory does not grow with the message
     count. A send event holds the body whole; its recv event, the same body, holds it with
-    long strings cut when it is big (its send event, by message id, has it whole)."""
+    long strings cut when it is big (its send event, by message id, has it whole).
+    `summary` is the JournalSummary of what was written."""
 
     def __init__(self, run_dir):
         self.path = os.path.join(run_dir, "journal.jsonl")
         self._out = open(self.path, "w", encoding="utf-8")
         self._big = set()        # ids of messages whose send event was long
+        self.summary = JournalSummary()
 
     def record(self, time_ns, event, message):
         """Write one journal event (the Network's `record` callback)."""
         if self._out.closed:
             return
+        self.summary.add(event, message.id, message.src, message.dest, message.body)
         line = None
         cut = event == "recv" and message.id in self._big
         if cut:
@@ -163,10 +205,12 @@ class JournalWriter:
 
 
 class Journal:
-    """journal.jsonl read back lazily, event by event, each time it is iterated."""
+    """journal.jsonl read back lazily, event by event, each time it is iterated; `summary`
+    is its JournalSummary when the writer's is at hand (None: read it to know)."""
 
-    def __init__(self, path):
+    def __init__(self, path, summary=None):
         self.path = path
+        self.summary = summary
 
     def __iter__(self):
         with open(self.path, encoding="utf-8") as f:

@@ -199,3 +199,27 @@ def serve(node):
 if __name__ == "__main__":
     run(serve)
 ''' % ROOT
+
+
+def test_the_diagram_of_a_run_is_the_diagram_of_its_journal_read_back(tmp_path):
+    # The run draws with the summary its journal writer kept (pairs, counts per type,
+    # rows, init left out); drawn again from journal.jsonl alone, the diagram is the same.
+    from glomers import store as store_module
+    from glomers.edn import read_history
+    from glomers.pictures import messages
+    proc, store = bench(tmp_path, *RUN)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    run_dir, = run_folders(store)
+    journal = store_module.Journal(os.path.join(run_dir, "journal.jsonl"))
+    assert journal.summary is None
+    summary = store_module.JournalSummary.of(journal)
+    assert summary.counts["gossip"] > 0 and "init" not in summary.counts
+    assert any(event["event"] == "drop" for event in journal)     # a partition cut traffic
+    history = read_history(os.path.join(run_dir, "history.edn"))
+    again = tmp_path / "again"
+    again.mkdir()
+    messages.write(str(again), messages.Diagram(journal, history, ["n0", "n1", "n2"]),
+                   "broadcast")
+    with open(os.path.join(run_dir, "messages.svg"), encoding="utf-8") as drawn, \
+            open(again / "messages.svg", encoding="utf-8") as redrawn:
+        assert drawn.read() == redrawn.read()

@@ -29,6 +29,7 @@ import os
 
 from ..nemesis import node_sort_key
 from ..net import is_client
+from ..store import INIT_TYPES, JournalSummary
 from . import faults as faults_module
 from .svg import ERROR, FAULT_COLOURS, FONT, OTHER_FAULT, PALETTE, esc, num, preview, text_esc
 
@@ -41,7 +42,6 @@ TITLE_ITEMS, TITLE_CHARS = 60, 800
 LANE_LABEL_EVERY = 100
 TIME_LABEL_EVERY = 25
 UNDELIVERED_ROWS = 2
-INIT_TYPES = ("init", "init_ok")
 SERVICES = ("lin-kv", "seq-kv", "lww-kv", "lin-tso")
 RECV, DROP, NONE = 0, 1, 2        # how a message ended
 
@@ -157,22 +157,10 @@ class Table:
 
 def overview(journal):
     """(the (src, dest) pairs, {type: count}, number of rows) of a whole journal, init left
-    out: what the lanes, the legend and the headings need, in one light pass."""
-    pairs, counts, init = set(), collections.Counter(), set()
-    rows = 0
-    for event in journal or ():
-        if event["event"] == "send":
-            body = event.get("body")
-            type_name = str(body.get("type")) if body.__class__ is dict else "None"
-            if type_name in INIT_TYPES:
-                init.add(event["id"])
-                continue
-            pairs.add((event["src"], event["dest"]))
-            counts[type_name] += 1
-        elif event["id"] in init:
-            continue
-        rows += 1
-    return pairs, counts, rows
+    out: what the lanes, the legend and the headings need; the writer's summary when the
+    journal carries one, else one light pass over it."""
+    summary = getattr(journal, "summary", None) or JournalSummary.of(journal)
+    return summary.pairs, summary.counts, summary.rows
 
 
 class Lanes:
