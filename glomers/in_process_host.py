@@ -5,6 +5,7 @@ import asyncio
 import contextlib
 import contextvars
 import gc
+import importlib.machinery
 import importlib.util
 import io
 import os
@@ -139,6 +140,26 @@ def _private_stdio():
         sys.stdin, sys.stdout = objects
 
 
+# path -> ((mtime_ns, size), code): a script is compiled once however many nodes (and
+# lives) run it; each still gets fresh module globals.
+_compiled = {}
+_COMPILED_LIMIT = 64
+
+
+def _code_of(path):
+    stat = os.stat(path)
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    known = _compiled.get(path)
+    if known is not None and known[0] == stamp:
+        return known[1]
+    with open(path, "rb") as f:
+        code = compile(f.read(), path, "exec", dont_inherit=True)
+    if len(_compiled) >= _COMPILED_LIMIT:
+        _compiled.clear()
+    _compiled[path] = (stamp, code)
+    return code
+
+
 def load_script(path, module_name):
     """Import a node script by path as a fresh module; it must define serve(node)."""
     directory = os.path.dirname(os.path.abspath(path))
@@ -149,7 +170,10 @@ def load_script(path, module_name):
         raise NodeExit(f"{path} is not a Python file the bench can import; run it without "
                        "--virtual-time")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    if isinstance(spec.loader, importlib.machinery.SourceFileLoader):
+        exec(_code_of(path), module.__dict__)
+    else:
+        spec.loader.exec_module(module)
     if not callable(getattr(module, "serve", None)):
         raise NodeExit(f"{path} has no serve(node) function, which --virtual-time needs "
                        "(scripts built on maelstrom_node.py define one); run it without "

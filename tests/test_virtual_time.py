@@ -112,3 +112,21 @@ def test_a_run_defers_full_collections_and_restores_the_collector(tmp_path, monk
         assert gc.get_threshold()[2] == 7
     finally:
         gc.set_threshold(*before)
+
+
+def test_a_script_is_compiled_once_but_each_node_gets_fresh_globals(tmp_path):
+    from glomers import in_process_host
+    script = tmp_path / "counting_node.py"
+    script.write_text("COUNT = []\n\ndef serve(node):\n    COUNT.append(node)\n")
+    first = in_process_host.load_script(str(script), "_test_node_a")
+    second = in_process_host.load_script(str(script), "_test_node_b")
+    first.serve("x")
+    assert first.COUNT == ["x"] and second.COUNT == []      # separate module state
+    assert first.__file__ == str(script) and second.__name__ == "_test_node_b"
+    assert first.serve.__code__ is second.serve.__code__    # one compilation
+    # An edited script is compiled again (a longer file: a new size, whatever the clock).
+    script.write_text("COUNT = ['edited']\n\ndef serve(node):\n    COUNT.append(node)\n")
+    assert in_process_host.load_script(str(script), "_test_node_c").COUNT == ["edited"]
+    script.write_text("def serve(node):\n    return (\n")
+    with pytest.raises(SyntaxError):
+        in_process_host.load_script(str(script), "_test_node_d")
