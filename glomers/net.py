@@ -26,6 +26,7 @@ _encode = compact_encoder()
 _encode_strict = compact_encoder(allow_nan=False)
 _string = json.encoder.encode_basestring_ascii   # a str as the encoders above write it
 _ENVELOPE = frozenset({"src", "dest", "body", "id"})
+DUE_AT_ONCE = 256        # real time: most messages one receiver gets back to back
 
 
 class InvalidMessage(Exception):
@@ -107,8 +108,12 @@ class Network:
     (the bench streams them to journal.jsonl, so memory does not grow with the message
     count); without it the events are kept in `journal`."""
 
-    def __init__(self, loop, latency_ms, origin, record=None):
+    def __init__(self, loop, latency_ms, origin, record=None, deliver_due_at_once=False):
         self.loop = loop
+        # Real time: after a delivery, messages already due go at once, one after another,
+        # as Maelstrom's consumer thread delivers them, instead of one per loop step (which
+        # capped a flood). Virtual time keeps one per step: the order its seeds replay.
+        self.deliver_due_at_once = deliver_due_at_once
         self.latency_ms = latency_ms      # () -> int
         self.origin = origin              # loop time of the test's time origin
         self.endpoints = {}
@@ -201,8 +206,30 @@ class Network:
         self.counts[message.traffic][1] += 1
         self._record(int((self.loop.time() - self.origin) * 1e9), "recv", message)
         endpoint.deliver(message)
+        if self.deliver_due_at_once:
+            self._deliver_due(endpoint)
         if not endpoint.holding and endpoint.queue:
             self._take_head(endpoint)
+
+    def _deliver_due(self, endpoint):
+        """Deliver, one after another, the head messages whose deadline has passed (at most
+        DUE_AT_ONCE, so one busy receiver cannot hold up the loop); the partition table is
+        consulted for each as the consumer takes it."""
+        queue = endpoint.queue
+        for _ in range(DUE_AT_ONCE):
+            if not queue or endpoint.holding or self.halted or endpoint.down \
+                    or self.endpoints.get(endpoint.id) is not endpoint:
+                return
+            now = self.loop.time()
+            if queue[0][0] > now:
+                return
+            _, _, message = heapq.heappop(queue)
+            if message.src in self.grudge.get(endpoint.id, ()):
+                self._record(self.now_ns(), "drop", message)
+                continue
+            self.counts[message.traffic][1] += 1
+            self._record(int((now - self.origin) * 1e9), "recv", message)
+            endpoint.deliver(message)
 
     def halt(self):
         """Deliver nothing more (the run is being abandoned)."""

@@ -35,6 +35,7 @@ class ProcessHost(Host):
         self._watcher = None
         self._stopping = False
         self._stdin_full = False
+        self._unwritten = []         # lines delivered in this loop step, written together
 
     async def start(self):
         """Launch the process (raises OSError if it cannot be started)."""
@@ -120,19 +121,33 @@ class ProcessHost(Host):
 
     def deliver(self, message):
         """Write one message to the node's stdin; a dead node's stdin swallows it, and so
-        does one that stopped reading with STDIN_BACKLOG_LIMIT bytes already waiting."""
+        does one that stopped reading with STDIN_BACKLOG_LIMIT bytes already waiting.
+
+        The lines delivered in one loop step (the network delivers messages already due
+        back to back) go out together at its end, in order, with one system call."""
         if self.proc is None or self.proc.stdin.is_closing():
             return
-        transport = self.proc.stdin.transport
-        if transport.get_write_buffer_size() > STDIN_BACKLOG_LIMIT:
+        if self.proc.stdin.transport.get_write_buffer_size() > STDIN_BACKLOG_LIMIT:
             if not self._stdin_full:
                 self._stdin_full = True
                 self.on_note(self.node_id, "stdin",
                              f"stopped reading its stdin: {STDIN_BACKLOG_LIMIT >> 20} MiB of "
                              "messages wait for it; the bench drops further messages to it")
             return
+        if not self._unwritten:
+            self._unwritten = []       # a new list: a write already scheduled keeps its own
+            asyncio.get_running_loop().call_soon(self._write_stdin, self.proc,
+                                                 self._unwritten)
+        self._unwritten.append(message.line().encode())
+
+    def _write_stdin(self, proc, lines):
+        if lines is self._unwritten:
+            self._unwritten = []
+        if proc is not self.proc or proc.stdin.is_closing():
+            return                     # killed or torn down since: lost with its pipe
+        lines.append(b"")
         try:
-            self.proc.stdin.write(message.line().encode() + b"\n")
+            proc.stdin.write(b"\n".join(lines))
         except (BrokenPipeError, ConnectionResetError, RuntimeError):
             pass
 

@@ -248,7 +248,8 @@ class Test:
         if self.plan is not None and self.plan.keyed_streams:
             self.net = self.plan.keyed_network(loop, opts, origin=loop.time(), record=record)
         else:
-            self.net = Network(loop, latency, origin=loop.time(), record=record)
+            self.net = Network(loop, latency, origin=loop.time(), record=record,
+                               deliver_due_at_once=not virtual)
         self.progress = Progress(self.now, opts["time_limit"], quiet=self.quiet)
         self._start_services()
         stop_listening = console_log.when_reader_gone(lambda: self._on_reader_gone(loop))

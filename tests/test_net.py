@@ -149,3 +149,52 @@ def test_node_lines_maelstrom_refuses(line, reason):
 
 def test_node_line_accepted_with_null_body_and_id():
     assert parse_node_line('{"src":"n0","dest":"c1","body":null,"id":4}', "n0") == ("n0", "c1", {})
+
+
+@pytest.mark.parametrize("at_once", [True, False], ids=["real-time", "virtual-time"])
+def test_messages_already_due_go_back_to_back_in_real_time(at_once):
+    # Real time: after one delivery the consumer hands over every message already due in
+    # the same loop step (Maelstrom's thread does not wait between them), in order, still
+    # consulting the partition table for each; virtual time keeps one per step.
+    async def scenario():
+        loop = asyncio.get_running_loop()
+        net = Network(loop, lambda: 0, loop.time(), deliver_due_at_once=at_once)
+        got, after_first_step = [], []
+
+        def deliver(message):
+            got.append(message.body["i"])
+            if len(got) == 1:
+                loop.call_soon(lambda: after_first_step.append(list(got)))
+            if message.body["i"] == 3:
+                net.partition({"n1": {"n2"}})      # from now on n1 drops what n2 sends
+        net.register("n1", deliver)
+        net.register("n0", lambda m: None)
+        net.register("n2", lambda m: None)
+        for i in range(6):
+            net.send("n0" if i != 4 else "n2", "n1", {"i": i})
+        await asyncio.sleep(0.05)
+        return got, after_first_step, net.journal
+    got, after_first_step, journal = asyncio.run(scenario())
+    assert got == [0, 1, 2, 3, 5]                       # 4 came from n2: dropped at its turn
+    assert [(e, m.body["i"]) for _, e, m in journal if e == "drop"] == [("drop", 4)]
+    assert after_first_step == ([[0, 1, 2, 3, 5]] if at_once else [[0]])
+
+
+def test_back_to_back_deliveries_are_bounded_per_step():
+    from glomers import net as net_module
+
+    async def scenario():
+        loop = asyncio.get_running_loop()
+        net = Network(loop, lambda: 0, loop.time(), deliver_due_at_once=True)
+        got, first_step = [], []
+        net.register("n1", lambda m: (got.append(m.body["i"]),
+                                      len(got) == 1 and loop.call_soon(
+                                          lambda: first_step.append(len(got)))))
+        net.register("n0", lambda m: None)
+        for i in range(net_module.DUE_AT_ONCE + 50):
+            net.send("n0", "n1", {"i": i})
+        await asyncio.sleep(0.05)
+        return got, first_step
+    got, first_step = asyncio.run(scenario())
+    assert got == list(range(net_module.DUE_AT_ONCE + 50))
+    assert first_step == [1 + net_module.DUE_AT_ONCE]
