@@ -141,16 +141,17 @@ class JournalSummary:
         self.rows = 0
         self._init = set()       # ids of init messages, whose recv is left out too
 
-    def add(self, event, message_id, src, dest, body):
-        """Count one event ("send", "recv" or "drop")."""
+    def add(self, event, message):
+        """Count one event ("send", "recv" or "drop") of a message (id, src, dest, body)."""
         if event == "send":
+            body = message.body
             type_name = str(body.get("type")) if body.__class__ is dict else "None"
             if type_name in INIT_TYPES:
-                self._init.add(message_id)
+                self._init.add(message.id)
                 return
-            self.pairs.add((src, dest))
+            self.pairs.add((message.src, message.dest))
             self.counts[type_name] += 1
-        elif message_id in self._init:
+        elif message.id in self._init:
             return
         self.rows += 1
 
@@ -159,9 +160,18 @@ class JournalSummary:
         """The summary of journal events read back (dicts as journal.jsonl holds them)."""
         summary = cls()
         for event in events or ():
-            summary.add(event["event"], event["id"], event.get("src"), event.get("dest"),
-                        event.get("body"))
+            summary.add(event["event"], _EventMessage(event))
         return summary
+
+
+class _EventMessage:
+    """A journal event read back, seen as the message it is about."""
+
+    __slots__ = ("id", "src", "dest", "body")
+
+    def __init__(self, event):
+        self.id, self.src, self.dest = event["id"], event.get("src"), event.get("dest")
+        self.body = event.get("body")
 
 
 class JournalWriter:
@@ -180,7 +190,7 @@ class JournalWriter:
         """Write one journal event (the Network's `record` callback)."""
         if self._out.closed:
             return
-        self.summary.add(event, message.id, message.src, message.dest, message.body)
+        self.summary.add(event, message)
         line = None
         cut = event == "recv" and message.id in self._big
         if cut:
