@@ -40,8 +40,7 @@ def _task_factory(loop, coro, context=None):
         coro = host._contained(coro, life)
     task = asyncio.Task(coro, loop=loop, context=context)
     if owner is not None:
-        host._tasks.add(task)
-        task.add_done_callback(host._tasks.discard)
+        host._tasks.add(task)         # _contained takes it out as it ends
     return task
 
 
@@ -255,6 +254,9 @@ class InProcessHost(Host):
         return None
 
     async def _contained(self, coro, life):
+        # The task leaves the node's set from inside, as it ends (a done callback would
+        # cost a loop step per message); one cancelled before it ever ran never gets here,
+        # and the next _end_life drops it once done.
         try:
             return await coro
         except asyncio.CancelledError:
@@ -266,6 +268,8 @@ class InProcessHost(Host):
             _reraise_if_user(error)
             if not self._ended(life):
                 self._crash(error, "in a task")
+        finally:
+            self._tasks.discard(asyncio.current_task())
 
     def _ended(self, life):
         """True when code of incarnation `life` must not act any more: the nemesis killed
@@ -310,6 +314,7 @@ class InProcessHost(Host):
         if self.node is not None:
             with contextlib.suppress(BaseException):
                 self.node.stop()
+        self._tasks = {task for task in self._tasks if not task.done()}
         for task in list(self._tasks):
             task.cancel()
         frozen, self._frozen = self._frozen, []

@@ -130,3 +130,35 @@ def test_a_script_is_compiled_once_but_each_node_gets_fresh_globals(tmp_path):
     script.write_text("def serve(node):\n    return (\n")
     with pytest.raises(SyntaxError):
         in_process_host.load_script(str(script), "_test_node_d")
+
+
+def test_an_in_process_node_keeps_no_finished_task(tmp_path):
+    # Each message runs in a task of the node's; the host tracks the live ones (to cancel
+    # them when the node is killed) and must let go of each as it ends.
+    from glomers import in_process_host
+    from glomers.net import Message
+
+    async def scenario():
+        in_process_host.contain_node_code(asyncio.get_running_loop())
+        lines = []
+        script = tmp_path / "async_echo.py"
+        script.write_text("import asyncio\n\nimport maelstrom_node\n\n\ndef serve(node):\n"
+                          "    @node.handler\n    async def echo(msg):\n"
+                          "        await asyncio.sleep(0.001)\n"
+                          "        return {'type': 'echo_ok', 'echo': msg.body['echo']}\n")
+        host = in_process_host.InProcessHost(
+            "n0", str(tmp_path), lambda node_id, line: lines.append(line), False,
+            str(script), __import__("random").Random(1))
+        await host.start()
+        host.deliver(Message(0, "c0", "n0", {"type": "init", "msg_id": 1, "node_id": "n0",
+                                             "node_ids": ["n0"]}))
+        for i in range(200):
+            host.deliver(Message(i + 1, "c1", "n0", {"type": "echo", "echo": i,
+                                                     "msg_id": i + 2}))
+        await asyncio.sleep(1)
+        live = len(host._tasks)
+        await host.stop()
+        return lines, live
+    lines, live = run(scenario(), virtual=True)
+    assert len([line for line in lines if '"echo_ok"' in line]) == 200
+    assert live <= 2          # the node's own background work at most, no finished task
