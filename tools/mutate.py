@@ -46,7 +46,7 @@ MODULES = {
                           "tests/test_msg_ids.py"],
     "glomers/net.py": ["tests/test_net_details.py", "tests/test_net.py",
                        "tests/test_net_faults.py"],
-    "glomers/faults.py": ["tests/test_faults.py", "tests/test_net_faults.py"],
+    "glomers/faults.py": ["tests/test_faults_nemesis.py", "tests/test_faults.py"],
     "glomers/fault_schedule.py": ["tests/test_faults.py", "tests/test_nemesis.py"],
     "glomers/nemesis.py": ["tests/test_nemesis.py"],
     "glomers/interpreter.py": ["tests/test_interpreter.py"],
