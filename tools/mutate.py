@@ -50,7 +50,7 @@ MODULES = {
     "glomers/fault_schedule.py": ["tests/test_faults.py", "tests/test_nemesis.py"],
     "glomers/nemesis.py": ["tests/test_nemesis.py"],
     "glomers/interpreter.py": ["tests/test_interpreter.py"],
-    "glomers/report.py": ["tests/test_cli.py"],
+    "glomers/report.py": ["tests/test_report.py", "tests/test_report_one_screen.py"],
     "glomers/checkers/common.py": ["tests/test_checkers_common.py"],
     "glomers/checkers/echo.py": ["tests/test_checkers_echo_unique_ids.py",
                                  "tests/test_checkers_echo_details.py"],
