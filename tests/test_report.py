@@ -256,3 +256,120 @@ def test_the_evidence_file_holds_node_problems_then_checks(tmp_path):
     report.write_evidence(tmp_path, ["  · n1 late"], [])
     assert (tmp_path / "evidence.txt").read_text(encoding="utf-8") == (
         "Node problems\n  · n1 late\n")
+
+
+def test_a_verdict_that_is_not_a_boolean_is_marked_unknown():
+    results = passing_results(stats={"valid?": {"odd": "map"}}, workload={"valid?": None})
+    lines = report.check_lines(results, HISTORY, {}, workload())
+    assert lines[0].startswith("  ? stats ") and "  ? workload      echo" in lines
+
+
+def test_results_without_availability_or_workload_still_give_every_line():
+    lines = report.check_lines({"stats": {"valid?": True}}, HISTORY, {}, workload())
+    assert "  ? availability  ok-fraction - (not required)" in lines
+    assert lines[-2] == "  ? workload      echo"
+
+
+def test_a_long_availability_explanation_is_cut_to_twelve_lines():
+    history = [{"type": kind, "process": 0, "f": f"f{i}", "value": None, "time": 0}
+               for i in range(20) for kind in ("invoke", "fail")]
+    results = passing_results(availability={"valid?": False, "ok-fraction": 0.0})
+    lines = report.check_lines(results, history, {"availability": "total"}, workload())
+    at = lines.index("  ✗ availability  ok-fraction 0 (required: total)")
+    assert lines[at + 1] == ("      ok-fraction 0.0000: 0 of 20 invocations completed ok; the "
+                             "test required every operation to succeed")
+    assert lines[at + 12].startswith("      … and ") and lines[at + 12].endswith(
+        "more lines, all in evidence.txt in the run folder")
+    assert lines[at + 13].startswith("  ✓ net ")
+
+
+def test_an_exception_without_an_example_or_time_still_gets_its_line():
+    results = passing_results(exceptions={"exceptions": [
+        {"count": 2}, {"count": 1, "example": {"process": 4, "f": "read",
+                                               "time": 1_000_000_000_000, "error": "e"}}]})
+    lines = report.check_lines(results, HISTORY, {}, workload())
+    assert "      2 op(s) like process None None at 0.000 s: None" in lines
+    assert "      1 op(s) like process 4 read at 1000.000 s: e" in lines
+
+
+def test_the_workload_explanation_is_made_from_the_runs_history_options_and_journal():
+    seen = []
+
+    def explain(result, history, opts, journal=None):
+        seen.append((result, history, opts, journal))
+        return ["explained"]
+    results = passing_results(workload={"valid?": True, "x": 1})
+    report.check_lines(results, HISTORY, {"o": 2}, workload(explain), journal="J")
+    assert seen == [({"valid?": True, "x": 1}, HISTORY, {"o": 2}, "J")]
+    seen.clear()
+    plain = []
+    report.workload_explanation({"valid?": 3}, HISTORY, {"o": 4},
+                                workload(lambda r, h, o: plain.append((r, h, o)) or []))
+    assert plain == [({"valid?": 3}, HISTORY, {"o": 4})]
+
+
+def test_the_whole_evidence_of_a_failing_workload_is_not_cut():
+    explanation = [evidence.case("lost", f"value {v} was lost", v) for v in range(5)]
+    lines = report.check_lines(passing_results(workload={"valid?": False}), HISTORY, {},
+                               workload(lambda result, history, opts: explanation), whole=True)
+    assert lines[-5:] == [f"      value {v} was lost" for v in range(5)]
+
+
+def test_problems_at_the_start_of_the_run_are_not_during_setup():
+    lines = report.describe_problems([Problem(0.0, "n0", "stdout", "a"),
+                                      Problem(0.5, "n1", "stdout", "b")])
+    assert lines[0] == "  ✗ n0 at 0.000 s: a"
+    assert "  ✗ n1 at 0.500 s: b" in lines
+
+
+def test_a_stderr_line_just_over_two_hundred_characters_is_cut():
+    problems = [Problem(1.0, "n0", "crash", "exited")]
+    lines = report.describe_problems(problems, {"n0": host(["y" * 201])})
+    assert "characters cut" in lines[2]
+    lines = report.describe_problems(problems, {"n0": host(["y" * 200])})
+    assert lines[2] == "        | " + "y" * 200
+
+
+def test_counted_problems_add_up_with_the_ones_the_run_only_counted():
+    problems = [Problem(float(i), "n0", "stdout", "refused") for i in range(4)]
+    lines = report.describe_problems(problems, unlisted={("n0", "stdout"): 7})
+    assert lines[-1].startswith("  … and 8 more stdout problem(s) like those above, from n0 (8)")
+
+
+def test_the_count_of_cases_left_out_keeps_their_indentation_and_names_only_labels():
+    lines = ["  " + evidence.case("lost", "value was lost")] * 2
+    lines = [evidence.Case(line, "lost") for line in lines]
+    out = report.one_screen(lines, "d", per_kind=1)
+    assert out == ["  value was lost",
+                   "  … and 1 more lost values not shown: every one is in d/evidence.txt"]
+
+
+def test_a_case_of_another_class_inside_one_left_out_is_still_shown():
+    lines = [evidence.case("lost", "lost 1", 1), evidence.case("lost", "lost 2", 2),
+             evidence.Case("  stale read 1", "stale")]
+    out = report.one_screen(lines, "d", per_kind=1)
+    assert out[0] == "lost 1" and "  stale read 1" in out
+
+
+def test_lines_after_a_case_at_its_own_indentation_are_not_its_details():
+    lines = [evidence.case("lost", "lost 1", 1)] + [f"summary {i}" for i in range(15)]
+    out = report.one_screen(lines, "d")
+    assert out == lines
+
+
+def test_an_explanation_exactly_at_the_limit_is_kept_whole():
+    plain = [f"line {i}" for i in range(50)]
+    assert report.one_screen(plain, "d", limit=50) == plain
+
+
+def test_the_evidence_file_is_utf8_whatever_the_locale(tmp_path):
+    import os
+    import subprocess
+    import sys
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0",
+           "PYTHONCOERCECLOCALE": "0", "PYTHONIOENCODING": "utf-8"}
+    subprocess.run([sys.executable, "-c", "import sys; from glomers import report; "
+                    "report.write_evidence(sys.argv[1], ['  \\u2717 n0 crashed'], [])",
+                    str(tmp_path)], env=env, check=True, cwd=os.getcwd())
+    assert (tmp_path / "evidence.txt").read_text(encoding="utf-8") == (
+        "Node problems\n  ✗ n0 crashed\n")

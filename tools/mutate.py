@@ -49,7 +49,7 @@ MODULES = {
     "glomers/faults.py": ["tests/test_faults_nemesis.py", "tests/test_faults.py"],
     "glomers/fault_schedule.py": ["tests/test_faults.py", "tests/test_nemesis.py"],
     "glomers/nemesis.py": ["tests/test_nemesis.py"],
-    "glomers/interpreter.py": ["tests/test_interpreter.py"],
+    "glomers/interpreter.py": ["tests/test_interpreter_threads.py", "tests/test_interpreter.py"],
     "glomers/report.py": ["tests/test_report.py", "tests/test_report_one_screen.py"],
     "glomers/checkers/common.py": ["tests/test_checkers_common.py"],
     "glomers/checkers/echo.py": ["tests/test_checkers_echo_unique_ids.py",
