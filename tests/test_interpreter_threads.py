@@ -226,6 +226,19 @@ def test_no_op_goes_out_at_or_after_the_time_limit_and_ops_in_flight_complete():
     assert len(interp.history) == 6 and took == 4.5
 
 
+def test_the_status_line_says_draining_while_ops_in_flight_complete():
+    phases = []
+
+    class Watching(Workload):
+        async def invoke(self, conn, request, opts):
+            done = await super().invoke(conn, request, opts)
+            phases.append(bench.progress.phase)
+            return done
+    bench = Bench(Watching(seconds=2.5), concurrency=3)
+    main_phase(bench, Ops(100), 3, 1)
+    assert phases == ["main phase", "draining", "draining"]
+
+
 def test_an_exhausted_generator_ends_the_phase_after_its_ops_complete():
     interp, took, _ = main_phase(Bench(Workload(seconds=5)), Ops(2), 100, 1)
     assert [op["type"] for op in interp.history] == ["invoke", "invoke", "ok", "ok"]
