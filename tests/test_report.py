@@ -286,10 +286,10 @@ def test_a_long_availability_explanation_is_cut_to_twelve_lines():
 def test_an_exception_without_an_example_or_time_still_gets_its_line():
     results = passing_results(exceptions={"exceptions": [
         {"count": 2}, {"count": 1, "example": {"process": 4, "f": "read",
-                                               "time": 1_000_000_000_000, "error": "e"}}]})
+                                               "time": 10 ** 15, "error": "e"}}]})
     lines = report.check_lines(results, HISTORY, {}, workload())
     assert "      2 op(s) like process None None at 0.000 s: None" in lines
-    assert "      1 op(s) like process 4 read at 1000.000 s: e" in lines
+    assert "      1 op(s) like process 4 read at 1000000.000 s: e" in lines
 
 
 def test_the_workload_explanation_is_made_from_the_runs_history_options_and_journal():
@@ -373,3 +373,17 @@ def test_the_evidence_file_is_utf8_whatever_the_locale(tmp_path):
                     str(tmp_path)], env=env, check=True, cwd=os.getcwd())
     assert (tmp_path / "evidence.txt").read_text(encoding="utf-8") == (
         "Node problems\n  ✗ n0 crashed\n")
+
+
+def test_an_offending_line_just_over_three_hundred_characters_is_cut():
+    lines = report.describe_problems([Problem(1.0, "n0", "stdout", "bad", "q" * 301)])
+    assert "characters cut" in lines[1]
+    lines = report.describe_problems([Problem(1.0, "n0", "stdout", "bad", "q" * 300)])
+    assert lines[1] == "      offending line: " + "q" * 300
+
+
+def test_only_a_crash_shows_stderr():
+    lines = report.describe_problems([Problem(1.0, "n0", "stdout", "bad")],
+                                     {"n0": host(["some stderr"])})
+    assert not any("last stderr lines" in line or "some stderr" in line
+                   or "nothing to stderr" in line for line in lines)
