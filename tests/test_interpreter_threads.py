@@ -261,7 +261,7 @@ class OneAtATime:
     """A generator with no next op while one is in flight (it says so with PENDING)."""
 
     def __init__(self, count):
-        self.count, self.sent, self.open = count, 0, 0
+        self.count, self.sent = count, 0
 
     def next(self, ctx):
         if self.sent == self.count:

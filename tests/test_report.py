@@ -2,6 +2,9 @@
 evidence under a failure, node problems, the exit status, the run folder's evidence.txt.
 (Cutting a failing check to one screen: test_report_one_screen.py.)"""
 
+import os
+import subprocess
+import sys
 import types
 
 import pytest
@@ -10,6 +13,8 @@ from glomers import report
 from glomers.checkers import evidence
 from glomers.run import Problem
 from glomers.values import Float32
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def workload(explain=None, name="echo"):
@@ -363,14 +368,13 @@ def test_an_explanation_exactly_at_the_limit_is_kept_whole():
 
 
 def test_the_evidence_file_is_utf8_whatever_the_locale(tmp_path):
-    import os
-    import subprocess
-    import sys
+    # Under an ASCII locale (C, with Python's UTF-8 mode and locale coercion off) a file
+    # opened without an encoding could not hold the marks.
     env = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0",
            "PYTHONCOERCECLOCALE": "0", "PYTHONIOENCODING": "utf-8"}
     subprocess.run([sys.executable, "-c", "import sys; from glomers import report; "
                     "report.write_evidence(sys.argv[1], ['  \\u2717 n0 crashed'], [])",
-                    str(tmp_path)], env=env, check=True, cwd=os.getcwd())
+                    str(tmp_path)], env=env, check=True, cwd=ROOT)
     assert (tmp_path / "evidence.txt").read_text(encoding="utf-8") == (
         "Node problems\n  ✗ n0 crashed\n")
 
