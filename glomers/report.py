@@ -195,7 +195,7 @@ def check_lines(results, history, opts, workload, journal=None, run_dir=None, wh
     lines.append(f"  {_mark(availability.get('valid?'))} availability  ok-fraction "
                  f"{fmt(availability.get('ok-fraction'))}"
                  + (f" (required: {required})" if required is not None else " (not required)"))
-    if availability.get("valid?") is not True:
+    if availability and availability.get("valid?") is not True:   # missing: nothing to explain
         lines.extend("      " + l for l in cut(
             common.explain_availability(availability, history, required)
             + evidence.hint("availability"), 12))

@@ -16,7 +16,7 @@ from contextlib import redirect_stdout
 
 import pytest
 
-from glomers import cli, edn, explain, fault_schedule, main
+from glomers import cli, edn, explain, fault_schedule, main, nemesis
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NODES = os.path.join(ROOT, "tests", "nodes")
@@ -142,6 +142,68 @@ def test_the_printed_schedule_is_what_the_run_does(tmp_path):
             assert sorted(value) == sorted(expected)
         elif f in ("start", "resume"):
             assert invocation["value"] == "all" and sorted(value) == nodes
+
+
+def show_schedule(*flags):
+    """The lines `test --show-schedule` prints for these flags."""
+    printed = io.StringIO()
+    with redirect_stdout(printed):
+        assert main.main(["test", *flags, "--show-schedule"]) == 0
+    return printed.getvalue().splitlines()
+
+
+def test_the_printed_schedule_says_what_each_op_will_do_in_words():
+    def varied(plan):
+        kinds = {op.f for _, op in plan}
+        return (kinds >= {"kill", "start", "pause", "resume", "start-partition"}
+                and any(op.f in ("kill", "pause") and not op.nodes for _, op in plan)
+                and any(op.f == "start-partition" and not any(op.grudge.values())
+                        for _, op in plan))
+    faults = ["kill", "partition", "pause"]
+    seed = first_seed(varied, faults, 3, 2, 8)
+    lines = show_schedule("-w", "g-counter", "--bin", "counter.py", "--node-count", "3",
+                          "--time-limit", "8", "--nemesis", ",".join(faults),
+                          "--nemesis-interval", "2", "--seed", str(seed))
+    assert lines[0] == (f"Fault schedule for seed {seed}: kill,partition,pause on 3 node(s), "
+                        "one op per 2 s on average in each stream, 8 s main phase")
+    assert lines[1] == ("(seconds from the start of the main phase, planned: with node "
+                        "processes an op that takes time (a kill waits for the process to "
+                        "die, a restart for init_ok, up to 10 s) delays the ops after it)")
+    words = {"stop-partition": "heal the network", "start": "restart every killed node",
+             "resume": "resume every paused node"}
+    plan = planned(seed, faults, 3, 2, 8)
+    assert len(lines) == len(plan) + 3
+    for line, (at, op) in zip(lines[2:], plan):
+        if op.f in words:
+            said = words[op.f]
+        elif op.f == "start-partition":
+            said = nemesis.describe(op.value, op.grudge)
+        else:
+            said = " ".join(op.nodes) or f"no node (:{op.value} picks none of 3)"
+        value = "nil" if op.value is None else f":{op.value}"
+        assert line == f"  {at:9.3f} s  {op.f + ' ' + value:32} {said}"
+    assert "  nothing cut (minority-third has no effect on 3 node(s))" in "\n".join(lines)
+    assert lines[-1] == ("Then the final phase (g-counter has one): stop-partition nil, "
+                         "resume :all, start :all, 10 s of recovery, the final reads.")
+
+
+def test_the_printed_schedule_of_a_workload_without_a_final_phase_or_without_faults():
+    flags = ["-w", "echo", "--bin", "echo.py", "--node-count", "3", "--time-limit", "5",
+             "--seed", "4"]
+    assert show_schedule(*flags) == [
+        "No faults: --nemesis is not given, so the nemesis does nothing."]
+    lines = show_schedule(*flags, "--nemesis", "pause", "--virtual-time")
+    assert lines[1] == "(seconds from the start of the main phase, exact in virtual time)"
+    assert lines[-1] == ("echo has no final phase: the test ends with whatever faults hold "
+                         "at the time limit (nodes may be down or paused).")
+    assert not any("no op falls" in line for line in lines)
+
+
+def test_a_schedule_with_no_op_inside_the_time_limit_says_so():
+    opts = {"nemesis": ["kill"], "nodes": ["n0", "n1"], "seed": 1, "nemesis_interval": 2,
+            "time_limit": 0, "workload": "echo"}
+    assert fault_schedule.schedule_lines(opts, False)[2] == (
+        "  (no op falls inside the time limit)")
 
 
 def test_nemesis_ops_are_written_as_jepsen_writes_them(tmp_path):

@@ -296,6 +296,66 @@ def test_describe_a_no_op_and_sorts_numerically():
     assert describe("one", g) == "n10 isolated from " + " ".join(ids(10) + ["n11"])
 
 
+def test_describe_lists_the_larger_side_of_a_split_numerically():
+    g = nemesis.complete_grudge(ids(12), [["n0"], ids(12)[1:]])
+    assert describe("one", g) == "n0 isolated from " + " ".join(ids(12)[1:])
+
+
+def test_describe_lists_receivers_and_what_they_hear_numerically():
+    g = grudge("majorities-ring", ids(12), random.Random(1))
+    parts = describe("majorities-ring", g).split("; ")
+    receivers = [part.split(" hears only ")[0] for part in parts]
+    assert receivers == ids(12)
+    for part in parts:
+        receiver, hears = part.split(" hears only ")
+        assert hears.split() == [n for n in ids(12) if n != receiver and n not in g[receiver]]
+
+
+def test_describe_one_way_cuts_lists_the_dropped_senders_numerically():
+    g = {"n0": {"n2", "n10"}, "n2": set(), "n10": set()}
+    assert describe("x", g) == "one-way cuts: n0 drops messages from n2 n10"
+
+
+def test_describe_a_grudge_naming_a_sender_it_has_no_entry_for():
+    # A history written elsewhere may key only some nodes; the description must not fail.
+    assert describe("x", {"n0": {"n2"}, "n1": set()}) == (
+        "one-way cuts: n0 drops messages from n2")
+
+
+def test_describe_a_node_cut_off_from_everyone_hears_only_itself():
+    g = {node: set(ids(3)) - {node} for node in ids(3)}
+    assert describe("x", g) == (
+        "n0 hears only itself; n1 hears only itself; n2 hears only itself")
+
+
+def test_ring_of_three_drops_the_next_node_along_the_shuffled_ring():
+    # Spec 4.4: on the ring a, b, c: a drops b, b drops c, c drops a.
+    g = grudge("majorities-ring", ids(3), OrderRng(["n2", "n0", "n1"]))
+    assert g == {"n2": {"n0"}, "n0": {"n1"}, "n1": {"n2"}}
+
+
+def test_grown_rings_draw_over_nodes_in_natural_order():
+    # The shape a seed gives depends on the nodes' natural order, not on how their numbers
+    # are spelled: n2 before n10 exactly as n02 before n10.
+    padded = [f"n{i:02d}" for i in range(12)]
+    plain = dict(zip(padded, ids(12)))
+    for seed in range(5):
+        g = grudge("majorities-ring", padded, random.Random(seed))
+        renamed = {plain[r]: {plain[s] for s in senders} for r, senders in g.items()}
+        assert renamed == grudge("majorities-ring", ids(12), random.Random(seed))
+
+
+def test_the_unknown_spec_error_names_every_known_spec():
+    with pytest.raises(ValueError) as refused:
+        grudge("primaries", ids(5), random.Random(0))
+    assert str(refused.value).endswith("expected one of " + ", ".join(SPECS))
+
+
+def test_a_name_without_a_number_sorts_before_the_numbered_ones_of_its_prefix():
+    assert sorted(["n10", "n0", "n", "n2", "m"], key=nemesis.node_sort_key) == [
+        "m", "n", "n0", "n2", "n10"]
+
+
 # ---------------------------------------------------------------------------------------
 # What a partition does to a run: the journal and the verdict show the cut.
 
