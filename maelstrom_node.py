@@ -29,29 +29,26 @@ __all__ = ["ErrorCode", "RPCError", "Message", "Node", "run",
            "sweep_journals"]
 
 
-def _strict_encoder():
-    """value -> compact JSON text, as JSONEncoder(separators=(",", ":"), allow_nan=False)
-    writes it (allow_nan=False because NaN is not JSON and one bad stdout line ends a
-    Maelstrom node). Built once, on the C encoder where there is one: JSONEncoder.encode
-    builds a new one per call, which costs about twice the encoding of a small body."""
-    template = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:
-        return template.encode
-    markers = {}          # the circular-reference check's containers in progress
-    encode = make(markers, template.default, json.encoder.encode_basestring_ascii, None,
-                  ":", ",", False, False, False)
-
-    def encoded(value):
-        try:
-            return "".join(encode(value, 0))
-        except BaseException:
-            markers.clear()     # an error leaves behind the containers it was inside
-            raise
-    return encoded
+# value -> compact JSON text, as JSONEncoder(separators=(",", ":"), allow_nan=False) writes
+# it (allow_nan=False because NaN is not JSON and one bad stdout line ends a Maelstrom node).
+# Built once, on the C encoder where there is one: JSONEncoder.encode builds a new one per
+# call, which costs about twice the encoding of a small body.
+_TEMPLATE = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
+_MARKERS = {}          # the circular-reference check's containers in progress
+_C_ENCODE = json.encoder.c_make_encoder and json.encoder.c_make_encoder(
+    _MARKERS, _TEMPLATE.default, json.encoder.encode_basestring_ascii, None, ":", ",",
+    False, False, False)
 
 
-_encode = _strict_encoder()
+def _encode(value):
+    if _C_ENCODE is None:
+        return _TEMPLATE.encode(value)
+    try:
+        return "".join(_C_ENCODE(value, 0))
+    except BaseException:
+        _MARKERS.clear()    # an error leaves behind the containers it was inside
+        raise
+
 
 # At end of input, how long handlers still running may take to reply before the node exits.
 END_OF_INPUT_GRACE = 5.0
