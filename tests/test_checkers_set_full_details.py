@@ -362,3 +362,145 @@ def test_target_lines_of_3d_and_without_figures():
     assert line == "msgs-per-op n/a < 20 ✗  median n/a < 1 s ✗  max n/a < 2 s ✗"
     assert checks == [("msgs-per-op", None, 20, False), ("median", None, 1000, False),
                       ("max", None, 2000, False)]
+
+
+# ---------------------------------------------------------------------------------------
+# More of the same, each on the one fact it pins
+
+
+def test_latencies_count_from_one_nanosecond_after_the_deciding_read_began():
+    # Stable: known at 1.000002 ms, missed by a read invoked at 3 ms: (3 ms + 1 ns) - known
+    # is 1.999999 ms, one whole ms. Lost: known at 0.000002 ms, last shown by a read invoked
+    # at 2 ms: 1.999999 ms again.
+    def op(index, time_ns, type_, process, f, value, final=False):
+        extra = {"final?": True} if final else {}
+        return {"index": index, "time": time_ns, "type": K(type_), "process": process,
+                "f": K(f), "value": value, **extra}
+
+    history = [op(0, 0, "invoke", 0, "broadcast", 1), op(1, 2, "ok", 0, "broadcast", 1),
+               op(2, 1_000_000, "invoke", 0, "broadcast", 2),
+               op(3, 1_000_002, "ok", 0, "broadcast", 2),
+               op(4, 2_000_000, "invoke", 1, "read", None), op(5, 2_500_000, "ok", 1, "read", [1]),
+               op(6, 3_000_000, "invoke", 1, "read", None), op(7, 3_500_000, "ok", 1, "read", []),
+               op(8, 4_000_000, "invoke", 1, "read", None), op(9, 4_500_000, "ok", 1, "read", [2])]
+    result = set_full.check(history)
+    assert result["lost"] == (1,) and result["stale"] == (2,)
+    assert result["stable-latencies"][1] == 1
+    assert result["lost-latencies"][1] == 1
+
+
+def test_two_lost_values_from_one_node_make_a_pattern():
+    history = ops(
+        (0, "invoke", 0, "broadcast", 1), (1, "ok", 0, "broadcast", 1),
+        (2, "invoke", 0, "broadcast", 2), (3, "ok", 0, "broadcast", 2),
+        (4, "invoke", 0, "read", None), (5, "ok", 0, "read", [1, 2]),
+        (6, "invoke", 1, "read", None, "final"), (7, "ok", 1, "read", [], "final"))
+    lines = set_full.explain(set_full.check(history, THREE), history, THREE)
+    assert lines[4] == ("pattern: all 2 lost values were acknowledged by n0, so look first "
+                        "at how n0 passes values on.")
+
+
+def test_the_dropped_pattern_counts_values_with_an_undelivered_copy_only():
+    # No copy of 1 or 2 arrived; 3's every copy arrived.
+    journal = [
+        event(1, "send", 1, "n0", "n1", {"type": "gossip", "values": [1]}),
+        event(2, "send", 2, "n0", "n2", {"type": "gossip", "values": [2]}),
+        event(3, "send", 3, "n0", "n1", {"type": "gossip", "values": [2]}),
+        event(5, "send", 4, "n0", "n1", {"type": "gossip", "values": [3]}),
+        event(6, "recv", 4, "n0", "n1", {"type": "gossip", "values": [3]}),
+    ]
+    lines = set_full.explain(set_full.check(LOST_THREE, THREE), LOST_THREE, THREE,
+                             journal=journal)
+    assert lines[5] == ("pattern: 2 of the 3 lost values were sent on, but no copy reached "
+                        "some nodes (dropped by a partition or still queued) and none was "
+                        "sent again.")
+    assert not any("never left" in line for line in lines)
+
+
+def test_a_reply_naming_the_value_as_its_in_reply_to_does_not_carry_it():
+    journal = [
+        event(0, "recv", 1, "c1", "n0", {"type": "broadcast", "message": 1, "msg_id": 1}),
+        event(1, "send", 2, "n1", "n0", {"type": "gossip_ok", "in_reply_to": 1}),
+        event(2, "recv", 2, "n1", "n0", {"type": "gossip_ok", "in_reply_to": 1}),
+    ]
+    lines = set_full.explain(set_full.check(LOST_THREE, THREE), LOST_THREE, THREE,
+                             journal=journal)
+    at = lines.index("value 1 was LOST: acknowledged by n0 in op 1 (ok broadcast by process 0 "
+                     "on n0 at 0.001 s), yet a read that began later did not return it.")
+    assert lines[at + 3:at + 6] == ["  reached 1 node(s): n0.", "  never reached: n1 n2.",
+                                    "  last hop seen: c1 -> n0 broadcast at 0.000 s, "
+                                    "delivered."]
+
+
+def test_the_nodes_named_in_the_options_are_the_nodes_of_a_trail():
+    # Nodes need not be called n...: with their names given, only they count.
+    opts = {"nodes": ["a", "b"], "concurrency": 2}
+    history = ops((0, "invoke", 0, "broadcast", 1), (1, "ok", 0, "broadcast", 1),
+                  (2, "invoke", 0, "read", None), (3, "ok", 0, "read", [1]),
+                  (4, "invoke", 1, "read", None, "final"), (5, "ok", 1, "read", [], "final"))
+    journal = [event(0, "recv", 1, "c1", "a", {"type": "broadcast", "message": 1}),
+               event(1, "send", 2, "a", "nx", {"type": "gossip", "values": [1]}),
+               event(2, "recv", 2, "a", "nx", {"type": "gossip", "values": [1]})]
+    lines = set_full.explain(set_full.check(history, opts), history, opts, journal=journal)
+    assert lines[-3:] == ["  reached 1 node(s): a.", "  never reached: b.",
+                          "  last hop seen: a -> nx gossip at 0.002 s, delivered."]
+
+
+def test_messages_to_a_service_are_part_of_a_trail_and_client_replies_are_not():
+    history = ops((0, "invoke", 0, "broadcast", 1), (1, "ok", 0, "broadcast", 1),
+                  (2, "invoke", 0, "read", None), (3, "ok", 0, "read", [1]),
+                  (4, "invoke", 1, "read", None, "final"), (5, "ok", 1, "read", [], "final"))
+    journal = [
+        event(0, "recv", 1, "c1", "n0", {"type": "broadcast", "message": 1}),
+        event(1, "send", 2, "n0", "c1", {"type": "read_ok", "messages": [1]}),
+        event(2, "send", 3, "n0", "lin-kv", {"type": "write", "key": "k", "value": [1]}),
+    ]
+    lines = set_full.explain(set_full.check(history, THREE), history, THREE, journal=journal)
+    assert lines[-4:] == [
+        "  reached 1 node(s): n0.",
+        "  never reached: n1 n2.",
+        "  last hop seen: n0 -> lin-kv write at 0.002 s, never delivered.",
+        "  sent but never delivered (dropped by a partition or still queued): n0 -> lin-kv "
+        "at 0.002 s."]
+
+
+def test_a_missing_final_value_never_acknowledged_names_the_read_that_showed_it():
+    history = ops((0, "invoke", 0, "broadcast", 1), (1, "info", 0, "broadcast", 1),
+                  (2, "invoke", 0, "read", None), (3, "ok", 0, "read", [1]),
+                  (4, "invoke", 1, "read", None, "final"), (5, "ok", 1, "read", [], "final"),
+                  (6, "invoke", 2, "read", None, "final"), (7, "ok", 2, "read", [1], "final"))
+    lines = set_full.explain(set_full.check(history, THREE), history, THREE)
+    assert lines[4:6] == [
+        "value 1 is missing from final reads: never acknowledged, but seen by op 3 (ok read "
+        "by process 0 on n0 at 0.003 s).",
+        "  final reads without it: n1 (op 5, 0.005 s)."]
+
+
+def test_g_set_final_reads_begin_after_the_last_add_was_invoked():
+    # n1's read began after add 2 was invoked but before it completed: a final read. A
+    # nemesis op between the reads changes nothing.
+    history = ops((0, "invoke", 0, "add", 1), (1, "ok", 0, "add", 1),
+                  (2, "invoke", 0, "read", None), (3, "ok", 0, "read", [1]),
+                  (4, "invoke", 0, "add", 2),
+                  (5, "invoke", 1, "read", None), (6, "ok", 1, "read", []),
+                  (7, "ok", 0, "add", 2))
+    history.insert(6, {"index": 6, "time": 5 * MS, "type": K("info"), "process": "nemesis",
+                       "f": K("start-partition"), "value": None})
+    for index, op in enumerate(history):
+        op["index"] = index
+    lines = set_full.explain(set_full.check(history, GSET_OPTS), history, GSET_OPTS)
+    assert "  final reads without it: n1 (op 7, 0.006 s)." in lines
+
+
+def test_a_g_set_history_of_reads_alone_is_explained():
+    history = ops((0, "invoke", 0, "read", None), (1, "ok", 0, "read", []))
+    assert set_full.explain(set_full.check(history, GSET_OPTS), history, GSET_OPTS) == [
+        "g-set: unknown, no value was ever confirmed by a later read. 0 elements added: "
+        "0 stable, 0 lost, 0 never read."]
+
+
+def test_elements_are_ordered_by_value_across_integers_and_floats():
+    history = ops((0, "invoke", 0, "add", 2), (1, "info", 0, "add", 2),
+                  (2, "invoke", 0, "add", 1.5), (3, "info", 0, "add", 1.5),
+                  (4, "invoke", 0, "add", 1), (5, "info", 0, "add", 1))
+    assert set_full.check(history)["never-read"] == (1, 1.5, 2)
