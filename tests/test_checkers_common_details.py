@@ -34,6 +34,9 @@ def test_seconds_of_an_op_or_of_nanoseconds_to_the_millisecond():
     assert common.seconds({"time": 3_120_400_000}) == "3.120 s"
     assert common.seconds(1_999_600_000) == "2.000 s"
     assert common.seconds({}) == "0.000 s"
+    # Rounded to the nearest millisecond.
+    assert common.seconds(1_000_500_001) == "1.001 s"
+    assert common.seconds(1_000_499_999) == "1.000 s"
 
 
 def test_a_process_talks_to_its_thread_s_node():
@@ -43,6 +46,9 @@ def test_a_process_talks_to_its_thread_s_node():
     # With no concurrency given, one thread per node.
     assert common.node_of(4, {"nodes": ["n0", "n1", "n2"]}) == "n1"
     assert common.node_of(7, {"nodes": ["n0", "n1"], "concurrency": 3}) == "n1"
+    # Five clients over two nodes: process 3 is thread 3, on n1; process 5 is thread 0.
+    assert common.node_of(3, {"nodes": ["n0", "n1"], "concurrency": 5}) == "n1"
+    assert common.node_of(5, {"nodes": ["n0", "n1"], "concurrency": 5}) == "n0"
 
 
 def test_no_node_without_node_names_or_for_a_process_that_is_not_a_client():
@@ -82,6 +88,8 @@ def test_an_unknown_valid_value_is_named_in_the_error():
     assert common.merge_valid([False, K("unknown")]) is False
     assert common.merge_valid([K("unknown"), True]) == K("unknown")
     assert common.merge_valid([False, True]) is False
+    # The first of equally bad values stands: a keyword :unknown stays a keyword.
+    assert edn.dumps(common.merge_valid([True, K("unknown"), "unknown"])) == ":unknown"
 
 
 def test_a_crashed_checker_s_error_reads_like_clojure_s():
@@ -112,6 +120,15 @@ def test_an_exception_never_raised_has_no_trace_and_no_place():
     data = common.datafy_exception(KeyError("k"))
     assert data == {"via": [{"type": Symbol("KeyError"), "message": "'k'"}], "trace": [],
                     "cause": "'k'"}
+
+
+def test_a_crash_in_generated_code_names_its_pseudo_file():
+    code = compile("def generated(history):\n    raise ValueError('made')\n", "<generated>",
+                   "exec")
+    space = {}
+    exec(code, space)
+    error = common.guard(space["generated"], [])["error"]
+    assert error["trace"][0] == [Symbol("generated"), Symbol("invoke"), "<generated>", 2]
 
 
 def test_compose_puts_unknown_checks_after_maelstrom_s_own():
@@ -179,8 +196,10 @@ def test_net_counts_client_invocations_and_leaves_its_input_alone():
               for group in ("all", "clients", "servers")}
     history = calls((0, "read", "ok", {}), (1, "read", "info", {}))
     history.append(op(4, "invoke", "nemesis", "start-partition"))
+    history.append(op(5, "invoke", 2, "read"))
+    history.append(op(6, "info", "nemesis", "start-partition"))
     result = common.net(counts, history)
-    assert result["servers"]["msgs-per-op"] == 3.0
+    assert result["servers"]["msgs-per-op"] == 2.0
     assert isinstance(result["all"]["msgs-per-op"], Float32)
     assert "msgs-per-op" not in counts["all"] and "msgs-per-op" not in counts["servers"]
 
@@ -209,6 +228,17 @@ def test_every_line_of_a_stats_explanation():
         '  the most common error: [:not-supported "no"] (2 of them)']
     # Without the history, no errors.
     assert len(common.explain_stats(result)) == 2
+
+
+def test_a_stats_explanation_names_the_commonest_error_of_any_completion_on_one_line():
+    long_error = [K("crash"), "x" * 90]
+    history = calls((0, "read", "info", {"error": long_error}),
+                    (0, "read", "info", {"error": long_error}),
+                    (0, "read", "fail", {"error": K("abort")}))
+    lines = common.explain_stats(common.stats(history), history)
+    assert lines[1] == f'  the most common error: [:crash "{"x" * 90}"] (2 of them)'
+    # A result with no per-f counts (none were kept) explains nothing.
+    assert common.explain_stats({"valid?": False}) == []
 
 
 def test_a_crashed_check_is_explained_by_its_cause():
@@ -247,6 +277,14 @@ def test_every_line_of_an_availability_explanation():
     assert common.explain_availability(total, history, "total")[0] == (
         "ok-fraction 0.0909: 1 of 11 invocations completed ok; the test required every "
         "operation to succeed")
+
+
+def test_one_pending_invocation_is_told():
+    history = calls((0, "read", "ok", {}), (1, "read", "fail", {}))
+    history.append(op(4, "invoke", 2, "read"))
+    lines = common.explain_availability(common.availability(history, "total"), history,
+                                        "total")
+    assert lines[-1] == "1 invocation(s) never completed before the test ended"
 
 
 def test_an_availability_explanation_with_nothing_pending_says_nothing_of_it():
