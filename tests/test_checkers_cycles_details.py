@@ -74,6 +74,9 @@ def test_select_keeps_edges_inside_the_chosen_nodes_as_copies():
     assert sub.explain_order == (RW, WW, WR)
     sub.link(1, 2, RW)
     assert graph.kinds(1, 2) == {WW}
+    # A chosen node the graph lacks is a vertex without edges.
+    lone = graph.select([3, 99])
+    assert list(lone.nodes()) == [3, 99] and lone.edge_count() == 0
 
 
 def test_sccs_list_sorted_members_and_keep_unsortable_ones_in_order():
@@ -108,6 +111,10 @@ def test_sequential_extension_labels_its_edges():
     assert ext.kinds(1, 2) == {WW} and ext.kinds(3, 4) == {WW}
     assert ext.edge_count() == 4
     assert sequential_extension(a, b).kinds(1, 5) == {"ext"}
+    # The extension explains steps in its first graph's order.
+    ordered = graph_of((1, 2, WW), (1, 2, RW), order=(RW, WW))
+    extended = sequential_extension(ordered, b)
+    assert extended.explain_order == (RW, WW) and extended.kind(1, 2) == RW
     assert a.edge_count() == 2
 
 
@@ -208,6 +215,13 @@ def test_any_cycle_ignores_kinds_and_names_each_step_s_kind():
     assert any_cycle(single).nodes == [4]
 
 
+def test_any_cycle_steps_over_edges_leaving_the_component():
+    # 1's first edge leaves the cycle {1, 2, 3}; its second one continues it.
+    graph = graph_of((1, 9, WW), (1, 2, WW), (2, 3, WW), (3, 1, WR))
+    found = any_cycle(graph)
+    assert found.nodes == [1, 2, 3] and found.kinds == [WW, WW, WR]
+
+
 def test_any_cycle_finds_a_cycle_through_the_component_s_first_node():
     graph = graph_of((1, 2, WW), (2, 3, WW), (3, 4, WW), (4, 2, WW), (4, 1, WR))
     found = any_cycle(graph)
@@ -223,7 +237,8 @@ def op(index, type_, process):
 def test_the_process_graph_skips_the_nemesis_and_non_ok_completions():
     history = [op(0, "invoke", 0), op(1, "ok", 0), op(2, "info", "nemesis"),
                op(3, "ok", "nemesis"), op(4, "invoke", 0), op(5, "fail", 0),
-               op(6, "invoke", 0), op(7, "ok", 0), op(8, "invoke", 0), op(9, "ok", 0)]
+               op(6, "invoke", 0), op(7, "ok", 0), op(8, "invoke", 0), op(9, "ok", 0),
+               op(10, "ok", "nemesis")]
     graph = process_graph(history)
     assert sorted((a, b, sorted(k)) for a, b, k in graph.edges()) == [
         (1, 7, [PROCESS]), (7, 9, [PROCESS])]
@@ -241,8 +256,34 @@ def test_the_realtime_graph_orders_every_completion_after_earlier_oks():
     assert ALL_KINDS == {WW, WR, RW, PROCESS, REALTIME}
 
 
+def test_the_realtime_graph_ignores_the_nemesis_even_when_it_completes_ok():
+    history = [op(0, "invoke", "nemesis"), op(1, "ok", "nemesis"),
+               op(2, "invoke", 0), op(3, "ok", 0)]
+    assert realtime_graph(history).edge_count() == 0
+
+
+def test_concurrent_oks_each_precede_a_later_op():
+    history = [op(0, "invoke", 0), op(1, "invoke", 1), op(2, "ok", 0), op(3, "ok", 1),
+               op(4, "invoke", 2), op(5, "ok", 2)]
+    graph = realtime_graph(history)
+    assert sorted((a, b) for a, b, _ in graph.edges()) == [(2, 5), (3, 5)]
+
+
 def test_an_invocation_never_completed_has_no_realtime_edge():
     history = [op(0, "invoke", 0), op(1, "ok", 0), op(2, "invoke", 1), op(3, "invoke", 0),
                op(4, "ok", 0)]
     graph = realtime_graph(history)
     assert sorted((a, b) for a, b, _ in graph.edges()) == [(1, 4)]
+
+
+def test_the_specs_are_built_from_their_definitions():
+    from glomers.checkers import cycles
+    assert cycles._spec({WW, WR}, required=[{WR}]) == CycleSpec(
+        frozenset({WW, WR}), (0, 0), False, (frozenset({WR}),), None)
+    assert cycles._spec({WW}, rw=(2, None), nonadjacent=True, expect="x") == CycleSpec(
+        frozenset({WW}), (2, None), True, (), "x")
+    assert cycles._variants("G-single-item", CYCLE_SPECS["G-single-item"]) == {
+        name: CYCLE_SPECS[name] for name in ("G-single-item", "G-single-item-process",
+                                             "G-single-item-realtime")}
+    assert cycles._variants("G1c", CYCLE_SPECS["G1c"]) == {
+        name: CYCLE_SPECS[name] for name in ("G1c", "G1c-process", "G1c-realtime")}
