@@ -287,3 +287,62 @@ def test_the_specs_are_built_from_their_definitions():
                                              "G-single-item-realtime")}
     assert cycles._variants("G1c", CYCLE_SPECS["G1c"]) == {
         name: CYCLE_SPECS[name] for name in ("G1c", "G1c-process", "G1c-realtime")}
+
+
+def test_each_anchor_edge_of_a_node_is_tried_until_one_closes_a_cycle():
+    # 1's first rw edge only returns through a second rw step (not G-single-item); its
+    # second rw edge closes one.
+    graph = graph_of((1, 2, RW), (2, 1, RW), (1, 3, RW), (3, 1, WW))
+    found = find_cycle(graph, CYCLE_SPECS["G-single-item"])
+    assert found.nodes == [1, 3] and found.kinds == [RW, WW]
+
+
+def test_a_path_back_that_does_not_close_leaves_the_node_s_other_steps_open():
+    # From 2, the step back to 1 lacks the process step G1c-process needs; 2 -> 3 -> 1 has it.
+    graph = graph_of((1, 2, WR), (2, 1, WW), (2, 3, PROCESS), (3, 1, WW))
+    found = find_cycle(graph, CYCLE_SPECS["G1c-process"])
+    assert found.nodes == [1, 2, 3] and found.kinds == [WR, PROCESS, WW]
+
+
+def test_paths_with_and_without_adjacent_rw_steps_are_kept_apart():
+    # Two paths from 1 reach 3 with two rw steps each, the last of them rw: 1 -ww-> 2 -rw-> 3
+    # first, then 1 -rw-> 4 -ww-> 5 -rw-> 3, whose first rw step follows the anchor 0 -rw-> 1.
+    # Only the second closes a G2-item cycle (adjacent rw steps) back to 0.
+    graph = graph_of((0, 1, RW), (1, 2, WW), (2, 3, RW), (1, 4, RW), (4, 5, WW), (5, 3, RW),
+                     (3, 0, WW))
+    found = find_cycle(graph, CYCLE_SPECS["G2-item"])
+    assert found.nodes == [0, 1, 4, 5, 3] and found.kinds == [RW, RW, WW, RW, WW]
+
+
+def dense(kinds, size):
+    """Every ordered pair of `size` nodes linked, the kind cycling through `kinds`."""
+    graph = DepGraph()
+    for a in range(size):
+        for b in range(size):
+            if a != b:
+                graph.link(a, b, kinds[(a * 3 + b) % len(kinds)])
+    return graph
+
+
+@pytest.mark.parametrize("kinds, size, name, steps, nodes", [
+    ((WW, RW, WR, RW), 6, "G-single-item", 270, None),
+    ((RW, RW, WW), 5, "G-nonadjacent-item", 208, None),
+    ((RW, RW, WW), 6, "G-nonadjacent-item", 192, [2, 0, 5, 1]),
+    ((RW, RW, WW), 6, "G-single-item", 92, [2, 0]),
+    ((RW, WW, RW, WR, WW), 6, "G2-item", 6, [0, 2, 1])])
+def test_a_search_spends_one_step_per_edge_it_follows(kinds, size, name, steps, nodes):
+    # The budget, not the clock, bounds a search, so a graph always costs the same steps:
+    # these pin how much of each dense graph a search explores, and what it finds.
+    budget = Budget(10_000)
+    found = find_cycle(dense(kinds, size), CYCLE_SPECS[name], budget)
+    assert 10_000 - budget.steps == steps
+    assert (found and found.nodes) == nodes
+
+
+def test_a_spec_with_no_anchor_moves_on_to_the_next_component():
+    # No rw step or required kind to anchor on: one search per component. The first
+    # component's cycle is G1c, not the G0 this spec expects; the second's is G0.
+    spec = CycleSpec(frozenset({WW, WR}), expect="G0")
+    graph = graph_of((1, 2, WR), (2, 1, WW), (3, 4, WW), (4, 3, WW))
+    found = find_cycle(graph, spec)
+    assert found.nodes == [3, 4] and found.kinds == [WW, WW]
