@@ -346,3 +346,9 @@ def test_a_spec_with_no_anchor_moves_on_to_the_next_component():
     graph = graph_of((1, 2, WR), (2, 1, WW), (3, 4, WW), (4, 3, WW))
     found = find_cycle(graph, spec)
     assert found.nodes == [3, 4] and found.kinds == [WW, WW]
+
+
+def test_sccs_are_found_past_vertices_an_earlier_search_reached():
+    # 2 is reached from 1 before its own turn as a root comes; 3 and 4 come after it.
+    graph = graph_of((1, 2, WW), (3, 4, WW), (4, 3, WW))
+    assert strongly_connected_components(graph) == [[3, 4]]
