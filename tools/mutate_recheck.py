@@ -21,6 +21,7 @@ from _pytest.runner import runtestprotocol
 
 def _run_child(items, mutant):
     """In the forked child: run `items` with `mutant` on, exit 1 at the first failure."""
+    os.setpgid(0, 0)           # its own group: node processes a test starts die with it
     os.environ["MUTANT_UNDER_TEST"] = mutant
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
@@ -41,16 +42,26 @@ def _verdict(items, mutant, timeout):
     pid = os.fork()
     if pid == 0:
         _run_child(items, mutant)
+    try:
+        os.setpgid(pid, pid)      # as the child does: whichever runs first, the group exists
+    except OSError:
+        pass
     deadline = time.monotonic() + timeout
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            return "survived" if os.waitstatus_to_exitcode(status) == 0 else "killed"
-        if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            return "timeout"
-        time.sleep(0.02)
+    finished = False
+    # Wait without reaping (WNOWAIT): until reaped, the child's pid, and so its group's id,
+    # cannot be reused, so the group is surely its own when it is ended.
+    while not finished and time.monotonic() < deadline:
+        finished = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+        if not finished:
+            time.sleep(0.02)
+    try:
+        os.killpg(pid, signal.SIGKILL)    # the child if it hung, and whatever it left
+    except (ProcessLookupError, PermissionError):
+        pass
+    status = os.waitpid(pid, 0)[1]
+    if not finished:
+        return "timeout"
+    return "survived" if os.waitstatus_to_exitcode(status) == 0 else "killed"
 
 
 class Recheck:
