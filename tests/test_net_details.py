@@ -403,3 +403,94 @@ def test_a_message_sent_by_a_delivery_does_not_let_two_be_in_flight():
     # (due 150), then m1; m3 (sent at 120, no latency) waits for m1.
     assert _deliveries([100, 100, 0, 0], [(0, {"i": 0, "echo": 2}), (50, {"i": 1}),
                                           (120, {"i": 3})]) == [0, 2, 1, 3]
+
+
+# ---------------------------------------------------------------------------------------
+# Real time: messages already due go back to back (Network(deliver_due_at_once=True)),
+# driven here by a clock that stands still, so every time and order is exact.
+
+class _StillLoop:
+    """The two things the network asks of a loop: the time, and timers (kept, run by hand)."""
+
+    def __init__(self, now):
+        self.now, self.timers = now, []
+
+    def time(self):
+        return self.now
+
+    def call_at(self, when, callback, *args, context=None):
+        self.timers.append((when, callback, args))
+
+    def run_due(self):
+        while any(when <= self.now for when, _, _ in self.timers):
+            due = min((t for t in self.timers if t[0] <= self.now), key=lambda t: t[0])
+            self.timers.remove(due)
+            due[1](*due[2])
+
+
+def _still_net(latencies, on_deliver=None):
+    loop = _StillLoop(10.0)
+    net = Network(loop, iter(latencies).__next__, origin=4.0, deliver_due_at_once=True)
+    got = []
+
+    def deliver(message):
+        got.append(message.body["i"])
+        if on_deliver is not None:
+            on_deliver(net, message.body["i"])
+    net.register("n1", deliver)
+    net.register("n0", lambda m: None)
+    net.register("n2", lambda m: None)
+    return loop, net, got
+
+
+def test_due_messages_are_delivered_at_once_counted_and_journaled():
+    # The third message is due 5 s later: it waits for its own timer.
+    loop, net, got = _still_net([0, 0, 0, 5000])
+    for i in range(4):
+        net.send("n0", "n1", {"i": i})
+    loop.run_due()
+    assert got == [0, 1, 2]
+    assert net.stats()["servers"]["recv-count"] == 3
+    assert [(t, e, m.body["i"]) for t, e, m in net.journal if e == "recv"] == \
+        [(6_000_000_000, "recv", i) for i in range(3)]
+    loop.now = 15.0
+    loop.run_due()
+    assert got == [0, 1, 2, 3] and net.stats()["servers"]["recv-count"] == 4
+
+
+def test_a_due_message_from_a_cut_sender_is_dropped_and_journaled_at_its_turn():
+    loop, net, got = _still_net([0, 0, 0])
+    net.partition({"n1": {"n2"}})
+    net.send("n0", "n1", {"i": 0})
+    net.send("n2", "n1", {"i": 1})
+    net.send("n0", "n1", {"i": 2})
+    loop.run_due()
+    assert got == [0, 2]
+    assert [(t, e, m.body["i"]) for t, e, m in net.journal if e == "drop"] == \
+        [(6_000_000_000, "drop", 1)]
+
+
+@pytest.mark.parametrize("stop", ["halt", "hold", "unregister"])
+def test_nothing_more_is_delivered_once_the_receiver_or_the_network_stops(stop):
+    def on_deliver(net, i):
+        if i == 0:
+            {"halt": net.halt, "hold": lambda: net.hold("n1"),
+             "unregister": lambda: net.unregister("n1")}[stop]()
+    loop, net, got = _still_net([0, 0, 0], on_deliver)
+    for i in range(3):
+        net.send("n0", "n1", {"i": i})
+    loop.run_due()
+    assert got == [0]
+
+
+def test_a_message_the_consumer_took_meanwhile_keeps_its_place():
+    # Delivering message 0 makes n0 send again to n1: the consumer takes the queue's head
+    # (message 1) for its timer, so the back-to-back run stops; order is kept.
+    def on_deliver(net, i):
+        if i == 0:
+            net.send("n0", "n1", {"i": 3})
+    loop, net, got = _still_net([0, 0, 0, 0], on_deliver)
+    for i in range(3):
+        net.send("n0", "n1", {"i": i})
+    loop.run_due()
+    assert got == [0, 1, 2, 3]
