@@ -413,13 +413,14 @@ class _StillLoop:
     """The two things the network asks of a loop: the time, and timers (kept, run by hand)."""
 
     def __init__(self, now):
-        self.now, self.timers = now, []
+        self.now, self.timers, self.scheduled = now, [], 0
 
     def time(self):
         return self.now
 
     def call_at(self, when, callback, *args, context=None):
         self.timers.append((when, callback, args))
+        self.scheduled += 1
 
     def run_due(self):
         while any(when <= self.now for when, _, _ in self.timers):
@@ -450,6 +451,9 @@ def test_due_messages_are_delivered_at_once_counted_and_journaled():
         net.send("n0", "n1", {"i": i})
     loop.run_due()
     assert got == [0, 1, 2]
+    # One timer for the first message, one for the message not yet due: the two due
+    # behind the first went in the same step, without timers of their own.
+    assert loop.scheduled == 2
     assert net.stats()["servers"]["recv-count"] == 3
     assert [(t, e, m.body["i"]) for t, e, m in net.journal if e == "recv"] == \
         [(6_000_000_000, "recv", i) for i in range(3)]
