@@ -256,6 +256,15 @@ def test_the_realtime_graph_orders_every_completion_after_earlier_oks():
     assert ALL_KINDS == {WW, WR, RW, PROCESS, REALTIME}
 
 
+def test_the_realtime_edges_can_go_into_a_graph_that_has_other_edges():
+    # The kafka checker adds them straight into its wr graph instead of a union.
+    history = [op(0, "invoke", 0), op(1, "ok", 0), op(2, "invoke", 1), op(3, "ok", 1)]
+    graph = graph_of((3, 1, WR))
+    assert realtime_graph(history, graph) is graph
+    assert sorted((a, b, sorted(k)) for a, b, k in graph.edges()) == [
+        (1, 3, [REALTIME]), (3, 1, [WR])]
+
+
 def test_the_realtime_graph_ignores_the_nemesis_even_when_it_completes_ok():
     history = [op(0, "invoke", "nemesis"), op(1, "ok", "nemesis"),
                op(2, "invoke", 0), op(3, "ok", 0)]
