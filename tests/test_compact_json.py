@@ -67,3 +67,19 @@ def test_errors_leave_no_trace_for_the_next_value(encode):
 def test_default_is_used_for_values_json_cannot_hold():
     encode = compact_encoder(ensure_ascii=False, default=str)
     assert encode({"when": 1 + 2j, "é": "ü"}) == '{"when":"(1+2j)","é":"ü"}'
+
+
+def test_the_library_writes_the_same_text_without_the_c_encoder(monkeypatch):
+    # Pythons without the _json accelerator get JSONEncoder's own encoding.
+    monkeypatch.setattr(maelstrom_node, "_C_ENCODE", None)
+    assert maelstrom_node._encode({"a": [1, "é"]}) == '{"a":[1,"\\u00e9"]}'
+    with pytest.raises(ValueError):
+        maelstrom_node._encode(float("nan"))
+
+
+@pytest.mark.parametrize("encode", [compact_encoder(), maelstrom_node._encode],
+                         ids=["bench", "library"])
+def test_a_value_too_big_for_one_chunk_is_written_whole(encode):
+    # The C encoder hands a long text back in several chunks.
+    value = list(range(300_000))
+    assert encode(value) == json.dumps(value, separators=(",", ":"))
