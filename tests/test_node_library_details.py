@@ -466,3 +466,34 @@ def test_ctrl_c_ends_a_node_whose_stdin_is_still_open():
         proc.wait()
         proc.stdin.close()
         proc.stdout.close()
+
+
+def test_protocol_lines_reach_the_protocol_copy_of_stdout_whole_and_in_order(monkeypatch):
+    # run() keeps the real stdout as a private fd; the node writes its lines there.
+    read_end, write_end = os.pipe()
+    monkeypatch.setattr(maelstrom_node, "_protocol_fd", write_end)
+    try:
+        node = maelstrom_node.Node(log=lambda text: None)
+        node.send("n1", {"type": "a"})
+        node.send("n2", {"type": "b"})
+        assert os.read(read_end, 4096).decode() == \
+            '{"src":null,"dest":"n1","body":{"type":"a"}}\n' \
+            '{"src":null,"dest":"n2","body":{"type":"b"}}\n'
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+
+
+def test_a_gone_reader_is_said_once_and_later_lines_are_dropped(monkeypatch):
+    read_end, write_end = os.pipe()
+    os.close(read_end)                                   # nobody will ever read
+    monkeypatch.setattr(maelstrom_node, "_protocol_fd", write_end)
+    logs = []
+    try:
+        node = maelstrom_node.Node(log=logs.append)
+        node.send("n1", {"type": "a"})
+        node.send("n1", {"type": "b"})                   # dropped, no error, no new line
+        assert len(logs) == 1 and logs[0].startswith("cannot write to stdout (")
+        assert logs[0].endswith("); dropping all further output")
+    finally:
+        os.close(write_end)
