@@ -9,6 +9,11 @@ alone write the same history. With one job, or one item, nothing is forked at al
 import concurrent.futures
 import multiprocessing
 import os
+import time
+
+# Seconds the runs under way get to stop after SIGTERM (their nodes' teardown is bounded
+# well within it) before the bench kills what is left of them.
+STOP_WAIT = 10.0
 
 
 def default_jobs():
@@ -34,15 +39,37 @@ def ordered(function, items, jobs):
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     pool = concurrent.futures.ProcessPoolExecutor(max_workers=min(jobs, len(items)),
                                                   mp_context=context)
+    futures = []
     try:
         futures = [pool.submit(function, item) for item in items]
         for future in futures:
             yield future.result()
+    except GeneratorExit:
+        # The consumer stopped asking: after the last result (a zip with the items), as
+        # after a normal end; before it, the runs under way are stopped.
+        if not all(future.done() for future in futures):
+            _stop(pool)
+        raise
     except BaseException:
         # Ctrl-C, SIGTERM or a failed run: the runs under way stop as they would alone
         # (SIGTERM: their nodes torn down, their folders left saying so).
-        for process in list((getattr(pool, "_processes", None) or {}).values()):
-            process.terminate()
+        _stop(pool)
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _stop(pool):
+    """SIGTERM to the pool's workers, then SIGKILL to any still there after STOP_WAIT: a
+    worker that died holding the pool's queue lock would otherwise leave an idle one
+    waiting for that lock forever, and the pool's shutdown waiting for it."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        process.terminate()
+    deadline = time.monotonic() + STOP_WAIT
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+    for process in processes:
+        if process.is_alive():
+            process.kill()
+            process.join()

@@ -111,6 +111,25 @@ def test_ordered_hands_results_back_in_the_items_order():
     assert list(parallel.ordered(_square, [1, 2], 1)) == [1, 4]
 
 
+def test_a_consumer_that_stops_after_the_last_result_stops_no_run(monkeypatch):
+    # run_challenges zips the parts with the results and never asks past the last one:
+    # that is a normal end, not a reason to send SIGTERM to idle workers (one killed
+    # while it held the pool's queue lock used to leave the shutdown waiting forever).
+    import concurrent.futures
+    exit_codes = []
+    shutdown = concurrent.futures.ProcessPoolExecutor.shutdown
+
+    def watched(self, *args, **kwargs):
+        processes = list((self._processes or {}).values())
+        shutdown(self, *args, **kwargs)
+        exit_codes.extend(process.exitcode for process in processes)
+    monkeypatch.setattr(concurrent.futures.ProcessPoolExecutor, "shutdown", watched)
+    results = parallel.ordered(_square, [1, 2, 4], 2)
+    assert [next(results) for _ in range(3)] == [1, 4, 16]
+    results.close()
+    assert exit_codes and all(code == 0 for code in exit_codes)
+
+
 def test_ordered_raises_a_runs_error_at_its_turn():
     results = parallel.ordered(_square, [1, 2, 3, 4], 2)
     assert next(results) == 1 and next(results) == 4
