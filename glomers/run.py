@@ -233,7 +233,9 @@ class Test:
         self._main = asyncio.current_task()
         opts = self.opts
         latency = latency_sampler(opts["latency"], opts["latency_dist"], self.rng("latency"))
-        journal = store.JournalWriter(self.run_dir)
+        # The summary serves only the pictures: no per-event cost in a run without them.
+        journal = store.JournalWriter(self.run_dir,
+                                      summarize=opts.get("pictures", True) is not False)
         self.net_journal_path = journal.path
         self.net_journal_summary = journal.summary
         virtual = bool(opts.get("virtual_time"))

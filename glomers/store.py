@@ -18,6 +18,7 @@ import tempfile
 
 from . import edn, quote
 from .compact_json import compact_encoder
+from .net import Message
 
 _encode_compact = compact_encoder(allow_nan=False)
 _EVENT_TEXT = {event: f'"event":"{event}"' for event in ("send", "recv", "drop")}
@@ -160,37 +161,30 @@ class JournalSummary:
         """The summary of journal events read back (dicts as journal.jsonl holds them)."""
         summary = cls()
         for event in events or ():
-            summary.add(event["event"], _EventMessage(event))
+            summary.add(event["event"], Message(event["id"], event.get("src"),
+                                                event.get("dest"), event.get("body")))
         return summary
-
-
-class _EventMessage:
-    """A journal event read back, seen as the message it is about."""
-
-    __slots__ = ("id", "src", "dest", "body")
-
-    def __init__(self, event):
-        self.id, self.src, self.dest = event["id"], event.get("src"), event.get("dest")
-        self.body = event.get("body")
 
 
 class JournalWriter:
     """journal.jsonl written as the run goes, so memory does not grow with the message
     count. A send event holds the body whole; its recv event, the same body, holds it with
     long strings cut when it is big (its send event, by message id, has it whole).
-    `summary` is the JournalSummary of what was written."""
+    With `summarize`, `summary` is the JournalSummary of what was written (for the
+    pictures; None without)."""
 
-    def __init__(self, run_dir):
+    def __init__(self, run_dir, summarize=True):
         self.path = os.path.join(run_dir, "journal.jsonl")
         self._out = open(self.path, "w", encoding="utf-8")
         self._big = set()        # ids of messages whose send event was long
-        self.summary = JournalSummary()
+        self.summary = JournalSummary() if summarize else None
 
     def record(self, time_ns, event, message):
         """Write one journal event (the Network's `record` callback)."""
         if self._out.closed:
             return
-        self.summary.add(event, message)
+        if self.summary is not None:
+            self.summary.add(event, message)
         line = None
         cut = event == "recv" and message.id in self._big
         if cut:
