@@ -315,7 +315,7 @@ class InProcessHost(Host):
             with contextlib.suppress(BaseException):
                 self.node.stop()
         self._tasks = {task for task in self._tasks if not task.done()}
-        for task in list(self._tasks):
+        for task in self._tasks:
             task.cancel()
         frozen, self._frozen = self._frozen, []
         self._inbox = []

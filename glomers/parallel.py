@@ -39,7 +39,6 @@ def ordered(function, items, jobs):
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     pool = concurrent.futures.ProcessPoolExecutor(max_workers=min(jobs, len(items)),
                                                   mp_context=context)
-    futures = []
     try:
         futures = [pool.submit(function, item) for item in items]
         for future in futures:

@@ -135,14 +135,11 @@ class ProcessHost(Host):
                              "messages wait for it; the bench drops further messages to it")
             return
         if not self._unwritten:
-            self._unwritten = []       # a new list: a write already scheduled keeps its own
-            asyncio.get_running_loop().call_soon(self._write_stdin, self.proc,
-                                                 self._unwritten)
+            asyncio.get_running_loop().call_soon(self._write_stdin, self.proc)
         self._unwritten.append(message.line().encode())
 
-    def _write_stdin(self, proc, lines):
-        if lines is self._unwritten:
-            self._unwritten = []
+    def _write_stdin(self, proc):
+        lines, self._unwritten = self._unwritten, []
         if proc is not self.proc or proc.stdin.is_closing():
             return                     # killed or torn down since: lost with its pipe
         lines.append(b"")

@@ -23,7 +23,6 @@ first 10,000; the whole run is in messages.html (viewer.py), whose script builds
 """
 
 import bisect
-import collections
 import math
 import os
 
