@@ -87,6 +87,10 @@ for _name in ("list_append", "list_append_explain", "list_append_ops"):
     MODULES[f"glomers/checkers/{_name}.py"] = ["tests/test_checkers_list_append.py"]
 for _name in ("txn_rw_register", "elle_models", "elle_search"):
     MODULES[f"glomers/checkers/{_name}.py"] = ["tests/test_checkers_txn.py"]
+# tests/test_checkers_txn.py reaches it too, through ~20 s of oracle histories per mutant;
+# the details file tests it directly on small histories.
+MODULES["glomers/checkers/txn_rw_register.py"] = [
+    "tests/test_checkers_txn_rw_register_details.py"]
 
 # Tests that exercise a module inside child processes (node scripts over pipes, the bench's
 # command line). mutmut traces only the test process, so it finds no test for code that
