@@ -149,10 +149,14 @@ def test_writes_follow_reads_orders_a_read_before_the_same_txns_write():
                 (3, "ok", [["r", 1, 2], ["w", 1, None]]),       # a nil write: nothing
                 (4, "ok", [["r", 1, 8], ["w", 1, 8]]),          # the same value: nothing
                 (5, "info", [["r", 1, 3], ["w", 1, 4]]),        # not :ok: nothing
-                (6, "ok", [["w", 2, 8], ["r", 2, 8], ["w", 2, 9]]))  # no external read
+                (6, "ok", [["w", 2, 8], ["r", 2, 8], ["w", 2, 9]]),  # no external read
+                # Keys skipped above do not end the txn: key 4 still counts.
+                (7, "ok", [["r", 3, None], ["w", 3, 20], ["r", 5, 30], ["w", 5, 30],
+                           ["r", 4, 21], ["w", 4, 22]]))
     assert version_orders(h) == {1: {(None, 1), (None, 2), (None, 3), (None, 4), (None, 8),
                                      (1, 2)},
-                                 2: {(None, 9)}}
+                                 2: {(None, 9)}, 3: {(None, 20)}, 5: {(None, 30)},
+                                 4: {(None, 21), (None, 22), (21, 22)}}
 
 
 def test_cyclic_versions_drop_the_source_and_name_the_key_values_and_sources():
@@ -174,16 +178,26 @@ def test_per_client_order_is_a_source_only_for_the_stricter_analysis():
     h = history((0, "ok", [["w", 1, 1]]),
                 (0, "ok", [["r", 1, 2]]),                       # p0 sees 1, then 2
                 (0, "ok", [["r", 1, 2]]),                       # the same again: nothing
+                (0, "ok", [["r", 1, 3], ["w", 1, 11]]),         # sees 3 first, leaves 11
                 (1, "ok", [["w", 1, 6]]),
                 (1, "ok", [["r", 1, None], ["w", 1, 2]]),      # p1 first sees its write
                 (1, "fail", [["w", 1, 7]]),                     # not :ok: nothing
                 (1, "ok", [["w", 1, 3]]),
                 (2, "ok", [["r", 1, 1], ["w", 1, 4]]),          # p2 leaves 1 at 4
                 (2, "ok", [["w", 1, 5], ["r", 1, 5]]))          # and then sees 5
-    base = {(None, 1), (None, 2), (None, 3), (None, 4), (None, 5), (None, 6), (1, 4)}
+    base = {(None, 1), (None, 2), (None, 3), (None, 4), (None, 5), (None, 6), (None, 11),
+            (1, 4), (3, 11)}
     assert version_orders(h) == {1: base}
     assert version_orders(h, sequential=True) == {1: base | {(1, 2), (6, 2), (2, 3), (4, 5)}}
     assert txn.analyze(h, RU, sequential=True)["sources"] == [
+        "initial-state", "wfr-keys", "sequential-keys"]
+
+
+def test_version_graphs_leave_per_client_order_out_unless_asked():
+    h = history((0, "ok", [["w", "k", 1]]), (0, "ok", [["r", "k", 3]]), (2, "ok", [["w", "k", 3]]))
+    graphs, cases, sources = txn.version_graphs(txn.Txns(h))
+    assert sources == ["initial-state", "wfr-keys"] and cases == []
+    assert txn.version_graphs(txn.Txns(h), sequential=True)[2] == [
         "initial-state", "wfr-keys", "sequential-keys"]
 
 
@@ -250,7 +264,7 @@ def test_a_nil_write_is_a_version_before_every_other():
 
 def test_two_writers_of_a_value_someone_read_is_an_error_naming_them():
     h = history((0, "ok", [["w", "k", 1]]), (1, "ok", [["w", "k", 1]]),
-                (2, "ok", [["r", "k", 1]]))
+                (2, "ok", [["r", "j", 7], ["r", "k", 1]]))
     with pytest.raises(txn.DuplicateWriter) as error:
         txn.check(h, RU)
     assert str(error.value) == "Key 'k' had value 1 written by more than one op: [1, 3]"
@@ -320,17 +334,18 @@ def test_internal_fails_serializable_but_not_read_committed():
 def test_g1a_is_a_read_of_a_write_only_a_failed_txn_made():
     h = history((0, "fail", [["w", 1, 4], ["w", 1, 5]]),
                 (1, "ok", [["r", 1, 4], ["r", 2, 1]]),
-                (3, "info", [["w", 3, 3]]), (4, "ok", [["r", 3, 3]]), *EDGE)
+                (3, "info", [["w", 3, 3]]), (4, "ok", [["r", 3, 3]]),
+                (5, "ok", [["w", 6, 1], ["r", 2, 1], ["r", 1, 4]]), *EDGE)
     cases = txn.g1a_cases(txn.client_ops(h), {op["index"]: op for op in h})
     assert [(c["op"]["index"], list(c["mop"]), c["writer"]["index"]) for c in cases] == [
-        (3, ["r", 1, 4], 1)]
+        (3, ["r", 1, 4], 1), (9, ["r", 1, 4], 1)]
     assert "G1a" in found(h)
     assert "G1a" in types(txn.check(h, RC))
     assert txn.check(h, RU)["valid?"] is True
 
 
 def test_g1b_is_a_read_of_another_txns_overwritten_write():
-    h = history((0, "ok", [["w", 1, 1], ["w", 1, 2]]),
+    h = history((0, "ok", [["r", 8, None], ["w", 1, 1], ["w", 1, 2]]),
                 (1, "ok", [["r", 1, 1]]),
                 (2, "ok", [["w", 2, 1], ["r", 2, 1], ["w", 2, 2]]),    # its own: fine
                 (3, "info", [["w", 3, 1], ["w", 3, 2]]), (4, "ok", [["r", 3, 1]]),
@@ -556,8 +571,10 @@ def test_a_wr_step_names_the_key_the_reader_read():
     assert by_writer[3]["value"] == 1
 
 
-G0 = history((0, "ok", [["w", "x", 1], ["w", "y", 2]]),
-             (1, "ok", [["w", "y", 1], ["w", "x", 2]]),
+# Both also write "z" = nil (a key with no version graph) and "w" (two unordered values),
+# neither of which links them.
+G0 = history((0, "ok", [["w", "z", None], ["w", "w", 5], ["w", "x", 1], ["w", "y", 2]]),
+             (1, "ok", [["w", "z", None], ["w", "w", 6], ["w", "y", 1], ["w", "x", 2]]),
              (2, "ok", [["r", "x", 1], ["w", "x", 2]]),
              (3, "ok", [["r", "y", 1], ["w", "y", 2]]))
 
@@ -569,9 +586,9 @@ def test_a_ww_cycle_case_names_both_versions():
     steps = {step["key"]: step for step in case["steps"]}
     assert steps == {
         "x": {"type": K("ww"), "key": "x", "value": 1, "value'": 2,
-              "a-mop-index": 0, "b-mop-index": 1},
+              "a-mop-index": 2, "b-mop-index": 3},
         "y": {"type": K("ww"), "key": "y", "value": 1, "value'": 2,
-              "a-mop-index": 0, "b-mop-index": 1}}
+              "a-mop-index": 2, "b-mop-index": 3}}
     assert [op["index"] for op in case["cycle"]] in ([1, 3, 1], [3, 1, 3])
 
 
@@ -649,6 +666,16 @@ def test_stricter_leaves_out_what_maelstrom_reports_too():
     assert txn.stricter(clean)["anomaly-types"] == ()
 
 
+def test_stricter_compares_with_maelstrom_under_the_same_models():
+    # Two blind writes: no dependency at all under read-uncommitted, which Maelstrom
+    # reports as well; under strict serializability realtime order would link them.
+    h = history((0, "ok", [["w", "x", 1]]), (1, "ok", [["w", "x", 2]]))
+    extra = txn.stricter(h, RU)
+    assert extra["anomaly-types"] == (K("empty-transaction-graph"),)
+    assert extra["missed-by-maelstrom"] == ()
+    assert txn.stricter(h)["anomaly-types"] == ()
+
+
 def test_stricter_leaves_out_search_timeouts(monkeypatch):
     monkeypatch.setattr(txn, "analyze", functools.partial(txn.analyze, budget_steps=0))
     extra = txn.stricter(BLIND, RU)
@@ -712,6 +739,30 @@ def test_explaining_ww_rw_realtime_and_process_steps():
         in case_line(lines, "G-single-item-process")
 
 
+def test_explaining_a_cycle_of_three():
+    # T1 -rw-> T2 -rw-> T3 -wr-> T1: each names the next, and the closing edge is the last.
+    h = history((0, "ok", [["r", "a", None], ["r", "c", 1]]),
+                (1, "ok", [["r", "b", None], ["w", "a", 1]]),
+                (2, "ok", [["w", "b", 1], ["w", "c", 1]]))
+    lines = txn.explain(txn.check(h, SER), h, SER)
+    assert case_line(lines, "G2-item") == (
+        'G2-item: a cycle of 3 transactions: T1 (op 1, process 0, 2.000 s) [[r "a" nil] '
+        '[r "c" 1]] rw-> T2 on key "a" value nil then 1; T2 (op 3, process 1, 4.000 s) '
+        '[[r "b" nil] [w "a" 1]] rw-> T3 on key "b" value nil then 1; T3 (op 5, process 2, '
+        '6.000 s) [[w "b" 1] [w "c" 1]] wr-> T1 on key "c" value 1. The last edge (wr: T3 '
+        "wrote what the next read T1) closes the cycle, so no serial order of these "
+        "transactions explains what they saw.")
+    assert lines[-1] == "So the history is not repeatable-read."
+
+
+def test_explaining_several_models_ruled_out():
+    h = history((0, "ok", [["w", "a", 1], ["w", "c", 1]]),
+                (1, "ok", [["r", "a", 1], ["w", "b", 1]]),
+                (2, "ok", [["r", "b", 1], ["r", "c", None]]))
+    lines = txn.explain(txn.check(h, SER), h, SER)
+    assert lines[-1] == "So the history is not consistent-view, repeatable-read."
+
+
 def test_explaining_an_rw_closing_edge():
     # T1 read k=nil and T2 overwrote it; T2 read j=nil and T1 overwrote it (write skew):
     # whichever txn the cycle starts from, the closing edge is rw.
@@ -734,23 +785,29 @@ def test_explaining_values_as_edn():
         '2.000 s) [[w "k" true] [w "k" "s"] [r "j" false]].')
 
 
+NODES = {"nodes": ["n0", "n1"], "concurrency": 2}
+
+
 def test_explaining_direct_anomalies():
     h = history((0, "fail", [["w", 1, 5]]), (1, "ok", [["r", 1, 5]]), *EDGE)
-    lines = txn.explain(txn.check(h, RC), h, RC)
+    opts = dict(RC, **NODES)
+    lines = txn.explain(txn.check(h, opts), h, opts)
     assert case_line(lines, "G1a") == (
-        "G1a: (op 3, process 1, 4.000 s) [[r 1 5]] read 1 = 5, written only by a failed "
-        "transaction: (op 1, process 0, 2.000 s) [[w 1 5]].")
+        "G1a: (op 3, process 1, n1, 4.000 s) [[r 1 5]] read 1 = 5, written only by a failed "
+        "transaction: (op 1, process 0, n0, 2.000 s) [[w 1 5]].")
     h = history((0, "ok", [["w", 1, 1], ["r", 1, 2]]), *EDGE)
-    lines = txn.explain(txn.check(h, SER), h, SER)
+    opts = dict(SER, **NODES)
+    lines = txn.explain(txn.check(h, opts), h, opts)
     assert case_line(lines, "internal") == (
-        "internal: (op 1, process 0, 2.000 s) [[w 1 1] [r 1 2]] read 1 = 2 but its own "
+        "internal: (op 1, process 0, n0, 2.000 s) [[w 1 1] [r 1 2]] read 1 = 2 but its own "
         "earlier mops imply 1.")
-    h = history((0, "ok", [["r", 1, None], ["w", 1, 1]]), (1, "ok", [["r", 1, None], ["w", 1, 2]]))
-    lines = txn.explain(txn.check(h, SER), h, SER)
+    h = history((0, "ok", [["w", 1, 5]]), (0, "ok", [["r", 1, 5], ["w", 1, 6]]),
+                (1, "ok", [["r", 1, 5], ["w", 1, 7]]))
+    lines = txn.explain(txn.check(h, opts), h, opts)
     assert case_line(lines, "lost-update") == (
-        "lost-update: 2 transactions read key 1 = nil and each wrote it, so one update "
-        "overwrote the other unseen: (op 1, process 0, 2.000 s) [[r 1 nil] [w 1 1]]; "
-        "(op 3, process 1, 4.000 s) [[r 1 nil] [w 1 2]].")
+        "lost-update: 2 transactions read key 1 = 5 and each wrote it, so one update "
+        "overwrote the other unseen: (op 3, process 0, n0, 4.000 s) [[r 1 5] [w 1 6]]; "
+        "(op 5, process 1, n1, 6.000 s) [[r 1 5] [w 1 7]].")
 
 
 def test_explaining_version_cycles_and_an_empty_graph():
@@ -806,13 +863,14 @@ def test_explaining_lists_five_cases_of_a_kind_and_counts_the_rest():
 
 def test_explaining_the_stricter_analysis():
     extra = txn.stricter(BLIND, RU)
-    lines = txn.explain_stricter(extra, BLIND, RU)
+    lines = txn.explain_stricter(extra, BLIND, dict(RU, nodes=["n0", "n1"], concurrency=4))
     assert lines[0] == (
         "assumption: each client sees every key's versions in the order they were installed "
         "(per-key sequential consistency as one client observes it): if a client's txn last "
         "left key k at v1 and its next txn touching k first saw v2, then v1 was installed "
         "before v2")
     assert lines[1].startswith("G0: a cycle of 2 transactions: ") and len(lines) == 2
+    assert "process 0, n0, " in lines[1] and "process 1, n1, " in lines[1]
     nothing = txn.stricter(G1C, RC)
     assert txn.explain_stricter(nothing, G1C, None) == [
         lines[0], "nothing beyond what Maelstrom's inference reports."]
