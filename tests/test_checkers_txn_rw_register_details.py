@@ -10,7 +10,8 @@ import functools
 import itertools
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from glomers.checkers import txn_rw_register as txn
 from glomers.checkers.cycles import PROCESS, REALTIME, RW, WR, WW
@@ -195,7 +196,7 @@ def test_per_client_order_is_a_source_only_for_the_stricter_analysis():
 
 def test_version_graphs_leave_per_client_order_out_unless_asked():
     h = history((0, "ok", [["w", "k", 1]]), (0, "ok", [["r", "k", 3]]), (2, "ok", [["w", "k", 3]]))
-    graphs, cases, sources = txn.version_graphs(txn.Txns(h))
+    _, cases, sources = txn.version_graphs(txn.Txns(h))
     assert sources == ["initial-state", "wfr-keys"] and cases == []
     assert txn.version_graphs(txn.Txns(h), sequential=True)[2] == [
         "initial-state", "wfr-keys", "sequential-keys"]
@@ -690,11 +691,11 @@ def test_stricter_leaves_out_search_timeouts(monkeypatch):
 def test_explaining_a_valid_result_counts_committed_ops_and_names_the_models():
     h = history((0, "ok", [["w", 1, 1]]), (1, "ok", [["r", 1, 1]]), (2, "fail", [["w", 1, 2]]))
     assert txn.explain(txn.check(h, RC), h, RC) == [
-        "txn-rw-register: no prohibited anomaly among 2 committed ops (models: "
-        "read-committed)."]
+        ("txn-rw-register: no prohibited anomaly among 2 committed ops (models: "
+         "read-committed).")]
     assert txn.explain(txn.check(h), h, None) == [
-        "txn-rw-register: no prohibited anomaly among 2 committed ops (models: "
-        "strict-serializable)."]
+        ("txn-rw-register: no prohibited anomaly among 2 committed ops (models: "
+         "strict-serializable).")]
     two = {"consistency_models": ["read-committed", "serializable"]}
     assert "(models: read-committed, serializable)" in txn.explain({"valid?": True}, h, two)[0]
 
@@ -702,8 +703,8 @@ def test_explaining_a_valid_result_counts_committed_ops_and_names_the_models():
 def test_explaining_a_checker_error():
     result = {"valid?": K("unknown"), "error": "Key 1 had value 1 written by more than one op"}
     assert txn.explain(result, [], RU) == [
-        "txn-rw-register: the checker could not run: Key 1 had value 1 written by more "
-        "than one op"]
+        ("txn-rw-register: the checker could not run: Key 1 had value 1 written by more "
+         "than one op")]
 
 
 def test_explaining_a_wr_cycle_with_nodes_and_times():
