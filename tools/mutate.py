@@ -87,6 +87,14 @@ for _name in ("list_append", "list_append_explain", "list_append_ops"):
     MODULES[f"glomers/checkers/{_name}.py"] = ["tests/test_checkers_list_append.py"]
 for _name in ("txn_rw_register", "elle_models", "elle_search"):
     MODULES[f"glomers/checkers/{_name}.py"] = ["tests/test_checkers_txn.py"]
+# The txn and list-append oracle histories reach these two too, at ~20 s a file per mutant;
+# the detail files test them directly (the lattice against Appendix A and brute force, the
+# search against brute-force cycles), in seconds.
+MODULES["glomers/checkers/elle_models.py"] = ["tests/test_checkers_elle_models_details.py",
+                                              "tests/test_checkers_elle_search_details.py",
+                                              "tests/test_checkers_cycles.py"]
+MODULES["glomers/checkers/elle_search.py"] = ["tests/test_checkers_elle_search_details.py",
+                                              "tests/test_checkers_cycles.py"]
 
 # Tests that exercise a module inside child processes (node scripts over pipes, the bench's
 # command line). mutmut traces only the test process, so it finds no test for code that
@@ -111,6 +119,11 @@ PROCESS_TESTS = {
         "invalid_utf8_inside_a_request_is_replaced_and_answered",
         "a_request_of_several_megabytes_is_answered_in_full",
         "a_process_with_a_handler_that_never_ends_exits_after_end_of_input")],
+    # The lattice's graphs and the search's subgraph shapes are built at import, where
+    # mutmut traces no test; a fresh pytest imports them with the mutant on.
+    "glomers/checkers/elle_models.py": ["tests/test_checkers_elle_models_details.py",
+                                        "tests/test_checkers_elle_search_details.py"],
+    "glomers/checkers/elle_search.py": ["tests/test_checkers_elle_search_details.py"],
 }
 
 # What a scratch copy leaves out: outputs, caches and the real Maelstrom.
