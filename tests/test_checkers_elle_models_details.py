@@ -3,10 +3,17 @@
 implies or is implied by, the anomalies a model prohibits, the :not / :also-not boundary,
 clear errors for unknown models, and the worst-first order of the cycle search."""
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from glomers.checkers import elle_models as em
+
+ROOT = Path(__file__).resolve().parent.parent
 
 G0_FAMILY = {"G0", "G1c", "G1", "G0-process", "G1c-process", "G1-process", "G0-realtime",
              "G1c-realtime", "G1-realtime"}
@@ -218,3 +225,42 @@ def test_the_boundary_splits_the_ruled_out_models_at_the_weakest(anomalies):
     weakest = {m for m in impossible
                if not (em.implied_models([m]) - {m}) & impossible}
     assert bounds["not"] == sorted(em.friendly(m) for m in weakest)
+
+
+# What the lattice answers, as JSON: the graphs, and per anomaly and per model what
+# implies, is implied, prohibits or is ruled out.
+_ANSWERS = """
+import json
+from glomers.checkers import elle_models as em
+graphs = {name: getattr(em, name) for name in
+          ("IMPLIED", "SEVERITY", "STRONGER_THAN", "FORBIDS", "_IMPLIED_BY", "_WEAKER_THAN",
+           "_FORBIDDEN_BY")}
+models = sorted(em.ALL_MODELS)
+anomalies = sorted(em.IMPLIED)
+print(json.dumps({
+    "graphs": graphs,
+    "implied": {a: sorted(em.implied_anomalies([a])) for a in anomalies},
+    "implying": {a: sorted(em.anomalies_implying([a])) for a in anomalies},
+    "boundary": {a: em.boundary([a]) for a in anomalies},
+    "weaker": {m: sorted(em.implied_models([m])) for m in models},
+    "stronger": {m: sorted(em.stronger_models([m])) for m in models},
+    "prohibited": {m: sorted(em.prohibited_by([m])) for m in models},
+    "order": sorted(anomalies, key=em.depth_key),
+}, sort_keys=True))
+"""
+
+
+def test_a_fresh_interpreter_builds_the_same_lattice():
+    """The graphs are built when the module is first imported: a fresh interpreter gets
+    the lattice these tests check, in every answer."""
+    fresh = subprocess.run([sys.executable, "-c", _ANSWERS], cwd=ROOT, capture_output=True,
+                           text=True, timeout=120, check=True).stdout
+    here = {}
+    exec(_ANSWERS, {"print": lambda text: here.setdefault("out", text)})
+    assert json.loads(fresh) == json.loads(here["out"])
+    answers = json.loads(fresh)
+    assert answers["implied"]["G0"] == sorted(G0_FAMILY)
+    assert answers["prohibited"]["read-uncommitted"] == [
+        "G0", "PL-1-cycle-exists", "cyclic-versions", "duplicate-elements"]
+    assert answers["boundary"]["G1c"]["not"] == ["read-committed"]
+    assert answers["graphs"]["STRONGER_THAN"]["PL-CS"] == ["PL-2"]

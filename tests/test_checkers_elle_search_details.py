@@ -4,12 +4,19 @@ settled by a weaker one), the anomalies those rule out, the worst-first search w
 redundancies, the step budget's timeout case and fallback cycle, the merge over SCCs, and
 the dropping of cycle-exists entries a specific anomaly makes redundant."""
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 from hypothesis import given, settings, strategies as st
 
 from glomers.checkers import elle_models, elle_search as es
 from glomers.checkers.cycles import (CYCLE_SPECS, PROCESS, REALTIME, RW, WR, WW, DepGraph,
                                        classify, strongly_connected_components)
 from glomers.edn import Keyword as K
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def graph_of(*edges):
@@ -279,3 +286,34 @@ def test_every_plain_cycle_is_reported_or_implied_by_a_report(edges):
         for nodes, kinds in _simple_cycles(sub):
             if set(kinds) <= {WW, WR, RW}:
                 assert classify(kinds) in elle_models.implied_anomalies(reported), (nodes, kinds)
+
+
+# The subgraphs the cycle-exists checks test, as JSON, with the search order.
+_SHAPES = """
+import json
+from glomers.checkers import elle_search as es
+
+def plain(x):
+    if isinstance(x, (list, tuple)):
+        return [plain(y) for y in x]
+    if isinstance(x, frozenset):
+        return sorted(x)
+    return str(x)
+
+print(json.dumps({"exists": plain(es.CYCLE_EXISTS), "order": es.SEARCH_ORDER}))
+"""
+
+
+def test_a_fresh_interpreter_builds_the_same_subgraphs():
+    """The subgraph shapes are built when the module is first imported: a fresh interpreter
+    gets the ones these tests check."""
+    fresh = subprocess.run([sys.executable, "-c", _SHAPES], cwd=ROOT, capture_output=True,
+                           text=True, timeout=120, check=True).stdout
+    here = {}
+    exec(_SHAPES, {"print": lambda text: here.setdefault("out", text)})
+    assert json.loads(fresh) == json.loads(here["out"])
+    exists = {model: (shape, printed) for model, shape, printed in json.loads(fresh)["exists"]}
+    assert exists["PL-2"] == (["union", ["wr", "ww"]], ["union", "ww", "wwp", "wr", "wrp"])
+    assert exists["strong-snapshot-isolation"] == (
+        ["extension", ["realtime", "wr", "ww"], ["rw"]],
+        ["extension", ["union", "ww", "wwp", "wr", "wrp", "realtime"], ["union", "rw", "rwp"]])

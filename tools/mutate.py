@@ -119,11 +119,6 @@ PROCESS_TESTS = {
         "invalid_utf8_inside_a_request_is_replaced_and_answered",
         "a_request_of_several_megabytes_is_answered_in_full",
         "a_process_with_a_handler_that_never_ends_exits_after_end_of_input")],
-    # The lattice's graphs and the search's subgraph shapes are built at import, where
-    # mutmut traces no test; a fresh pytest imports them with the mutant on.
-    "glomers/checkers/elle_models.py": ["tests/test_checkers_elle_models_details.py",
-                                        "tests/test_checkers_elle_search_details.py"],
-    "glomers/checkers/elle_search.py": ["tests/test_checkers_elle_search_details.py"],
 }
 
 # What a scratch copy leaves out: outputs, caches and the real Maelstrom.
