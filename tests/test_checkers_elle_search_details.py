@@ -198,6 +198,8 @@ def test_anomalies_are_merged_over_every_scc():
 
 def test_each_scc_has_its_own_budget():
     graph = graph_of((1, 2, WR), (2, 1, WR), (3, 4, WR), (4, 3, WR))
+    starved = es.cycle_anomalies(graph, 0)
+    assert len(starved["cycle-search-timeout"]) == 2 and len(starved["G1c"]) == 2
     steps = 0
     while "cycle-search-timeout" in es.cycle_anomalies(graph_of((1, 2, WR), (2, 1, WR)),
                                                        steps):
