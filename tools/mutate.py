@@ -91,6 +91,14 @@ for _name in ("txn_rw_register", "elle_models", "elle_search"):
 # the details file tests it directly on small histories.
 MODULES["glomers/checkers/txn_rw_register.py"] = [
     "tests/test_checkers_txn_rw_register_details.py"]
+# The txn and list-append oracle histories reach these two too, at ~20 s a file per mutant;
+# the detail files test them directly (the lattice against Appendix A and brute force, the
+# search against brute-force cycles), in seconds.
+MODULES["glomers/checkers/elle_models.py"] = ["tests/test_checkers_elle_models_details.py",
+                                              "tests/test_checkers_elle_search_details.py",
+                                              "tests/test_checkers_cycles.py"]
+MODULES["glomers/checkers/elle_search.py"] = ["tests/test_checkers_elle_search_details.py",
+                                              "tests/test_checkers_cycles.py"]
 
 # Tests that exercise a module inside child processes (node scripts over pipes, the bench's
 # command line). mutmut traces only the test process, so it finds no test for code that
