@@ -279,3 +279,24 @@ def test_invocations_pair_with_their_process_s_next_completion():
            {"index": 6, "type": "fail", "process": 1}]
     found = invocations_of(ops)
     assert {k: v["index"] for k, v in found.items()} == {2: 1, 3: 0, 6: 5}
+
+
+def test_an_rw_step_skips_the_reader_s_empty_read_of_the_key():
+    # The reader read key 1 empty, then [1]: it missed 2 with its second read.
+    a = op(1, "ok", [("r", 1, []), ("r", 1, [1])])
+    w = op(3, "ok", [("append", 1, 1)])
+    b = op(5, "ok", [("append", 1, 2)])
+    deps = Dependencies([a, w, b, op(7, "ok", [("r", 1, [1, 2])])])
+    assert deps.explain_step(a, b, RW, {})["a-mop-index"] == 1
+    assert deps.explain_step(a, w, RW, {})["a-mop-index"] == 0
+
+
+def test_an_info_nil_read_is_skipped_but_the_txn_s_next_read_counts():
+    ops = [op(1, "info", [("r", 1, None), ("r", 2, [])]), op(3, "ok", [("append", 2, 1)]),
+           op(5, "ok", [("append", 1, 1)])]
+    assert edges(Dependencies(ops)) == {(1, 3): {RW}}
+
+
+def test_a_txn_s_dependencies_on_itself_add_no_vertex():
+    ops = [op(1, "ok", [("append", 1, 1), ("append", 1, 2), ("r", 1, [1, 2])])]
+    assert Dependencies(ops).graph().out == {}
