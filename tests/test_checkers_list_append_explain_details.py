@@ -264,3 +264,29 @@ def test_an_anomaly_name_may_be_a_keyword():
     result = la.check(h, {"consistency_models": ["serializable"]})
     result["anomalies"] = {K(name): found for name, found in result["anomalies"].items()}
     assert cases(la.explain(result, h, {}))[0].startswith("internal: (op 1, process 0,")
+
+
+def test_a_cycle_of_three_in_words_each_step_to_the_next():
+    h = concurrent((0, "ok", [("append", 1, 1), ("r", 3, [1])]),
+                   (1, "ok", [("append", 2, 1), ("r", 1, [1])]),
+                   (2, "ok", [("append", 3, 1), ("r", 2, [1])]))
+    lines = explained(h, {"consistency_models": ["read-committed"]})
+    start = lines.index("G1c: a cycle of 3 transactions, so no order of them explains what "
+                        "they saw:")
+    assert lines[start + 1:start + 7] == [
+        "  T1 (op 3, process 0, 3.000 s) [[append 1 1] [r 3 [1]]]",
+        "  T2 (op 4, process 1, 4.000 s) [[append 2 1] [r 1 [1]]]",
+        "  T3 (op 5, process 2, 5.000 s) [[append 3 1] [r 2 [1]]]",
+        "  T1 -wr-> T2: T2 read T1's append of 1 to key 1",
+        "  T2 -wr-> T3: T3 read T2's append of 1 to key 2",
+        "  T3 -wr-> T1: T1 read T3's append of 1 to key 3"]
+
+
+def test_internal_and_future_read_lines_name_the_node():
+    h = history((1, "ok", [("append", 9, 5)]), (0, "ok", [("append", 9, 6), ("r", 9, [5])]),
+                (3, "ok", [("r", 9, [5, 6])]), (2, "ok", [("r", 4, [8]), ("append", 4, 8)]))
+    lines = cases(explained(h, {"consistency_models": ["serializable"], **NODES}))
+    assert "internal: (op 3, process 0, n0, 3.000 s) [[append 9 6] [r 9 [5]]] read key 9 " \
+        "as [5], but its own earlier micro-ops imply [... 6]." in lines
+    assert "future-read: (op 7, process 2, n0, 7.000 s) [[r 4 [8]] [append 4 8]] read 8 in " \
+        "key 4 before appending it itself." in lines
