@@ -144,6 +144,8 @@ def test_an_unknown_prefix_then_two_appends(read, internal):
     (None, [2], [1, 2], [2]),
     ([], [2], [1, 2], [2]),
     (None, [], [9], None),          # a nil read leaves the next read unchecked
+    ([], [], None, []),             # Elle: the empty list expected is not nil
+    ([1], [], None, [1]),
 ])
 def test_after_a_read_the_list_is_known(first, appended, read, expected):
     mops = [("r", 1, first)] + [("append", 1, v) for v in appended] + [("r", 1, read)]
@@ -152,6 +154,19 @@ def test_after_a_read_the_list_is_known(first, appended, read, expected):
         assert case is None
     else:
         assert case["expected"] == expected and case["mop"] == [K("r"), 1, read]
+
+
+def test_a_nil_read_after_an_empty_one_is_internal_as_in_elle():
+    # Elle compares the list a txn expects with what it read, and [] is not nil; a read of
+    # nil before anything is known is unchecked, as is one after a nil.
+    h = [op(0, "invoke", [("r", 1, None), ("r", 1, None)], 0),
+         op(1, "ok", [("r", 1, []), ("r", 1, None)], 0)]
+    result = la.check(h, SER)
+    assert names(result) == ["empty-transaction-graph", "internal"]
+    [case] = result["anomalies"]["internal"]
+    assert case["expected"] == [] and case["mop"] == [K("r"), 1, None]
+    h[1]["value"] = [[K("r"), 1, None], [K("r"), 1, None], [K("r"), 1, []]]
+    assert "internal" not in la.check(h, SER)["anomalies"]
 
 
 def test_each_key_is_known_apart():
