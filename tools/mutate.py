@@ -83,8 +83,14 @@ MODULES = {
 for _name in ("kafka", "kafka_anomalies", "kafka_clj", "kafka_cycles", "kafka_explain",
               "kafka_lag", "kafka_ops"):
     MODULES[f"glomers/checkers/{_name}.py"] = ["tests/test_checkers_kafka.py"]
+# tests/test_workloads_more.py and tests/test_explain.py reach these too, through bench
+# runs of seconds per mutant; these files test them directly, in milliseconds.
 for _name in ("list_append", "list_append_explain", "list_append_ops"):
-    MODULES[f"glomers/checkers/{_name}.py"] = ["tests/test_checkers_list_append.py"]
+    MODULES[f"glomers/checkers/{_name}.py"] = [
+        "tests/test_checkers_list_append_check_details.py",
+        "tests/test_checkers_list_append_ops_details.py",
+        "tests/test_checkers_list_append_explain_details.py",
+        "tests/test_checkers_list_append.py"]
 for _name in ("txn_rw_register", "elle_models", "elle_search"):
     MODULES[f"glomers/checkers/{_name}.py"] = ["tests/test_checkers_txn.py"]
 # tests/test_checkers_txn.py reaches it too, through ~20 s of oracle histories per mutant;

@@ -98,6 +98,10 @@ def _internal_case(op):
 
 
 def _contradicts(expected, read):
+    """Does a read differ from the list the txn expects? A read of nil always does: Elle
+    compares the expected list itself, even an empty one, with nil."""
+    if read is None:
+        return True
     read = as_list(read)
     if expected and expected[0] is UNKNOWN_PREFIX:
         start = len(read) + 1 - len(expected)
