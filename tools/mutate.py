@@ -88,6 +88,10 @@ for _name in ("kafka", "kafka_anomalies", "kafka_clj", "kafka_cycles", "kafka_ex
 MODULES["glomers/checkers/kafka_clj.py"] = ["tests/test_checkers_kafka_clj_details.py",
                                             "tests/test_checkers_kafka_lag_details.py"]
 MODULES["glomers/checkers/kafka_lag.py"] = ["tests/test_checkers_kafka_lag_details.py"]
+MODULES["glomers/checkers/kafka_ops.py"] = ["tests/test_checkers_kafka_ops_details.py",
+                                            "tests/test_checkers_kafka_details.py",
+                                            "tests/test_checkers_kafka_lag_details.py"]
+MODULES["glomers/checkers/kafka.py"] = ["tests/test_checkers_kafka_details.py"]
 for _name in ("list_append", "list_append_explain", "list_append_ops"):
     MODULES[f"glomers/checkers/{_name}.py"] = ["tests/test_checkers_list_append.py"]
 for _name in ("txn_rw_register", "elle_models", "elle_search"):
