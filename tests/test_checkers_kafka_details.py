@@ -306,3 +306,49 @@ def test_the_count_of_an_error_is_its_size_or_one():
 def test_unseen_is_kept_in_its_printed_shape():
     printed = {"time": 5, "unseen": {"k": 1}, "messages": {"k": (3,)}}
     assert kafka.condense("unseen", printed) is printed
+
+
+# --- txn ops and odd completions ------------------------------------------------------------
+
+def test_a_txn_poll_is_evidence_like_a_poll():
+    h = Hist()
+    h.send(0, "k", 1, None, type_="fail")
+    h.send(0, "k", 2, 0)
+    h.send(0, "k", 3, 1)
+    h.op("invoke", 1, "txn", [["poll"]])
+    h.op("ok", 1, "txn", [["poll", {"k": [[1, 3], [2, 1]]}]])
+    result = check(h)
+    assert count(result, "G1a") == 1                  # failed message 1, polled by a txn
+    assert count(result, "lost-write") == 1           # message 2, below the txn's poll
+
+
+def test_a_failed_txn_send_polled_is_g1a():
+    h = Hist()
+    h.op("invoke", 0, "txn", [["send", "k", 1]])
+    h.op("fail", 0, "txn", [["send", "k", 1]])
+    h.poll(1, {"k": [[0, 1]]})
+    result = check(h)
+    assert count(result, "G1a") == 1 and result["G1a"]["errs"][0]["value"] == 1
+
+
+def test_an_info_send_some_ok_poll_returned_is_in_the_version_order():
+    h = Hist()
+    h.op("invoke", 0, "send", [["send", "k", 2]])
+    h.op("info", 0, "send", [["send", "k", [1, 2]]])  # took effect at offset 1
+    h.send(1, "k", 1, 0)
+    h.send(1, "k", 3, 1)                              # offset 1 again
+    h.poll(2, {"k": [[0, 1]]})
+    h.poll(3, {"k": [[0, 1], [1, 3]]})
+    h.op("invoke", 3, "poll", [["poll"]])
+    h.op("ok", 3, "poll", [["poll", {"k": [[5, 2]]}]])
+    result = check(h)
+    (err,) = result["inconsistent-offsets"]["errs"]
+    assert err["offset"] == 1 and err["values"] == frozenset({2, 3})
+
+
+def test_an_ok_poll_without_a_readable_value_polled_nothing():
+    h = clean()
+    h.op("invoke", 3, "poll", [["poll"]])
+    h.op("ok", 3, "poll", None)
+    result = check(h)
+    assert result["valid?"] is True and result["error-types"] == ()

@@ -409,3 +409,60 @@ def histories(draw):
 @given(histories())
 def test_worst_lag_matches_a_direct_reading(h):
     assert lag(h) == direct_worst_lag(h.ops)
+
+
+def equal_lag_history(keys):
+    """Every key acked at offset 0 at t = 1, so an empty poll lags alike on all of them."""
+    h = Hist()
+    h.op("invoke", 0, "send", [["send", k, 1] for k in keys])
+    h.op("ok", 0, "send", [["send", k, [0, 1]] for k in keys])
+    return h
+
+
+# Eight keys whose insertion order starts with the last one in hash order.
+EIGHT = sorted((str(n) for n in range(8)), key=trie_order, reverse=True)
+
+
+def test_eight_keys_are_still_a_small_map_in_insertion_order():
+    h = equal_lag_history(EIGHT)
+    h.assign(1, EIGHT)
+    h.poll(1, {})
+    assert lag(h)["key"] == EIGHT[0]
+    h = equal_lag_history(EIGHT)
+    h.poll(1, {k: [] for k in EIGHT})
+    assert lag(h)["key"] == EIGHT[0]
+
+
+def test_subscribe_starts_a_small_map_again():
+    h = equal_lag_history(EIGHT)
+    h.op("invoke", 1, "subscribe", EIGHT)
+    h.op("ok", 1, "subscribe", EIGHT)
+    h.poll(1, {k: [] for k in EIGHT[:2]})
+    assert lag(h)["key"] == EIGHT[0]
+
+
+def test_a_poll_without_an_invocation_does_not_stop_the_measuring():
+    h = Hist()
+    h.send(0, "k", 1, 0)                              # offset 0 at t = 1
+    h.op("ok", 2, "poll", [["poll", {"k": []}]])      # t = 2, no invocation
+    h.poll(1, {"k": []})                              # invoked t = 3
+    assert lag(h) == {"time": 3.0, "process": 1, "key": "k", "lag": 2.0}
+
+
+def test_a_txn_s_acked_sends_tell_that_offsets_exist():
+    h = Hist()
+    h.op("invoke", 0, "txn", [["send", "k", 1]])
+    h.op("ok", 0, "txn", [["send", "k", [0, 1]]])     # offset 0 at t = 1
+    h.poll(1, {"k": []})                              # invoked t = 2
+    assert lag(h) == {"time": 2.0, "process": 1, "key": "k", "lag": 1.0}
+
+
+def test_only_the_first_op_s_time_decides_whether_times_are_known():
+    h = Hist()
+    h.op("ok", 1, "poll", [["poll", {"k": []}]])
+    assert lag(h) == NONE                             # a lone op: no invocation
+    h = Hist()
+    h.send(0, "k", 1, 0)
+    h.poll(1, {"k": []})
+    del h.ops[0]["time"]                              # a history without times from the start
+    assert lag(h) == NONE
