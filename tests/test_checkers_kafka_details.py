@@ -352,3 +352,23 @@ def test_an_ok_poll_without_a_readable_value_polled_nothing():
     h.op("ok", 3, "poll", None)
     result = check(h)
     assert result["valid?"] is True and result["error-types"] == ()
+
+
+def test_a_lone_op_orders_nothing():
+    # A graph without edges is Elle's empty transaction graph (spec: workloads-more.md).
+    h = Hist()
+    h.op("invoke", 0, "send", [["send", "k", 1]])
+    result = check(h)
+    assert result["error-types"] == ("empty-transaction-graph",)
+    assert result["valid?"] is False
+
+
+def test_info_sends_without_any_ok_poll_took_effect_nowhere():
+    h = Hist()
+    h.op("invoke", 0, "send", [["send", "k", 1]])
+    h.op("info", 0, "send", [["send", "k", [0, 1]]])
+    h.send(1, "k", 2, 0)
+    result = check(h)
+    assert result["error-types"] == ("empty-transaction-graph", "unseen")
+    assert "inconsistent-offsets" not in result       # the :info send is not in the order
+    assert result["unseen"]["unseen"] == {"k": 1}

@@ -265,3 +265,13 @@ def test_readers_of_lists_each_completed_poll_once_per_pair():
     h.op("invoke", 4, "txn", [["poll"]])
     h.op("ok", 4, "txn", [["poll", {"k": [[0, 1]]}]])   # 9
     assert readers_of(History(h.ops)) == {"k": {1: [3, 3, 5, 9]}, "j": {}}
+
+
+def test_version_orders_go_on_past_ops_of_other_functions():
+    h = Hist()
+    h.assign(1, ["k"])
+    h.op("info", "nemesis", "start-partition", None)
+    h.send(0, "k", 1, 0)
+    h.poll(1, {"k": [[0, 1], [1, 2]]})
+    logs, _ = orders_of(h)
+    assert logs == {"k": {0: {1}, 1: {2}}}
