@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from glomers.checkers.kafka_clj import trie_order
 from glomers.checkers.kafka_lag import worst_realtime_lag
 from glomers.checkers.kafka_ops import History
-from kafka_histories import Hist
+from kafka_histories import SECOND, Hist
 
 NONE = {"time": 0.0, "lag": 0.0}
 
@@ -384,23 +384,22 @@ def histories(draw):
     for _ in range(draw(st.integers(1, 12))):
         process = draw(st.integers(0, 2))
         kind = draw(st.sampled_from(["send", "poll", "assign"]))
-        h.op("invoke", process, "x", None, at=h.ops[-1]["time"] / 1e9 + draw(
-            st.integers(0, 3)) if h.ops else 0)
-        h.ops[-1]["f"] = kind
+        # Some invocations at the same instant as the op before them.
+        at = h.ops[-1]["time"] / SECOND + draw(st.integers(0, 3)) if h.ops else 0
         if kind == "send":
             key = draw(st.sampled_from(KEYS))
-            h.ops[-1]["value"] = [["send", key, 1]]
+            h.op("invoke", process, "send", [["send", key, 1]], at=at)
             h.op(draw(st.sampled_from(["ok", "info"])), process, "send",
                  [["send", key, [draw(st.integers(0, 6)), 1]]])
         elif kind == "poll":
-            h.ops[-1]["value"] = [["poll"]]
             polled = {key: [[o, 1] for o in sorted(draw(st.sets(st.integers(0, 6),
                                                                 max_size=3)))]
                       for key in draw(st.lists(st.sampled_from(KEYS), unique=True))}
+            h.op("invoke", process, "poll", [["poll"]], at=at)
             h.op("ok", process, "poll", [["poll", polled]])
         else:
             keys = draw(st.lists(st.sampled_from(KEYS), unique=True))
-            h.ops[-1]["value"] = keys
+            h.op("invoke", process, "assign", keys, at=at)
             h.op("ok", process, "assign", keys)
     return h
 
