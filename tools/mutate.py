@@ -83,6 +83,15 @@ MODULES = {
 for _name in ("kafka", "kafka_anomalies", "kafka_clj", "kafka_cycles", "kafka_explain",
               "kafka_lag", "kafka_ops"):
     MODULES[f"glomers/checkers/{_name}.py"] = ["tests/test_checkers_kafka.py"]
+# tests/test_checkers_kafka.py reaches these too, through ~20 s of oracle histories per
+# mutant; the detail files below test them directly and cover them.
+MODULES["glomers/checkers/kafka_clj.py"] = ["tests/test_checkers_kafka_clj_details.py",
+                                            "tests/test_checkers_kafka_lag_details.py"]
+MODULES["glomers/checkers/kafka_lag.py"] = ["tests/test_checkers_kafka_lag_details.py"]
+MODULES["glomers/checkers/kafka_ops.py"] = ["tests/test_checkers_kafka_ops_details.py",
+                                            "tests/test_checkers_kafka_details.py",
+                                            "tests/test_checkers_kafka_lag_details.py"]
+MODULES["glomers/checkers/kafka.py"] = ["tests/test_checkers_kafka_details.py"]
 # tests/test_workloads_more.py and tests/test_explain.py reach these too, through bench
 # runs of seconds per mutant; these files test them directly, in milliseconds.
 for _name in ("list_append", "list_append_explain", "list_append_ops"):
