@@ -83,6 +83,12 @@ MODULES = {
 for _name in ("kafka", "kafka_anomalies", "kafka_clj", "kafka_cycles", "kafka_explain",
               "kafka_lag", "kafka_ops"):
     MODULES[f"glomers/checkers/{_name}.py"] = ["tests/test_checkers_kafka.py"]
+# The detail files build small histories and test these directly; the oracle runs in
+# tests/test_checkers_kafka.py reach them too, through ~20 s per mutant.
+MODULES["glomers/checkers/kafka_anomalies.py"] = [
+    "tests/test_checkers_kafka_anomalies_details.py"]
+MODULES["glomers/checkers/kafka_cycles.py"] = ["tests/test_checkers_kafka_cycles_details.py"]
+MODULES["glomers/checkers/kafka_explain.py"] = ["tests/test_checkers_kafka_explain_details.py"]
 for _name in ("list_append", "list_append_explain", "list_append_ops"):
     MODULES[f"glomers/checkers/{_name}.py"] = ["tests/test_checkers_list_append.py"]
 for _name in ("txn_rw_register", "elle_models", "elle_search"):
