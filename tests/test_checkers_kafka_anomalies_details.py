@@ -515,3 +515,99 @@ def test_the_analysis_error_carries_its_data():
     error = KafkaAnalysisError("boom", {"type": "x"})
     assert str(error) == "boom" and error.data == {"type": "x"}
     assert kafka.KafkaAnalysisError is KafkaAnalysisError
+
+
+# --- more edges, each telling a mistake apart ------------------------------------------------
+
+def test_a_message_at_exactly_two_offsets_is_a_duplicate():
+    h = H()
+    sends(h, "9", [1, 2, 1])
+    h.poll(1, {"9": [[0, 1], [1, 2], [2, 1]]})
+    (err,) = errs(check(h), "duplicate")
+    assert (err["value"], err["count"], err["offsets"]) == (1, 2, [0, 2])
+
+
+def test_no_ok_poll_means_no_lost_write():
+    h = H()
+    sends(h, "9", [1, 2])
+    h.poll(1, {"9": [[0, 1]]}, type_="info")
+    assert lost(h) == []
+
+
+def test_a_lost_write_names_its_key():
+    h = H()
+    sends(h, "9", [1, 2])
+    sends(h, "8", [1, 2])
+    h.poll(1, {"8": [[1, 2]], "9": [[0, 1], [1, 2]]})
+    assert [(e["key"], e["value"]) for e in lost(h)] == [("8", 1)]
+
+
+def test_lost_writes_at_one_offset_in_clojure_set_order():
+    # 7 and 1 were both acknowledged at offset 0 (Clojure's set order puts 7 first); a poll
+    # past them returned 5 and only one of them, or neither.
+    for polled, lost_values in (([], [7, 1]), ([[0, 7]], [1]), ([[0, 1]], [7])):
+        h = H()
+        h.send(0, "9", 1, 0)
+        h.send(1, "9", 7, 0)
+        h.send(0, "9", 5, 1)
+        h.poll(2, {"9": polled + [[1, 5]]})
+        assert [e["value"] for e in lost(h)] == lost_values
+
+
+def test_a_key_nobody_sent_to_stops_the_lost_write_analysis():
+    h = H()
+    h.op("invoke", 1, "poll", [["poll"]])
+    h.op("info", 1, "poll", [["poll", {"5": [[0, 7]]}]])
+    h.poll(2, {"5": [[1, 8]]})
+    with pytest.raises(KafkaAnalysisError) as caught:
+        lost(h)
+    assert caught.value.data == {"type": "no-writer-of", "key": "5", "value": 7}
+
+
+def test_the_empty_key_error_says_why():
+    h = H()
+    h.send(0, "9", 1, 0)
+    h.poll(1, {"8": []})
+    with pytest.raises(KafkaAnalysisError, match="lost-write analysis of key '8'"):
+        lost(h)
+
+
+def test_a_subscribe_forgets_the_last_send_of_keys_no_longer_subscribed():
+    h, _ = two_sends(middle=lambda h: h.assign(0, ["8"], f="subscribe"))
+    assert "nonmonotonic-send" not in check(h)
+
+
+def test_sends_in_txns_are_compared_across_ops():
+    h = H()
+    first = h.txn(0, [["send", "9", 1]], [["send", "9", [1, 1]]])
+    second = h.txn(0, [["send", "9", 2]], [["send", "9", [0, 2]]])
+    h.poll(1, {"9": [[0, 2], [1, 1]]})
+    assert [e["ops"] for e in errs(check(h), "nonmonotonic-send")] == [[first, second]]
+
+
+def test_a_poll_or_an_empty_send_between_two_sends_changes_nothing():
+    def between(h):
+        h.poll(0, {})
+        h.op("invoke", 0, "send", None)
+        h.op("ok", 0, "send", None)
+    h, ops = two_sends(middle=between)
+    assert [e["ops"] for e in errs(check(h), "nonmonotonic-send")] == [ops]
+
+
+def test_a_poll_without_a_value_between_two_polls_changes_nothing():
+    def between(h):
+        h.op("invoke", 1, "poll", None)
+        h.op("ok", 1, "poll", None)
+        h.send(1, "8", 1, 0)
+    h, ops = across([[0, 1]], [[3, 4]], setup=between)
+    assert [e["ops"] for e in errs(check(h), "poll-skip")] == [ops]
+
+
+def test_a_key_polled_for_the_first_time_does_not_hide_the_others():
+    h = H()
+    sends(h, "9", [1, 2, 3])
+    sends(h, "8", [1])
+    h.poll(1, {"9": [[0, 1]]})
+    h.poll(1, {"8": [[0, 1]], "9": [[2, 3]]})
+    h.poll(2, {"9": [[0, 1], [1, 2], [2, 3]]})
+    assert [e["key"] for e in errs(check(h), "poll-skip")] == ["9"]
