@@ -218,3 +218,32 @@ def test_a_budget_big_enough_for_a_long_cycle():
     found = cycles_of(h)
     assert "cycle-search-timeout" not in found
     assert [len(c["cycle"]) for c in found["G1c"]] == [n + 1]
+
+
+def test_one_component_reports_its_smallest_wr_cycle_even_when_it_comes_later():
+    # The same, the other way round: the 3-txn cycle first (lower op indices), the 2-txn
+    # one after it, and a poll of the first group read a message of the second.
+    h = history()
+    triple = (("7", 3, "6", 5), ("5", 4, "7", 3), ("6", 5, "5", 4))
+    for process, (sent_key, sent, _, _) in zip((2, 3, 4), triple):
+        h.op("invoke", process, "txn", [["send", sent_key, sent], ["poll"]])
+    for process, (sent_key, sent, polled_key, polled) in zip((2, 3, 4), triple):
+        polls = {polled_key: [[0, polled]]}
+        if process == 2:
+            polls["9"] = [[0, 1]]
+        h.op("ok", process, "txn", [["send", sent_key, [0, sent]], ["poll", polls]])
+    h.op("invoke", 0, "txn", [["send", "9", 1], ["poll"]])
+    h.op("invoke", 1, "txn", [["poll"], ["send", "8", 2]])
+    a = h.op("ok", 0, "txn", [["send", "9", [0, 1]], ["poll", {"8": [[0, 2]]}]])
+    b = h.op("ok", 1, "txn", [["poll", {"9": [[0, 1]]}], ["send", "8", [0, 2]]])
+    (exists,) = cycles_of(h)["PL-2-cycle-exists"]
+    assert exists["scc-size"] == 2 and exists["scc"] == {a["index"], b["index"]}
+
+
+def test_a_polled_key_nobody_sent_to_stops_the_analysis():
+    h = history()
+    h.send(0, "9", 1, 0)
+    h.poll(1, {"9": [[0, 1]], "5": [[0, 3]]})
+    with pytest.raises(KafkaAnalysisError) as caught:
+        cycles_of(h)
+    assert caught.value.data == {"type": "no-writer-of-value", "key": "5", "value": 3}
