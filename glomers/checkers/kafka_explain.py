@@ -5,7 +5,7 @@ talked to), and the times (seconds since the test began) of the ops involved.
 """
 
 from . import evidence
-from .common import node_of, seconds
+from .common import listing, node_of, seconds
 from .kafka_ops import vkey
 
 # At most this many lines per error type; the rest are summarised in one line.
@@ -225,8 +225,8 @@ def _cycle(err, facts, error_type):
 
 
 def _cycle_exists(err, facts, error_type):
-    return (f"{err['scc-size']} ops (indices {sorted(err['scc'])[:10]}...) depend on one "
-            f"another in a cycle, so the history is not {err['not']}.")
+    return (f"{err['scc-size']} ops (indices {listing(sorted(err['scc']), str)}) depend on "
+            f"one another in a cycle, so the history is not {err['not']}.")
 
 
 def _generic(err, facts, error_type):
