@@ -488,3 +488,10 @@ def test_a_result_without_bad_error_types_counts_every_type_as_allowed():
     del result["bad-error-types"]
     assert kafka.explain(result, [], {})[0] == (
         "kafka int-poll-skip: 1 case(s) (allowed: does not make the test fail).")
+
+
+def test_a_send_completed_with_another_type_is_named_by_it():
+    h = H()
+    h.send(0, "9", 1, None, type_="timeout")
+    facts = kafka_explain._Facts(h.ops, {})
+    assert facts.message("9", 1) == "message 1 (sent by process 0, timeout at 1.000 s)"
