@@ -80,40 +80,29 @@ MODULES = {
                                          "tests/test_checkers_linearizable.py"],
     "glomers/checkers/lin_kv.py": ["tests/test_checkers_linearizable.py"],
 }
-for _name in ("kafka", "kafka_anomalies", "kafka_clj", "kafka_cycles", "kafka_explain",
-              "kafka_lag", "kafka_ops"):
-    MODULES[f"glomers/checkers/{_name}.py"] = ["tests/test_checkers_kafka.py"]
-# tests/test_checkers_kafka.py reaches these too, through ~20 s of oracle histories per
-# mutant; the detail files below test them directly and cover them.
-MODULES["glomers/checkers/kafka_clj.py"] = ["tests/test_checkers_kafka_clj_details.py",
-                                            "tests/test_checkers_kafka_lag_details.py"]
-MODULES["glomers/checkers/kafka_lag.py"] = ["tests/test_checkers_kafka_lag_details.py"]
-MODULES["glomers/checkers/kafka_ops.py"] = ["tests/test_checkers_kafka_ops_details.py",
-                                            "tests/test_checkers_kafka_details.py",
-                                            "tests/test_checkers_kafka_lag_details.py"]
-MODULES["glomers/checkers/kafka.py"] = ["tests/test_checkers_kafka_details.py"]
-# tests/test_workloads_more.py and tests/test_explain.py reach these too, through bench
-# runs of seconds per mutant; these files test them directly, in milliseconds.
+# The kafka, txn and list-append checkers: each against the detail files that build small
+# histories and test it directly, in seconds. The oracle files (tests/test_checkers_kafka.py,
+# tests/test_checkers_txn.py) and the bench runs of tests/test_workloads_more.py and
+# tests/test_explain.py reach them too, but at ~20 s per mutant.
+_DETAILS = "tests/test_checkers_{}_details.py"
+for _name, _files in {
+        "kafka": ["kafka"],
+        "kafka_anomalies": ["kafka_anomalies"],
+        "kafka_clj": ["kafka_clj", "kafka_lag"],
+        "kafka_cycles": ["kafka_cycles"],
+        "kafka_explain": ["kafka_explain"],
+        "kafka_lag": ["kafka_lag"],
+        "kafka_ops": ["kafka_ops", "kafka", "kafka_lag"],
+        "txn_rw_register": ["txn_rw_register"],
+        "elle_models": ["elle_models", "elle_search"],
+        "elle_search": ["elle_search"]}.items():
+    MODULES[f"glomers/checkers/{_name}.py"] = [_DETAILS.format(f) for f in _files]
+for _name in ("elle_models", "elle_search"):
+    MODULES[f"glomers/checkers/{_name}.py"].append("tests/test_checkers_cycles.py")
 for _name in ("list_append", "list_append_explain", "list_append_ops"):
     MODULES[f"glomers/checkers/{_name}.py"] = [
-        "tests/test_checkers_list_append_check_details.py",
-        "tests/test_checkers_list_append_ops_details.py",
-        "tests/test_checkers_list_append_explain_details.py",
+        _DETAILS.format(f"list_append_{part}") for part in ("check", "ops", "explain")] + [
         "tests/test_checkers_list_append.py"]
-for _name in ("txn_rw_register", "elle_models", "elle_search"):
-    MODULES[f"glomers/checkers/{_name}.py"] = ["tests/test_checkers_txn.py"]
-# tests/test_checkers_txn.py reaches it too, through ~20 s of oracle histories per mutant;
-# the details file tests it directly on small histories.
-MODULES["glomers/checkers/txn_rw_register.py"] = [
-    "tests/test_checkers_txn_rw_register_details.py"]
-# The txn and list-append oracle histories reach these two too, at ~20 s a file per mutant;
-# the detail files test them directly (the lattice against Appendix A and brute force, the
-# search against brute-force cycles), in seconds.
-MODULES["glomers/checkers/elle_models.py"] = ["tests/test_checkers_elle_models_details.py",
-                                              "tests/test_checkers_elle_search_details.py",
-                                              "tests/test_checkers_cycles.py"]
-MODULES["glomers/checkers/elle_search.py"] = ["tests/test_checkers_elle_search_details.py",
-                                              "tests/test_checkers_cycles.py"]
 
 # Tests that exercise a module inside child processes (node scripts over pipes, the bench's
 # command line). mutmut traces only the test process, so it finds no test for code that

@@ -5,7 +5,7 @@ talked to), and the times (seconds since the test began) of the ops involved.
 """
 
 from . import evidence
-from .common import node_of, seconds
+from .common import listing, node_of, seconds
 from .kafka_ops import vkey
 
 # At most this many lines per error type; the rest are summarised in one line.
@@ -38,18 +38,17 @@ def explain(result, history, opts=None):
         explain_one = _EXPLAINERS.get(error_type, _generic)
         entry = result.get(error_type)
         if error_type == "unseen":
-            lines.extend(_unseen(entry, facts))
+            lines.extend(_unseen(entry, facts, _hint("kafka-lost", lines)))
             continue
-        errs = list(entry["errs"]) if isinstance(entry, dict) and isinstance(
-            entry.get("errs"), (list, tuple)) else [entry]
+        errs = _cases(entry)
         count = entry.get("count", len(errs)) if isinstance(entry, dict) else 1
         allowed = error_type not in [str(t) for t in result.get("bad-error-types", ())]
         head = f"kafka {error_type}: {count} case(s)" + (
             " (allowed: does not make the test fail)" if allowed else "")
         lines.append(head + ".")
         kind = kind_of(error_type)
-        if not allowed and not any(getattr(l, "kind", None) == kind for l in lines):
-            lines.extend("  " + h for h in evidence.hint(kind))
+        if not allowed:
+            lines.extend(_hint(kind, lines))
         for err in errs[:PER_TYPE]:
             lines.append(evidence.case(kind, "  " + explain_one(err, facts, error_type),
                                        _label(err)))
@@ -65,6 +64,15 @@ def explain(result, history, opts=None):
         lines.insert(0, "kafka: valid: every acknowledged message was polled, at one offset, "
                         "in the same order by every consumer.")
     return lines
+
+
+def _cases(entry):
+    """The cases of one condensed error type ({"count", "errs"}): errs is a list of error
+    maps, or for some types one value (empty-transaction-graph: True)."""
+    if not isinstance(entry, dict) or "errs" not in entry:
+        return [entry]
+    errs = entry["errs"]
+    return list(errs) if isinstance(errs, (list, tuple)) else [errs]
 
 
 class _Facts:
@@ -113,6 +121,14 @@ class _Facts:
             parts.append(f"sent by {self.who(send)}, {verb} at {seconds(send)}")
         return f"message {message!r}" + (f" ({', '.join(parts)})" if parts else "")
 
+
+
+def _hint(kind, lines):
+    """The hint of a failure class, indented, unless `lines` already have a line of that
+    class (another error type of the same class came first)."""
+    if any(getattr(line, "kind", None) == kind for line in lines):
+        return []
+    return [evidence.Hint("  " + hint, kind) for hint in evidence.hint(kind)]
 
 
 def _label(err):
@@ -201,13 +217,16 @@ def _cycle(err, facts, error_type):
                          f"{facts.who(step['b'])} invoked at {seconds(step['b'])}")
     ops = ", ".join(f"{op['f']} by {facts.who(op)} at {seconds(op)}"
                     for op in err.get("cycle", ())[:-1])
-    return (f"{ops} form a cycle: {'; '.join(parts)}. A poll returned a message before "
-            f"its send was even invoked.")
+    why = ("A poll returned a message before its send was even invoked."
+           if any(step["type"] != "wr" for step in err.get("steps", ())) else
+           "Each op polled a message the op before it sent, round the circle: no order of "
+           "them explains what they polled.")
+    return f"{ops} form a cycle: {'; '.join(parts)}. {why}"
 
 
 def _cycle_exists(err, facts, error_type):
-    return (f"{err['scc-size']} ops (indices {sorted(err['scc'])[:10]}...) depend on one "
-            f"another in a cycle, so the history is not {err['not']}.")
+    return (f"{err['scc-size']} ops (indices {listing(sorted(err['scc']), str)}) depend on "
+            f"one another in a cycle, so the history is not {err['not']}.")
 
 
 def _generic(err, facts, error_type):
@@ -217,12 +236,12 @@ def _generic(err, facts, error_type):
     return f"{err!r}"
 
 
-def _unseen(entry, facts):
+def _unseen(entry, facts, hint):
     counts = entry["unseen"]
     total = sum(counts.values())
     lines = [f"kafka unseen: at the end ({seconds(entry['time'])}) {total} acknowledged "
              f"message(s) in {len(counts)} key(s) were never returned by any poll."]
-    lines.extend("  " + h for h in evidence.hint("kafka-lost"))
+    lines.extend(hint)
     for key in list(counts)[:PER_TYPE]:
         shown = ", ".join(facts.message(key, m) for m in list(entry["messages"][key])[:3])
         more = f" and {counts[key] - 3} more" if counts[key] > 3 else ""
