@@ -43,7 +43,8 @@ PER_TEST_SECONDS = 30
 MODULES = {
     "maelstrom_node.py": ["tests/test_node_library_details.py", "tests/test_node_library.py",
                           "tests/test_node_library_hostile.py",
-                          "tests/test_msg_ids.py", "tests/test_compact_json.py"],
+                          "tests/test_msg_ids.py", "tests/test_compact_json.py",
+                          "tests/test_node_library_journal.py"],
     "glomers/net.py": ["tests/test_net_details.py", "tests/test_net.py",
                        "tests/test_net_faults.py"],
     "glomers/faults.py": ["tests/test_faults_nemesis.py", "tests/test_faults.py"],
