@@ -38,6 +38,7 @@ SCRATCH = ROOT / "build" / "mutate"
 EQUIVALENTS = ROOT / "docs" / "mutants.md"
 THRESHOLD = 0.90
 PER_TEST_SECONDS = 30
+STOP_WAIT = 10      # seconds a stopped session gets to end its own children
 
 # module (path under the project) -> the test files that exercise it.
 MODULES = {
@@ -187,9 +188,25 @@ def run(module, workers):
     log = work / "mutmut.log"
     print(f"{module}: mutating, tests {' '.join(MODULES[module])} (log {log})", flush=True)
     with open(log, "w", encoding="utf-8") as out:
-        subprocess.run(["nice", "-n", "19", sys.executable, "-m", "mutmut", "run",
-                        "--max-children", str(workers)],
-                       cwd=work, stdout=out, stderr=subprocess.STDOUT, check=False)
+        run_session(["nice", "-n", "19", sys.executable, "-m", "mutmut", "run",
+                     "--max-children", str(workers)],
+                    cwd=work, stdout=out, stderr=subprocess.STDOUT)
+
+
+def run_session(command, **popen):
+    """Run `command` in a session of its own to the end; if the driver is stopped first
+    (Ctrl-C, SIGTERM), stop the session: SIGTERM, then SIGKILL after STOP_WAIT seconds."""
+    proc = subprocess.Popen(command, start_new_session=True, **popen)
+    try:
+        return proc.wait()
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=STOP_WAIT)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
 
 
 def pytest_in_copy(work, tests, mutant, timeout):
@@ -269,13 +286,13 @@ def recheck_in_one_session(module, work, chosen, verdicts, record):
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "tools"),
                                                       os.environ.get("PYTHONPATH")]))}
     print(f"{module}: {len(chosen)} mutants against their tests", flush=True)
-    subprocess.run(["nice", "-n", "19", sys.executable, "-m", "pytest", "-q",
-                    "-p", "no:cacheprovider", "-p", "mutate_recheck",
-                    # Plain asserts: a failing one then costs nothing, where pytest's diff of
-                    # two long lists can take seconds (and most mutants fail one).
-                    "--assert=plain", f"--timeout={PER_TEST_SECONDS}", *files],
-                   cwd=work / "mutants", env=env, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, check=False, start_new_session=True)
+    run_session(["nice", "-n", "19", sys.executable, "-m", "pytest", "-q",
+                 "-p", "no:cacheprovider", "-p", "mutate_recheck",
+                 # Plain asserts: a failing one then costs nothing, where pytest's diff of
+                 # two long lists can take seconds (and most mutants fail one).
+                 "--assert=plain", f"--timeout={PER_TEST_SECONDS}", *files],
+                cwd=work / "mutants", env=env, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL)
     found = read_verdicts(out)
     if found.pop("", None) != "survived":
         print(f"{module}: the tests fail without a mutant; recheck skipped")
@@ -342,6 +359,8 @@ def main(argv=None):
     parser.add_argument("--recheck", action="store_true",
                         help="run the current tests against the last run's survivors")
     args = parser.parse_args(argv)
+    # A stop by SIGTERM unwinds like Ctrl-C, so the sessions this started are ended too.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     modules = [find_module(word) for word in args.modules] or list(MODULES)
     if args.list:
         for module in modules:

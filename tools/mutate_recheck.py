@@ -22,6 +22,7 @@ from _pytest.runner import runtestprotocol
 def _run_child(items, mutant):
     """In the forked child: run `items` with `mutant` on, exit 1 at the first failure."""
     os.setpgid(0, 0)           # its own group: node processes a test starts die with it
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     os.environ["MUTANT_UNDER_TEST"] = mutant
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
@@ -48,20 +49,28 @@ def _verdict(items, mutant, timeout):
         pass
     deadline = time.monotonic() + timeout
     finished = False
-    # Wait without reaping (WNOWAIT): until reaped, the child's pid, and so its group's id,
-    # cannot be reused, so the group is surely its own when it is ended.
-    while not finished and time.monotonic() < deadline:
-        finished = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
-        if not finished:
-            time.sleep(0.02)
     try:
-        os.killpg(pid, signal.SIGKILL)    # the child if it hung, and whatever it left
-    except (ProcessLookupError, PermissionError):
-        pass
-    status = os.waitpid(pid, 0)[1]
+        # Wait without reaping (WNOWAIT): until reaped, the child's pid, and so its group's
+        # id, cannot be reused, so the group is surely its own when it is ended.
+        while not finished and time.monotonic() < deadline:
+            finished = os.waitid(os.P_PID, pid,
+                                 os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+            if not finished:
+                time.sleep(0.02)
+    finally:
+        # The child if it hung, and whatever it left; also when the session is stopped.
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        status = os.waitpid(pid, 0)[1]
     if not finished:
         return "timeout"
     return "survived" if os.waitstatus_to_exitcode(status) == 0 else "killed"
+
+
+def _stopped(signum, frame):
+    raise SystemExit(128 + signum)
 
 
 class Recheck:
@@ -75,6 +84,9 @@ class Recheck:
         per mutant, three times as long, at least a minute), then each mutant. The verdicts
         file is rewritten after each one."""
         out = self.plan["out"]
+        # Stopped by the driver: end through the `finally` that ends the forked child's group
+        # (in a group of its own, a signal to the session's group does not reach it).
+        signal.signal(signal.SIGTERM, _stopped)
 
         def chosen(prefixes):
             return [item for item in session.items if any(
