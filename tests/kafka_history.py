@@ -5,16 +5,22 @@ from glomers.checkers import kafka
 OPTS = {"nodes": ["n0", "n1"], "concurrency": 4}
 
 
+SECOND = 10**9
+
+
 class H:
-    """Builds a history: each call adds an invocation and its completion, 1 s apart
-    (`begin` / `end` split an op in two so ops can overlap)."""
+    """Builds a history in the shape Maelstrom's holds it (time in nanoseconds, integer
+    processes): each call adds an invocation and its completion, each op one second after
+    the last unless `at` (seconds) says when."""
 
     def __init__(self):
         self.ops = []
 
-    def op(self, type_, process, f, value, **extra):
-        """Appends one op (index and time from its position) and returns it."""
-        op = {"index": len(self.ops), "time": len(self.ops) * 10**9, "type": type_,
+    def op(self, type_, process, f, value, at=None, **extra):
+        """Appends one op and returns it."""
+        if at is None:
+            at = self.ops[-1]["time"] / SECOND + 1 if self.ops else 0
+        op = {"index": len(self.ops), "time": int(at * SECOND), "type": type_,
               "process": process, "f": f, "value": value, **extra}
         self.ops.append(op)
         return op

@@ -6,7 +6,7 @@ import pytest
 
 from glomers.checkers import kafka
 from glomers.edn import Keyword as K
-from kafka_histories import Hist
+from kafka_history import H
 
 NONE = {"time": 0.0, "lag": 0.0}
 
@@ -20,7 +20,7 @@ def count(result, error_type):
 
 
 def clean():
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 0)
     h.send(1, "k", 2, 1)
     h.poll(2, {"k": [[0, 1], [1, 2]]})
@@ -46,7 +46,7 @@ def test_an_empty_history_is_valid_with_nothing_to_report():
 
 
 def test_error_types_are_sorted_keywords_with_one_condensed_entry_each():
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 0)
     h.send(0, "k", 2, 1)
     h.send(0, "k", 3, 2)
@@ -63,7 +63,7 @@ def test_error_types_are_sorted_keywords_with_one_condensed_entry_each():
 
 
 def test_a_duplicate():
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 0)
     h.poll(1, {"k": [[0, 1], [1, 1]]})
     result = check(h)
@@ -73,7 +73,7 @@ def test_a_duplicate():
 
 
 def test_internal_poll_skip_and_nonmonotonic_poll():
-    h = Hist()
+    h = H()
     for msg in (1, 2, 3):
         h.send(0, "k", msg, msg - 1)
     h.poll(1, {"k": [[1, 2], [0, 1], [2, 3]]})
@@ -86,7 +86,7 @@ def test_internal_poll_skip_and_nonmonotonic_poll():
 
 
 def test_internal_send_skip_is_allowed_and_internal_nonmonotonic_send_is_not():
-    h = Hist()
+    h = H()
     h.op("invoke", 0, "send", [["send", "k", 1], ["send", "k", 3]])
     h.op("ok", 0, "send", [["send", "k", [0, 1]], ["send", "k", [2, 3]]])
     h.send(1, "k", 2, 1)
@@ -94,7 +94,7 @@ def test_internal_send_skip_is_allowed_and_internal_nonmonotonic_send_is_not():
     result = check(h)
     assert result["error-types"] == ("int-send-skip",) and result["valid?"] is True
     assert count(result, "int-send-skip") == 1
-    h = Hist()
+    h = H()
     h.op("invoke", 0, "send", [["send", "k", 2], ["send", "k", 1]])
     h.op("ok", 0, "send", [["send", "k", [1, 2]], ["send", "k", [0, 1]]])
     h.poll(2, {"k": [[0, 1], [1, 2]]})
@@ -104,7 +104,7 @@ def test_internal_send_skip_is_allowed_and_internal_nonmonotonic_send_is_not():
 
 
 def test_inconsistent_offsets_print_their_messages_as_a_sorted_set():
-    h = Hist()
+    h = H()
     h.send(0, "k", 2, 0)
     h.send(1, "k", 1.5, 0)
     h.poll(2, {"k": [[0, 2]]})
@@ -115,7 +115,7 @@ def test_inconsistent_offsets_print_their_messages_as_a_sorted_set():
 
 
 def test_inconsistent_offsets_of_messages_clojure_cannot_compare_fail_the_analysis():
-    h = Hist()
+    h = H()
     h.send(0, "k", 2, 0)
     h.send(1, "k", "two", 0)
     h.poll(2, {"k": [[0, 2]]})
@@ -124,7 +124,7 @@ def test_inconsistent_offsets_of_messages_clojure_cannot_compare_fail_the_analys
 
 
 def test_a_precommitted_read():
-    h = Hist()
+    h = H()
     h.op("invoke", 0, "txn", [["send", "k", 1], ["poll"]])
     h.op("ok", 0, "txn", [["send", "k", [0, 1]], ["poll", {"k": [[0, 1]]}]])
     h.poll(1, {"k": [[0, 1]]})
@@ -134,14 +134,14 @@ def test_a_precommitted_read():
 
 
 def test_g1a_needs_a_failed_send_and_an_ok_poll():
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, None, type_="fail")
     h.send(0, "k", 2, 1)
     h.poll(1, {"k": [[0, 1], [1, 2]]})
     result = check(h)
     assert count(result, "G1a") == 1
     assert result["G1a"]["errs"][0]["value"] == 1
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, None, type_="fail")
     h.send(0, "k", 2, 1)
     h.poll(1, {"k": [[1, 2]]})
@@ -150,7 +150,7 @@ def test_g1a_needs_a_failed_send_and_an_ok_poll():
 
 
 def test_nonmonotonic_poll_and_poll_skip():
-    h = Hist()
+    h = H()
     for msg in (1, 2, 3):
         h.send(0, "k", msg, msg - 1)
     h.poll(1, {"k": [[0, 1], [1, 2]]})
@@ -164,7 +164,7 @@ def test_nonmonotonic_poll_and_poll_skip():
 
 
 def test_a_nonmonotonic_send():
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 1)
     h.send(0, "k", 2, 0)
     h.poll(1, {"k": [[0, 2], [1, 1]]})
@@ -174,13 +174,13 @@ def test_a_nonmonotonic_send():
 
 
 def test_lost_write_uses_ok_polls_only():
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 0)
     h.send(0, "k", 2, 1)
     h.poll(1, {"k": [[1, 2]]})
     result = check(h)
     assert count(result, "lost-write") == 1
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 0)
     h.send(0, "k", 2, 1)
     h.poll(1, {"k": [[0, 1], [1, 2]]})
@@ -189,7 +189,7 @@ def test_lost_write_uses_ok_polls_only():
 
 
 def test_a_cycle_is_found_and_is_not_allowed():
-    h = Hist()
+    h = H()
     h.poll(1, {"k": [[0, 1]]})
     h.send(0, "k", 1, 0)
     result = check(h)
@@ -199,7 +199,7 @@ def test_a_cycle_is_found_and_is_not_allowed():
 
 
 def test_an_empty_transaction_graph():
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 0)
     result = check(h)
     assert result["empty-transaction-graph"] == {"count": 1, "errs": True}
@@ -310,7 +310,7 @@ def test_unseen_is_kept_in_its_printed_shape():
 # --- txn ops and odd completions ------------------------------------------------------------
 
 def test_a_txn_poll_is_evidence_like_a_poll():
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, None, type_="fail")
     h.send(0, "k", 2, 0)
     h.send(0, "k", 3, 1)
@@ -322,7 +322,7 @@ def test_a_txn_poll_is_evidence_like_a_poll():
 
 
 def test_a_failed_txn_send_polled_is_g1a():
-    h = Hist()
+    h = H()
     h.op("invoke", 0, "txn", [["send", "k", 1]])
     h.op("fail", 0, "txn", [["send", "k", 1]])
     h.poll(1, {"k": [[0, 1]]})
@@ -331,7 +331,7 @@ def test_a_failed_txn_send_polled_is_g1a():
 
 
 def test_an_info_send_some_ok_poll_returned_is_in_the_version_order():
-    h = Hist()
+    h = H()
     h.op("invoke", 0, "send", [["send", "k", 2]])
     h.op("info", 0, "send", [["send", "k", [1, 2]]])  # took effect at offset 1
     h.send(1, "k", 1, 0)
@@ -355,7 +355,7 @@ def test_an_ok_poll_without_a_readable_value_polled_nothing():
 
 def test_a_lone_op_orders_nothing():
     # A graph without edges is Elle's empty transaction graph (spec: workloads-more.md).
-    h = Hist()
+    h = H()
     h.op("invoke", 0, "send", [["send", "k", 1]])
     result = check(h)
     assert result["error-types"] == ("empty-transaction-graph",)
@@ -363,7 +363,7 @@ def test_a_lone_op_orders_nothing():
 
 
 def test_info_sends_without_any_ok_poll_took_effect_nowhere():
-    h = Hist()
+    h = H()
     h.op("invoke", 0, "send", [["send", "k", 1]])
     h.op("info", 0, "send", [["send", "k", [0, 1]]])
     h.send(1, "k", 2, 0)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from glomers.checkers.kafka_clj import trie_order
 from glomers.checkers.kafka_lag import worst_realtime_lag
 from glomers.checkers.kafka_ops import History
-from kafka_histories import SECOND, Hist
+from kafka_history import SECOND, H
 
 NONE = {"time": 0.0, "lag": 0.0}
 
@@ -19,8 +19,8 @@ def lag(h):
 
 
 def test_no_ops_or_no_times_means_no_lag():
-    assert lag(Hist()) == NONE
-    h = Hist()
+    assert lag(H()) == NONE
+    h = H()
     h.send(0, "k", 1, 0)
     h.poll(1, {"k": []})
     for op in h.ops:
@@ -29,21 +29,21 @@ def test_no_ops_or_no_times_means_no_lag():
 
 
 def test_a_history_without_polls_has_no_lag():
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 0)
     h.send(0, "k", 2, 1)
     assert lag(h) == NONE
 
 
 def test_a_poll_that_sees_the_newest_offset_lags_nothing():
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 0)                  # t 0..1
     h.poll(1, {"k": [[0, 1]]})            # t 2..3
     assert lag(h) == {"time": 2.0, "process": 1, "key": "k", "lag": 0.0}
 
 
 def test_an_empty_poll_lags_from_when_offset_0_was_acked():
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 0)                  # acked at t = 1
     h.op("invoke", 1, "poll", [["poll"]], at=4.5)
     h.op("ok", 1, "poll", [["poll", {"k": []}]], at=6)
@@ -51,13 +51,13 @@ def test_an_empty_poll_lags_from_when_offset_0_was_acked():
 
 
 def test_the_lag_is_measured_from_the_offset_after_the_highest_one_seen():
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 0)                  # offset 0 at t = 1
     h.send(0, "k", 2, 1)                  # offset 1 at t = 3
     h.send(0, "k", 3, 2)                  # offset 2 at t = 5
     h.poll(1, {"k": [[0, 1]]})            # invoked t = 6: offset 1 known since 3
     assert lag(h) == {"time": 6.0, "process": 1, "key": "k", "lag": 3.0}
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 0)
     h.send(0, "k", 2, 1)
     h.send(0, "k", 3, 2)
@@ -66,7 +66,7 @@ def test_the_lag_is_measured_from_the_offset_after_the_highest_one_seen():
 
 
 def test_offsets_become_known_in_runs_and_the_earliest_time_counts():
-    h = Hist()
+    h = H()
     h.poll(2, {"k": [[0, 1], [1, 2], [2, 3]]})   # offsets 0..2 known at t = 1
     h.send(0, "k", 6, 5)                          # offsets 3..5 known at t = 3
     h.poll(2, {"k": [[0, 1]]})                    # t = 5: lower offsets learn nothing new
@@ -81,7 +81,7 @@ def test_offsets_become_known_in_runs_and_the_earliest_time_counts():
 
 
 def test_an_offset_the_poll_itself_reveals_later_does_not_make_a_negative_lag():
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 0)                           # offset 0 at t = 1
     h.op("invoke", 1, "poll", [["poll"]], at=2)
     h.op("ok", 0, "send", [["send", "k", [1, 2]]], at=3)  # (completion without invoke)
@@ -91,7 +91,7 @@ def test_an_offset_the_poll_itself_reveals_later_does_not_make_a_negative_lag():
 
 
 def test_info_ops_tell_that_offsets_exist_and_failed_or_invoked_ones_do_not():
-    h = Hist()
+    h = H()
     h.op("invoke", 0, "send", [["send", "k", [3, 9]]])           # t 0 (no offset yet)
     h.op("info", 0, "send", [["send", "k", [0, 1]]])              # t 1: offset 0 exists
     h.op("invoke", 2, "send", [["send", "k", 2]])                 # t 2
@@ -105,7 +105,7 @@ def test_info_ops_tell_that_offsets_exist_and_failed_or_invoked_ones_do_not():
 
 
 def test_an_info_poll_tells_offsets_exist():
-    h = Hist()
+    h = H()
     h.op("invoke", 3, "poll", [["poll"]])
     h.op("info", 3, "poll", [["poll", {"k": [[0, 1], [1, 2]]}]])   # t 1
     h.poll(1, {"k": [[0, 1]]})                                      # invoked t = 2
@@ -113,15 +113,15 @@ def test_an_info_poll_tells_offsets_exist():
 
 
 def test_an_acked_offset_counts_as_at_least_zero_and_false_as_none():
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, -3)                 # a negative ack still says offset 0 exists
     h.poll(1, {"k": []})                  # invoked t = 2
     assert lag(h) == {"time": 2.0, "process": 1, "key": "k", "lag": 1.0}
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 0)                  # offset 0 at t = 1
     h.poll(1, {"k": [[0, 1]]})            # invoked t = 2: offset 1 not known
     assert lag(h)["lag"] == 0.0
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, False)
     h.send(0, "k", 2, None)
     h.poll(1, {"k": []})
@@ -129,7 +129,7 @@ def test_an_acked_offset_counts_as_at_least_zero_and_false_as_none():
 
 
 def test_a_send_of_several_messages_acks_up_to_its_highest_offset():
-    h = Hist()
+    h = H()
     h.op("invoke", 0, "send", [["send", "k", 1], ["send", "k", 2], ["send", "k", 3]])
     h.op("ok", 0, "send", [["send", "k", [2, 1]], ["send", "k", [4, 2]],
                            ["send", "k", [3, 3]]])                # t 1: offsets 0..4
@@ -140,11 +140,11 @@ def test_a_send_of_several_messages_acks_up_to_its_highest_offset():
 
 
 def test_a_polled_pair_without_an_offset_counts_as_an_empty_poll():
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 0)                  # offset 0 at t = 1
     h.poll(1, {"k": [[None, 1]]})         # invoked t = 2
     assert lag(h) == {"time": 2.0, "process": 1, "key": "k", "lag": 1.0}
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 0)
     h.send(0, "k", 2, 1)                  # offset 1 at t = 3
     h.poll(1, {"k": [[None, 2], [0, 1]]})  # invoked t = 4: saw offset 0
@@ -152,7 +152,7 @@ def test_a_polled_pair_without_an_offset_counts_as_an_empty_poll():
 
 
 def test_a_process_keeps_its_highest_offset_across_polls():
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 0)
     h.send(0, "k", 2, 1)                  # offset 1 at t = 3
     h.poll(1, {"k": [[0, 1], [1, 2]]})
@@ -167,14 +167,14 @@ def test_a_process_keeps_its_highest_offset_across_polls():
 
 
 def test_assign_keeps_what_was_seen_of_kept_keys_and_starts_new_ones_empty():
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 0)                  # offset 0 of k at t = 1
     h.send(0, "j", 1, 0)                  # offset 0 of j at t = 3
     h.poll(1, {"k": [[0, 1]]})            # t 4..5
     h.assign(1, ["k", "j"])               # t 6..7: j starts at -1, k stays at 0
     h.poll(1, {})                         # invoked t = 8: j lags 5 s, k nothing
     assert lag(h) == {"time": 8.0, "process": 1, "key": "j", "lag": 5.0}
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 0)
     h.poll(1, {"k": [[0, 1]]})
     h.assign(1, ["k"])
@@ -186,20 +186,20 @@ def test_assign_keeps_what_was_seen_of_kept_keys_and_starts_new_ones_empty():
 
 
 def test_an_assign_drops_keys_and_subscribe_forgets_everything():
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 0)                  # offset 0 of k at t = 1
     h.assign(1, ["k"])
     h.assign(1, ["j"])                    # k no longer tracked
     h.poll(1, {})                         # j never written: lag 0
     assert lag(h) == {"time": 6.0, "process": 1, "key": "j", "lag": 0.0}
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 0)
     h.assign(1, ["k"])
     h.op("invoke", 1, "subscribe", ["k"])
     h.op("ok", 1, "subscribe", ["k"])
     h.poll(1, {})
     assert lag(h) == NONE
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 0)
     h.op("invoke", 1, "subscribe", ["k"])
     h.op("ok", 1, "subscribe", ["k"])
@@ -208,13 +208,13 @@ def test_an_assign_drops_keys_and_subscribe_forgets_everything():
 
 
 def test_only_ok_assigns_change_what_is_tracked():
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 0)
     h.op("invoke", 1, "assign", ["k"])
     h.op("fail", 1, "assign", ["k"])
     h.poll(1, {})
     assert lag(h) == NONE
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 0)
     h.op("invoke", 1, "assign", None)
     h.op("ok", 1, "assign", None)         # assigned nothing
@@ -223,15 +223,15 @@ def test_only_ok_assigns_change_what_is_tracked():
 
 
 def test_only_ok_polls_with_an_invocation_are_measured():
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 0)
     h.op("ok", 1, "poll", [["poll", {"k": []}]])     # no invocation
     assert lag(h) == NONE
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 0)
     h.poll(1, {"k": []}, type_="info")
     assert lag(h) == NONE
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 0)
     h.op("invoke", 1, "poll", [["poll"]])
     h.op("ok", 1, "poll", [["poll", {"k": []}]])
@@ -240,7 +240,7 @@ def test_only_ok_polls_with_an_invocation_are_measured():
 
 
 def test_a_txn_poll_is_measured_like_a_poll():
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 0)
     h.op("invoke", 1, "txn", [["poll"]])
     h.op("ok", 1, "txn", [["poll", {"k": []}], ["send", "j", [0, 5]]])
@@ -248,7 +248,7 @@ def test_a_txn_poll_is_measured_like_a_poll():
 
 
 def test_the_first_worst_measurement_is_reported():
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 0)                  # offset 0 at t = 1
     h.poll(1, {"k": []})                  # invoked t = 2: 1 s
     h.poll(2, {"k": []})                  # invoked t = 4: 3 s
@@ -259,14 +259,14 @@ def test_the_first_worst_measurement_is_reported():
 
 
 def test_equal_lags_report_the_first_key_in_insertion_order_up_to_eight_keys():
-    h = Hist()
+    h = H()
     keys = ["8", "3", "5"]
     h.op("invoke", 0, "send", [["send", k, 1] for k in keys])
     h.op("ok", 0, "send", [["send", k, [0, 1]] for k in keys])
     h.assign(1, keys)
     h.poll(1, {})
     assert lag(h)["key"] == "8"
-    h = Hist()
+    h = H()
     h.op("invoke", 0, "send", [["send", k, 1] for k in keys])
     h.op("ok", 0, "send", [["send", k, [0, 1]] for k in keys])
     h.poll(1, {k: [] for k in reversed(keys)})
@@ -275,7 +275,7 @@ def test_equal_lags_report_the_first_key_in_insertion_order_up_to_eight_keys():
 
 def nine_keys_history(assign_again=None):
     keys = [str(n) for n in range(9)]
-    h = Hist()
+    h = H()
     h.op("invoke", 0, "send", [["send", k, 1] for k in keys])
     h.op("ok", 0, "send", [["send", k, [0, 1]] for k in keys])
     return h, keys
@@ -315,7 +315,7 @@ def test_a_map_that_grew_past_eight_keys_stays_in_hash_order_until_reassigned():
 
 
 def test_a_key_nobody_wrote_lags_nothing_beside_one_that_lags():
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 0)
     h.assign(1, ["nobody", "k"])
     h.poll(1, {})
@@ -380,7 +380,7 @@ KEYS = ["a", "b", "c"]
 def histories(draw):
     """Sends of one message acked at a drawn offset, polls of drawn offsets per key, and
     assigns, by up to three processes, each invocation completed before the next op."""
-    h = Hist()
+    h = H()
     for _ in range(draw(st.integers(1, 12))):
         process = draw(st.integers(0, 2))
         kind = draw(st.sampled_from(["send", "poll", "assign"]))
@@ -412,7 +412,7 @@ def test_worst_lag_matches_a_direct_reading(h):
 
 def equal_lag_history(keys):
     """Every key acked at offset 0 at t = 1, so an empty poll lags alike on all of them."""
-    h = Hist()
+    h = H()
     h.op("invoke", 0, "send", [["send", k, 1] for k in keys])
     h.op("ok", 0, "send", [["send", k, [0, 1]] for k in keys])
     return h
@@ -441,7 +441,7 @@ def test_subscribe_starts_a_small_map_again():
 
 
 def test_a_poll_without_an_invocation_does_not_stop_the_measuring():
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 0)                              # offset 0 at t = 1
     h.op("ok", 2, "poll", [["poll", {"k": []}]])      # t = 2, no invocation
     h.poll(1, {"k": []})                              # invoked t = 3
@@ -449,7 +449,7 @@ def test_a_poll_without_an_invocation_does_not_stop_the_measuring():
 
 
 def test_a_txn_s_acked_sends_tell_that_offsets_exist():
-    h = Hist()
+    h = H()
     h.op("invoke", 0, "txn", [["send", "k", 1]])
     h.op("ok", 0, "txn", [["send", "k", [0, 1]]])     # offset 0 at t = 1
     h.poll(1, {"k": []})                              # invoked t = 2
@@ -457,10 +457,10 @@ def test_a_txn_s_acked_sends_tell_that_offsets_exist():
 
 
 def test_only_the_first_op_s_time_decides_whether_times_are_known():
-    h = Hist()
+    h = H()
     h.op("ok", 1, "poll", [["poll", {"k": []}]])
     assert lag(h) == NONE                             # a lone op: no invocation
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 0)
     h.poll(1, {"k": []})
     del h.ops[0]["time"]                              # a history without times from the start

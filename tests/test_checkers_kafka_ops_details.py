@@ -7,7 +7,7 @@ from glomers.checkers.kafka_ops import (History, VersionOrder, must_have_committ
                                         readers_of, values_by_type, version_orders, vkey,
                                         writer_of)
 from glomers.values import clj_key
-from kafka_histories import Hist
+from kafka_history import H
 
 
 def test_messages_are_told_apart_by_clojure_equality():
@@ -15,7 +15,7 @@ def test_messages_are_told_apart_by_clojure_equality():
     keys = {vkey(v) for v in (1, 1.0, True, "1", None, [1])}
     assert len(keys) == 6
     assert vkey(True) == clj_key(True) and vkey(2.0) == clj_key(2.0)
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 0)
     h.send(0, "k", 1.0, 1)
     h.send(0, "k", True, 2)
@@ -26,7 +26,7 @@ def test_messages_are_told_apart_by_clojure_equality():
 
 
 def test_the_first_writing_of_a_message_is_the_original_kept():
-    h = Hist()
+    h = H()
     h.send(0, "k", [1, 2], 0)
     h.send(1, "k", (1, 2), 1)
     hist = History(h.ops)
@@ -34,7 +34,7 @@ def test_the_first_writing_of_a_message_is_the_original_kept():
 
 
 def test_only_ops_of_integer_processes_count():
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 0)
     h.op("info", "nemesis", "start-partition", None)
     h.op("info", True, "poll", [["poll", {"k": [[0, 1]]}]])
@@ -47,7 +47,7 @@ def test_only_ops_of_integer_processes_count():
 
 
 def test_what_a_poll_returned_per_key_in_order():
-    h = Hist()
+    h = H()
     h.op("invoke", 1, "poll", [["poll"]])
     h.op("ok", 1, "poll", [["poll", {"k": [[3, 30], [1, 10]], "j": [[0, "x"]]}],
                            ["poll", {"k": [[5, 50]]}], ["poll", {}], ["poll"],
@@ -60,7 +60,7 @@ def test_what_a_poll_returned_per_key_in_order():
 
 
 def test_short_pairs_read_as_missing_offset_or_message():
-    h = Hist()
+    h = H()
     h.op("invoke", 1, "poll", [["poll"]])
     h.op("ok", 1, "poll", [["poll", {"k": [[], [4]]}]])
     hist = History(h.ops)
@@ -68,7 +68,7 @@ def test_short_pairs_read_as_missing_offset_or_message():
 
 
 def test_ops_without_a_list_value_or_of_other_functions_send_and_poll_nothing():
-    h = Hist()
+    h = H()
     h.op("invoke", 1, "assign", ["k"])
     h.op("ok", 1, "assign", ["k"])
     h.op("invoke", 1, "poll", None)
@@ -77,14 +77,14 @@ def test_ops_without_a_list_value_or_of_other_functions_send_and_poll_nothing():
     h.op("info", 1, "send", "junk")
     hist = History(h.ops)
     assert hist.reads == [None] * 6 and hist.writes == [None] * 6
-    h = Hist()
+    h = H()
     h.op("ok", 1, "subscribe", [["poll", {"k": [[0, 1]]}], ["send", "k", [0, 1]]])
     hist = History(h.ops)
     assert hist.reads == [None] and hist.writes == [None]
 
 
 def test_a_txn_both_sends_and_polls():
-    h = Hist()
+    h = H()
     h.op("invoke", 1, "txn", [["send", "k", 7], ["poll"]])
     h.op("ok", 1, "txn", [["send", "k", [2, 7]], ["poll", {"j": [[0, 8]]}]])
     hist = History(h.ops)
@@ -93,7 +93,7 @@ def test_a_txn_both_sends_and_polls():
 
 
 def test_what_a_send_sent_with_its_offset_once_acked():
-    h = Hist()
+    h = H()
     h.op("invoke", 0, "send", [["send", "k", 5], ["send", "j", 6], ["send", "k", 7]])
     h.op("ok", 0, "send", [["send", "k", [3, 5]], ["poll", {"k": [[0, 1]]}],
                            ["send", "j", [4, 6]], ["send", "k", [8]], ["send", "k", []]])
@@ -105,7 +105,7 @@ def test_what_a_send_sent_with_its_offset_once_acked():
 
 
 def test_each_completion_knows_its_invocation():
-    h = Hist()
+    h = H()
     h.op("invoke", 0, "send", [["send", "k", 1]])          # 0
     h.op("invoke", 1, "poll", [["poll"]])                  # 1
     h.op("ok", 1, "poll", [["poll", {}]])                  # 2
@@ -134,7 +134,7 @@ def test_a_message_at_several_offsets_stands_at_its_last():
 
 
 def test_values_by_type_gathers_completions_by_type_and_key():
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 0)
     h.send(0, "k", 2, None, type_="info")
     h.send(0, "j", 3, None, type_="fail")
@@ -154,7 +154,7 @@ def test_values_by_type_gathers_completions_by_type_and_key():
 
 
 def test_a_send_certainly_took_effect_if_ok_or_info_and_polled():
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 0)                           # 1: ok
     h.send(0, "k", 2, None, type_="info")          # 3: info, polled below
     h.send(0, "k", 3, None, type_="info")          # 5: info, never polled
@@ -171,7 +171,7 @@ def test_a_send_certainly_took_effect_if_ok_or_info_and_polled():
 
 
 def test_an_info_send_of_several_messages_took_effect_if_any_was_polled():
-    h = Hist()
+    h = H()
     h.op("invoke", 0, "send", [["send", "k", 1], ["send", "j", 2]])
     h.op("info", 0, "send", [["send", "k", 1], ["send", "j", 2]])
     hist = History(h.ops)
@@ -188,7 +188,7 @@ def orders_of(h, ok_reads=None):
 
 
 def test_version_orders_take_acked_offsets_of_sends_that_took_effect():
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 0)
     h.op("invoke", 0, "send", [["send", "k", 2]])
     h.op("info", 0, "send", [["send", "k", [1, 2]]])   # took effect: polled below
@@ -208,7 +208,7 @@ def test_version_orders_take_acked_offsets_of_sends_that_took_effect():
 
 
 def test_version_orders_skip_offsets_that_are_missing_or_not_offsets():
-    h = Hist()
+    h = H()
     h.op("invoke", 0, "send", [["send", "k", m] for m in range(1, 7)])
     h.op("ok", 0, "send", [["send", "k", [None, 1]], ["send", "k", [False, 2]],
                            ["send", "k", ["3", 3]], ["send", "k", [-1, 4]],
@@ -221,7 +221,7 @@ def test_version_orders_skip_offsets_that_are_missing_or_not_offsets():
 
 
 def test_version_orders_ignore_other_functions():
-    h = Hist()
+    h = H()
     h.op("invoke", 1, "txn", [["poll"]])
     h.op("ok", 1, "txn", [["poll", {"k": [[0, 1]]}], ["send", "k", [1, 2]]])
     logs, _ = orders_of(h)
@@ -233,7 +233,7 @@ def test_version_orders_ignore_other_functions():
 
 
 def test_an_offset_holding_two_messages_is_an_inconsistent_offset():
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 0)
     h.send(1, "k", 2, 3)
     h.send(2, "k", 3, 3)
@@ -247,7 +247,7 @@ def test_an_offset_holding_two_messages_is_an_inconsistent_offset():
 
 
 def test_writer_of_is_the_last_completed_op_that_sent_a_message():
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 0)                          # 1
     h.send(1, "k", 1, None, type_="info")         # 3: the same message again
     h.send(1, "j", 2, None, type_="fail")         # 5
@@ -257,7 +257,7 @@ def test_writer_of_is_the_last_completed_op_that_sent_a_message():
 
 
 def test_readers_of_lists_each_completed_poll_once_per_pair():
-    h = Hist()
+    h = H()
     h.send(0, "k", 1, 0)
     h.poll(1, {"k": [[0, 1], [0, 1]]})            # 3
     h.poll(2, {"k": [[0, 1]], "j": []})           # 5
@@ -268,7 +268,7 @@ def test_readers_of_lists_each_completed_poll_once_per_pair():
 
 
 def test_version_orders_go_on_past_ops_of_other_functions():
-    h = Hist()
+    h = H()
     h.assign(1, ["k"])
     h.op("info", "nemesis", "start-partition", None)
     h.send(0, "k", 1, 0)
