@@ -21,11 +21,23 @@ def test_a_process_invoking_twice_is_an_error_naming_both_ops():
         linearizable.check(history)
 
 
-def test_an_unknown_f_is_an_error_naming_the_op():
+def test_an_unknown_f_is_an_error_naming_the_op_and_the_f_as_history_edn_spells_it():
     history = ops(("invoke", 0, "write", 1), ("ok", 0, "write", 1),
                   ("invoke", 0, "append", 1), ("ok", 0, "append", 1))
-    with pytest.raises(ValueError, match=r"^op 2: a cas-register has no .*'append'"):
+    expected = r"^op 2: a cas-register has no :append \(only :read, :write and :cas\)$"
+    with pytest.raises(ValueError, match=expected):
         linearizable.check(history)
+    # An f held as a plain string is still a keyword in history.edn; an indeterminate op
+    # with an unknown f is refused too (it could take effect).
+    plain = [{**op, "f": str(op["f"])} for op in history]
+    with pytest.raises(ValueError, match=expected):
+        linearizable.check(plain)
+    with pytest.raises(ValueError, match=r"^op 0: a cas-register has no :incr "):
+        linearizable.check(ops(("invoke", 0, "incr", 1), ("info", 0, "incr", 1)))
+    without_f = [{k: v for k, v in op.items() if k != "f"}
+                 for op in ops(("invoke", 0, "write", 1), ("ok", 0, "write", 1))]
+    with pytest.raises(ValueError, match=r"^op 0: a cas-register has no nil "):
+        linearizable.check(without_f)
 
 
 def test_a_cas_without_from_and_to_is_an_error_naming_the_op():
@@ -34,6 +46,10 @@ def test_a_cas_without_from_and_to_is_an_error_naming_the_op():
         linearizable.check(history)
     with pytest.raises(ValueError, match=r"^op 0: cas value 3 is not \[from to\]$"):
         linearizable.check(ops(("invoke", 0, "cas", 3), ("info", 0, "cas", 3)))
+    # Values print as history.edn spells them, not as Python does.
+    with pytest.raises(ValueError, match=r'^op 0: cas value \[:a "b" nil\] is not '):
+        linearizable.check(ops(("invoke", 0, "cas", [K("a"), "b", None]),
+                               ("ok", 0, "cas", [K("a"), "b", None])))
 
 
 def test_ops_without_information_are_counted_as_dropped():
