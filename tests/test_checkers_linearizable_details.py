@@ -4,9 +4,11 @@ information, the nemesis left out, and the steps a search takes (the budget is c
 them, so the pruning of interchangeable indeterminate ops shows as steps saved)."""
 
 import pytest
+from hypothesis import given, strategies as st
 
 from glomers.checkers import linearizable
 from glomers.edn import Keyword as K
+from glomers.values import clj_key
 
 
 def ops(*rows):
@@ -85,3 +87,233 @@ def test_interchangeable_indeterminate_writes_cost_few_steps():
     outcome = linearizable.check(ops(*rows))
     assert outcome.valid is True
     assert outcome.steps == 25
+
+
+# -- against a search with no pruning at all --------------------------------------------
+#
+# The reference below walks every configuration a linearization can pass through: which
+# :ok ops are linearized, the register's value, which :info ops took effect (each one on
+# its own: no grouping of interchangeable ops, no memo beyond the set of configurations,
+# no subset pruning). The checker's pruning must change no answer: not the verdict, not
+# the op it blames, not the values it says the register could have held. And since its
+# budget is counted in steps, the steps are held against the configurations too.
+
+
+def _step(state, f, value):
+    """(legal?, new value) of a cas register op; a read of nil is always legal."""
+    if f == "write":
+        return True, value
+    if f == "cas":
+        return clj_key(state) == clj_key(value[0]), value[1]
+    return value is None or clj_key(state) == clj_key(value), state
+
+
+class Reference:
+    """Every reachable configuration of a history (a direct reading of the definition)."""
+
+    def __init__(self, history, keep_free_reads=True):
+        self.keep_free_reads = keep_free_reads
+        self.oks, self.infos, self.dropped = [], [], 0
+        invoked = {}
+        for position, op in enumerate(history):
+            process = op["process"]
+            if type(process) is not int:
+                continue
+            if op["type"] == "invoke":
+                invoked[process] = (position, op)
+                continue
+            call, invocation = invoked.pop(process)
+            self._add(call, invocation, position, op)
+        for call, invocation in invoked.values():          # never completed: :info
+            self._add(call, invocation, None, None)
+        self.configs = self._explore()
+
+    def _add(self, call, invocation, ret, completion):
+        kind = completion["type"] if completion else "info"
+        f = invocation["f"]
+        if kind == "fail":
+            self.dropped += 1
+            return
+        value = completion["value"] if kind == "ok" else invocation["value"]
+        if f == "read" and (kind != "ok" or value is None):
+            self.dropped += 1
+            if not self.keep_free_reads:
+                return
+        entry = {"f": f, "value": value, "call": call,
+                 "ret": ret if kind == "ok" else None,
+                 "index": (completion if kind == "ok" else invocation)["index"]}
+        (self.oks if kind == "ok" else self.infos).append(entry)
+
+    def waiting(self, linearized):
+        return [o for o in range(len(self.oks)) if o not in linearized]
+
+    def limit(self, linearized):
+        """The first completion still waiting (None: every :ok op is linearized)."""
+        rets = [self.oks[o]["ret"] for o in self.waiting(linearized)]
+        return min(rets) if rets else None
+
+    def moves(self, config):
+        linearized, (_, state), applied = config
+        limit = self.limit(linearized)
+        if limit is None:
+            return
+        for o in self.waiting(linearized):
+            op = self.oks[o]
+            legal, after = _step(state, op["f"], op["value"])
+            if op["call"] < limit and legal:
+                yield (linearized | {o}, (clj_key(after), after), applied)
+        for i, op in enumerate(self.infos):
+            legal, after = _step(state, op["f"], op["value"])
+            if i not in applied and op["call"] < limit and legal:
+                yield (linearized, (clj_key(after), after), applied | {i})
+
+    def _explore(self):
+        start = (frozenset(), (clj_key(None), None), frozenset())
+        configs, todo = {start}, [start]
+        while todo:
+            for after in self.moves(todo.pop()):
+                if after not in configs:
+                    configs.add(after)
+                    todo.append(after)
+        return configs
+
+    def valid(self):
+        return any(len(c[0]) == len(self.oks) for c in self.configs)
+
+    def final_values(self):
+        return {c[1][0] for c in self.configs if len(c[0]) == len(self.oks)}
+
+    def first_waiting(self, linearized):
+        return min(self.waiting(linearized), key=lambda o: self.oks[o]["ret"])
+
+    def blamed(self):
+        """The :ok op whose completion is latest among the first completions still waiting
+        in every configuration: no order gets past it."""
+        return max((self.first_waiting(c[0]) for c in self.configs),
+                   key=lambda o: self.oks[o]["ret"])
+
+    def held_before(self, o):
+        """The values the register held wherever op o could take effect next."""
+        return {c[1][0] for c in self.configs
+                if o not in c[0] and self.oks[o]["call"] < self.limit(c[0])}
+
+    def grouped(self, config):
+        """Does a configuration apply :info ops the way the checker does: of the ops of one
+        kind (same f and value), always the earliest invoked first?"""
+        applied = config[2]
+        for i in applied:
+            kind = (self.infos[i]["f"], clj_key(self.infos[i]["value"]))
+            for j, other in enumerate(self.infos):
+                if (j not in applied and (other["f"], clj_key(other["value"])) == kind
+                        and other["call"] < self.infos[i]["call"]):
+                    return False
+        return True
+
+    def cost(self, config):
+        """Steps the search spends in one configuration it enters: one per :ok op it may
+        linearize next, one for the first completion waiting, one per kind of :info op it
+        goes on with after trying one."""
+        linearized, (_, state), applied = config
+        limit = self.limit(linearized)
+        candidates = sum(1 for o in self.waiting(linearized) if self.oks[o]["call"] < limit)
+        kinds = {(op["f"], clj_key(op["value"])) for i, op in enumerate(self.infos)
+                 if i not in applied and op["call"] < limit
+                 and _step(state, op["f"], op["value"])[0]}
+        return candidates + 1 + len(kinds)
+
+
+def _result_of(op):
+    """The register's value right after op took effect."""
+    if op.f == "write":
+        return op.value
+    return op.value[1] if op.f == "cas" else op.value
+
+
+@st.composite
+def histories(draw):
+    """Small single-register histories: up to 4 processes, up to 7 ops, values 0-2; reads
+    mostly return what the register would hold, sometimes anything; ops complete :ok, :info
+    or :fail, or never; a nemesis op now and then."""
+    processes = draw(st.integers(1, 4))
+    length = draw(st.integers(1, 7))
+    rows, open_ops, state, current = [], {}, None, list(range(processes))
+    started = 0
+    while started < length or open_ops:
+        if draw(st.integers(0, 9)) == 0:
+            rows.append(("info", "nemesis", "start-partition", None))
+        slot = draw(st.integers(0, processes - 1))
+        p = current[slot]
+        if p in open_ops:
+            f, value, effect = open_ops.pop(p)
+            outcome = draw(st.sampled_from(["ok", "ok", "ok", "ok", "info", "fail", None]))
+            if outcome is None and started >= length:
+                continue                                # left open for good
+            if outcome is None:
+                outcome = "ok"
+            if f == "read":
+                read = draw(st.sampled_from([effect, effect, effect, None, 0, 1, 2]))
+                value = read if outcome == "ok" else None
+            rows.append((outcome, p, f, value))
+            if outcome == "info":
+                current[slot] = p + processes
+        elif started < length:
+            started += 1
+            f = draw(st.sampled_from(["read", "write", "cas", "cas"]))
+            value = (None if f == "read" else draw(st.integers(0, 2)) if f == "write"
+                     else [draw(st.integers(0, 2)), draw(st.integers(0, 2))])
+            if f == "write":
+                state = value
+            elif f == "cas" and clj_key(state) == clj_key(value[0]):
+                state = value[1]
+            rows.append(("invoke", p, f, value))
+            open_ops[p] = (f, value, state)
+        elif all(q not in open_ops for q in current):
+            break
+    return ops(*rows)
+
+
+@given(histories())
+def test_pruning_changes_no_answer_of_a_search_without_it(history):
+    reference = Reference(history)
+    outcome = linearizable.check(history)
+    assert outcome.valid is reference.valid()
+    assert outcome.dropped == reference.dropped
+    if outcome.valid:
+        assert clj_key(outcome.state) in reference.final_values()
+        assert outcome.op is None and outcome.seen == []
+    else:
+        blamed = reference.blamed()
+        assert outcome.op.completion["index"] == reference.oks[blamed]["index"]
+        held = [clj_key(value) for value, _ in outcome.seen]
+        assert sorted(set(held), key=repr) == sorted(held, key=repr)      # each value once
+        assert set(held) == reference.held_before(blamed)
+        for value, before in outcome.seen:
+            # The op linearized just before left the register holding that value.
+            if before is None:
+                assert value is None
+            else:
+                assert clj_key(_result_of(before)) == clj_key(value)
+        # The :ok op linearized last before it, on some path that gets as far: none only
+        # when the blamed op is the first to complete (of the ops that carry information),
+        # as nothing can be ordered before it then.
+        firsts = sorted((o for o in reference.oks
+                         if o["f"] != "read" or o["value"] is not None),
+                        key=lambda o: o["ret"])
+        previous = outcome.previous_ok
+        if previous is None:
+            assert firsts[0]["index"] == outcome.op.completion["index"]
+        else:
+            assert previous.ok
+            assert any(reference.oks[o]["index"] == previous.completion["index"]
+                       and reference.first_waiting(c[0]) == blamed
+                       for c in reference.configs for o in c[0])
+    # Steps: each configuration the search enters costs at most its candidates, one, and
+    # one per kind of :info op; it never enters one twice. With no :info op (nothing to
+    # prune by subsets) an invalid history costs exactly that over every configuration.
+    # (The search counts no step for the reads it drops first, so neither does this.)
+    reduced = Reference(history, keep_free_reads=False)
+    grouped = [c for c in reduced.configs if reduced.grouped(c)
+               and len(c[0]) < len(reduced.oks)]
+    assert outcome.steps <= sum(reduced.cost(c) for c in grouped)
+    if not reduced.infos and not outcome.valid:
+        assert outcome.steps == sum(reduced.cost(c) for c in grouped)

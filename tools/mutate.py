@@ -78,7 +78,8 @@ MODULES = {
                                    "tests/test_properties.py"],
     "glomers/checkers/linearizable.py": ["tests/test_checkers_linearizable_details.py",
                                          "tests/test_checkers_linearizable.py"],
-    "glomers/checkers/lin_kv.py": ["tests/test_checkers_linearizable.py"],
+    "glomers/checkers/lin_kv.py": ["tests/test_checkers_lin_kv_details.py",
+                                   "tests/test_checkers_linearizable.py"],
 }
 for _name in ("kafka", "kafka_anomalies", "kafka_clj", "kafka_cycles", "kafka_explain",
               "kafka_lag", "kafka_ops"):
