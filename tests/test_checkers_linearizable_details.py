@@ -48,7 +48,15 @@ def test_a_cas_without_from_and_to_is_an_error_naming_the_op():
         linearizable.check(history)
     with pytest.raises(ValueError, match=r"^op 0: cas value 3 is not \[from to\]$"):
         linearizable.check(ops(("invoke", 0, "cas", 3), ("info", 0, "cas", 3)))
-    # Values print as history.edn spells them, not as Python does.
+    # Values print as history.edn spells them, not as Python does, on one line however long.
+    long = ["a" * 40, "b" * 40, 1]
+    with pytest.raises(ValueError, match=rf'^op 0: cas value \["{"a" * 40}" "{"b" * 40}" 1\] '
+                                         r"is not \[from to\]$"):
+        linearizable.check(ops(("invoke", 0, "cas", long), ("ok", 0, "cas", long)))
+    strange = [{**op, "f": ["x" * 40, "y" * 40]} for op in ops(("invoke", 0, "cas", 1))]
+    with pytest.raises(ValueError, match=rf'^op 0: a cas-register has no \["{"x" * 40}" '
+                                         rf'"{"y" * 40}"\] \(only :read, :write and :cas\)$'):
+        linearizable.check(strange)
     with pytest.raises(ValueError, match=r'^op 0: cas value \[:a "b" nil\] is not '):
         linearizable.check(ops(("invoke", 0, "cas", [K("a"), "b", None]),
                                ("ok", 0, "cas", [K("a"), "b", None])))
@@ -286,6 +294,9 @@ def test_pruning_changes_no_answer_of_a_search_without_it(history):
     else:
         blamed = reference.blamed()
         assert outcome.op.completion["index"] == reference.oks[blamed]["index"]
+        assert outcome.op.invocation["index"] == history[outcome.op.call]["index"]
+        assert outcome.op.process == outcome.op.invocation["process"]
+        assert outcome.op.invocation["type"] == "invoke" and outcome.op.ok
         held = [clj_key(value) for value, _ in outcome.seen]
         assert sorted(set(held), key=repr) == sorted(held, key=repr)      # each value once
         assert set(held) == reference.refused(blamed)
@@ -295,6 +306,8 @@ def test_pruning_changes_no_answer_of_a_search_without_it(history):
                 assert value is None
             else:
                 assert clj_key(_result_of(before)) == clj_key(value)
+                # ... and was invoked before the blamed op completed.
+                assert before.invocation["index"] < outcome.op.completion["index"]
         # The :ok op linearized last before it, on some path that gets as far: none only
         # when the blamed op is the first to complete (of the ops that carry information),
         # as nothing can be ordered before it then.
@@ -326,7 +339,10 @@ def test_crashed_ops_that_set_the_same_value_are_not_interchangeable():
     # still take effect once 2 is written. Having explored "the write took effect first"
     # to a dead end says nothing about "the cas took effect first": the search must try
     # both (it may prune an order only by a dead end whose crashed ops are a subset).
-    h = ops(("invoke", 5, "write", 1), ("info", 5, "write", 1),
+    # (A crashed write of 7 that helps nothing comes first, so the three kinds of crashed
+    # op are told apart by more than their order.)
+    h = ops(("invoke", 4, "write", 7), ("info", 4, "write", 7),
+            ("invoke", 5, "write", 1), ("info", 5, "write", 1),
             ("invoke", 6, "cas", [0, 1]), ("info", 6, "cas", [0, 1]),
             ("invoke", 0, "write", 0), ("ok", 0, "write", 0),
             ("invoke", 1, "read", None), ("ok", 1, "read", 1),
@@ -335,7 +351,126 @@ def test_crashed_ops_that_set_the_same_value_are_not_interchangeable():
     outcome = linearizable.check(h)
     assert outcome.valid is True and outcome.state == 1
     # With the cas invoked first the search meets the other order first: the same answer.
-    swapped = [{**op, "index": i} for i, op in enumerate(h[2:4] + h[:2] + h[4:])]
+    swapped = [{**op, "index": i} for i, op in enumerate(h[:2] + h[4:6] + h[2:4] + h[6:])]
     assert linearizable.check(swapped).valid is True
-    # Without the crashed write nothing explains the second read of 1.
-    assert linearizable.check(h[2:]).valid is False
+    # Without the crashed write of 1 nothing explains the second read of 1.
+    assert linearizable.check(h[:2] + h[4:]).valid is False
+
+
+def test_a_dead_end_prunes_the_same_point_reached_with_more_crashed_ops_applied():
+    # Crashed writes of 1 and of 2, then a read of 3 that nothing wrote. Steps, by
+    # configuration (register value, crashed ops applied), each costing one step for the
+    # read tried, one for reaching its completion, one per crashed op tried after:
+    #   nil {}       1 + 1 + 2 (then the write of 1, then the write of 2)   = 4
+    #   1   {w1}     1 + 1 + 1 (then the write of 2)                        = 3
+    #   2   {w1 w2}  1 + 1                                                  = 2
+    #   2   {w2}     1 + 1 (the write of 1 next would give 1 {w1 w2}: pruned,
+    #                       as 1 {w1} failed with less applied)             = 2
+    # 11 steps; without that pruning the search would spend 3 more on 1 {w1 w2}.
+    # (With the write of 1 alone: 1 + 1 + 1 for nil {}, 1 + 1 for 1 {w1}: 5 steps.)
+    w1 = [("invoke", 5, "write", 1), ("info", 5, "write", 1)]
+    w2 = [("invoke", 6, "write", 2), ("info", 6, "write", 2)]
+    read = [("invoke", 0, "read", None), ("ok", 0, "read", 3)]
+    assert linearizable.check(ops(*w1, *read)).steps == 5
+    outcome = linearizable.check(ops(*w1, *w2, *read))
+    assert outcome.valid is False and outcome.steps == 11
+    assert sorted(value for value, _ in outcome.seen if value is not None) == [1, 2]
+
+
+def test_a_dead_end_prunes_a_later_order_that_reaches_it_with_more_applied():
+    # A crashed write of 1, then an acknowledged write of 2, then a read of 3. Steps:
+    #   nil {}          the write of 2 (1), the crashed write (1), after it (1)     = 3
+    #   2 {}            the read tried (1), its completion (1), after the crash (1) = 3
+    #   1 {w1}          the read tried (1), its completion (1)                      = 2
+    #   1 {w1} (no :ok) the write of 2 tried (1): it would give 2 {w1}, pruned since
+    #                   2 {} failed with less applied; the write's completion (1)   = 2
+    # 10 steps; without that pruning, 2 more for 2 {w1}.
+    h = ops(("invoke", 5, "write", 1), ("info", 5, "write", 1),
+            ("invoke", 0, "write", 2), ("ok", 0, "write", 2),
+            ("invoke", 1, "read", None), ("ok", 1, "read", 3))
+    outcome = linearizable.check(h)
+    assert outcome.valid is False and outcome.steps == 10
+
+
+def test_the_budget_is_counted_in_steps_and_a_search_that_runs_out_says_so():
+    h = ops(("invoke", 5, "write", 1), ("info", 5, "write", 1),
+            ("invoke", 6, "write", 2), ("info", 6, "write", 2),
+            ("invoke", 0, "read", None), ("ok", 0, "read", 3))
+    assert linearizable.check(h).steps == 11
+    assert linearizable.check(h, budget=11).valid is False
+    outcome = linearizable.check(h, budget=10)
+    assert outcome.valid == "unknown" and outcome.steps == 11
+    assert outcome.op is None and outcome.seen == [] and outcome.dropped == 0
+    assert outcome.reason == (
+        "the search used its whole budget of 10 steps without an answer (1 acknowledged "
+        "ops and 2 indeterminate ones on this key; each indeterminate write or cas may have "
+        "taken effect at any later point, which multiplies the orders to try)")
+    big = ops(*[row for p in range(10) for row in (("invoke", 10 + p, "write", p),
+                                                     ("info", 10 + p, "write", p))],
+              ("invoke", 0, "read", None), ("ok", 0, "read", 99))
+    assert "whole budget of 1,234 steps" in linearizable.check(big, budget=1234).reason
+
+
+def test_the_memo_names_the_same_ops_the_same_way_after_64_are_linearized():
+    # A write of 9 runs the whole time while 70 writes go one after another, then a read
+    # of 7 nobody wrote. The write of 9 may come before, between or after any of them:
+    # whether it was placed before or after the 64th, the search must know each
+    # configuration again (exactly one visit each, as the reference counts them).
+    rows = [("invoke", 100, "write", 9)]
+    for i in range(70):
+        rows += [("invoke", 0, "write", i % 3), ("ok", 0, "write", i % 3)]
+    rows += [("ok", 100, "write", 9), ("invoke", 1, "read", None), ("ok", 1, "read", 7)]
+    h = ops(*rows)
+    reference = Reference(h, keep_free_reads=False)
+    outcome = linearizable.check(h)
+    assert outcome.valid is False and outcome.op.completion["index"] == len(h) - 1
+    assert outcome.steps == sum(reference.cost(c) for c in reference.configs
+                                if len(c[0]) < len(reference.oks))
+
+
+def test_of_orders_that_get_equally_far_the_first_found_is_reported():
+    # Two overlapping writes of 3 and 4, then a read of 5 nobody wrote. The search tries
+    # the write invoked first first: 3 then 4, so the write of 4 is the :ok op before the
+    # dead end; the register could have held 4 (after 3, 4) or 3 (after 4, 3).
+    h = ops(("invoke", 0, "write", 3), ("invoke", 1, "write", 4), ("ok", 1, "write", 4),
+            ("ok", 0, "write", 3), ("invoke", 2, "read", None), ("ok", 2, "read", 5))
+    outcome = linearizable.check(h)
+    assert outcome.valid is False
+    assert outcome.previous_ok.value == 4 and outcome.previous_ok.completion["index"] == 2
+    assert [(value, before.value) for value, before in outcome.seen] == [(4, 4), (3, 3)]
+
+
+def test_after_one_crashed_op_fails_the_next_kind_may_still_be_any_invoked_before():
+    # The read of 7 can only follow the crashed write of 7, invoked after the write of 6
+    # completed; the crashed write of 8 is tried first and fails.
+    h = ops(("invoke", 0, "write", 5), ("ok", 0, "write", 5),
+            ("invoke", 0, "write", 6), ("ok", 0, "write", 6),
+            ("invoke", 3, "write", 8), ("info", 3, "write", 8),
+            ("invoke", 1, "read", None),
+            ("invoke", 4, "write", 7), ("info", 4, "write", 7),
+            ("ok", 1, "read", 7))
+    outcome = linearizable.check(h)
+    assert outcome.valid is True and outcome.state == 7
+
+
+def test_the_crashed_op_before_a_refusal_is_the_one_that_took_effect():
+    # Two crashed writes of 1 (interchangeable: the earlier one is used first), the second
+    # invoked only after the read of 2 completed: the register held 1 thanks to the first.
+    h = ops(("invoke", 5, "write", 1), ("info", 5, "write", 1),
+            ("invoke", 0, "read", None), ("ok", 0, "read", 2),
+            ("invoke", 6, "write", 1), ("info", 6, "write", 1))
+    outcome = linearizable.check(h)
+    assert outcome.valid is False
+    assert [(value, before and before.invocation["index"]) for value, before in outcome.seen
+            ] == [(None, None), (1, 0)]
+    # Two of a kind, both used: the second is the one before the refusal in 1.
+    h = ops(("invoke", 5, "write", 1), ("info", 5, "write", 1),
+            ("invoke", 6, "write", 1), ("info", 6, "write", 1),
+            ("invoke", 1, "write", 2), ("ok", 1, "write", 2),
+            ("invoke", 0, "read", None), ("ok", 0, "read", 1),
+            ("invoke", 1, "write", 2), ("ok", 1, "write", 2),
+            ("invoke", 0, "read", None), ("ok", 0, "read", 3))
+    outcome = linearizable.check(h)
+    assert outcome.valid is False and outcome.op.completion["index"] == len(h) - 1
+    assert [(value, before.invocation["index"]) for value, before in outcome.seen] == [
+        (2, 8), (1, 2)]
