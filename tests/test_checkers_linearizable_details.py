@@ -441,13 +441,15 @@ def test_of_orders_that_get_equally_far_the_first_found_is_reported():
 
 
 def test_after_one_crashed_op_fails_the_next_kind_may_still_be_any_invoked_before():
-    # The read of 7 can only follow the crashed write of 7, invoked after the write of 6
-    # completed; the crashed write of 8 is tried first and fails.
+    # The read of 7 can only follow the crashed cas 6->7, invoked after the write of 6
+    # completed; the crashed write of 8 is tried first, and after it the cas cannot apply:
+    # back from that dead end, the cas must still be allowed (it was invoked before the
+    # read completed).
     h = ops(("invoke", 0, "write", 5), ("ok", 0, "write", 5),
             ("invoke", 0, "write", 6), ("ok", 0, "write", 6),
             ("invoke", 3, "write", 8), ("info", 3, "write", 8),
             ("invoke", 1, "read", None),
-            ("invoke", 4, "write", 7), ("info", 4, "write", 7),
+            ("invoke", 4, "cas", [6, 7]), ("info", 4, "cas", [6, 7]),
             ("ok", 1, "read", 7))
     outcome = linearizable.check(h)
     assert outcome.valid is True and outcome.state == 7
@@ -474,3 +476,56 @@ def test_the_crashed_op_before_a_refusal_is_the_one_that_took_effect():
     assert outcome.valid is False and outcome.op.completion["index"] == len(h) - 1
     assert [(value, before.invocation["index"]) for value, before in outcome.seen] == [
         (2, 8), (1, 2)]
+
+
+def test_crashed_ops_are_tried_kind_by_kind_in_invocation_order_until_one_helps():
+    # Crashed writes of 1, then two of 0; an acknowledged write of 1, then a read of 0.
+    #   nil {}      the write of 1 (1)                                    = 1
+    #   1 {}        the read tried (1), its completion (1), then the
+    #               crashed write of 1 (changes nothing, but uses it up)  = 2
+    #   1 {w1}      the read tried (1), its completion (1), then the first
+    #               crashed write of 0                                    = 2
+    #   0 {w1 w0}   the read (1): every acknowledged op placed, valid     = 1
+    h = ops(("invoke", 4, "write", 1), ("invoke", 0, "write", 1),
+            ("invoke", 2, "write", 0), ("info", 2, "write", 0),
+            ("invoke", 3, "write", 0), ("ok", 0, "write", 1),
+            ("invoke", 0, "read", None), ("ok", 0, "read", 0),
+            ("info", 3, "write", 0), ("info", 4, "write", 1))
+    outcome = linearizable.check(h)
+    assert outcome.valid is True and outcome.state == 0 and outcome.steps == 6
+
+
+def test_a_dead_end_with_nothing_applied_found_late_still_prunes():
+    # Overlapping writes of 1 and 0, a cas 0->0, crashed ops that can only set 0, then a
+    # read of 1. The point "all three :ok ops placed, value 0" fails first with the crashed
+    # write of 0 applied, then with nothing applied: that second dead end must take the
+    # first one's place (it prunes every later arrival there, whatever was applied) and
+    # keep pruning. 19 steps; 24 if it were kept as "crashed write applied" and 30 if it
+    # were forgotten.
+    h = ops(("invoke", 2, "write", 1), ("invoke", 0, "write", 0), ("ok", 0, "write", 0),
+            ("ok", 2, "write", 1), ("invoke", 2, "cas", [0, 0]), ("invoke", 0, "write", 0),
+            ("invoke", 1, "cas", [1, 0]), ("ok", 2, "cas", [0, 0]),
+            ("invoke", 3, "read", None), ("ok", 3, "read", 1))
+    outcome = linearizable.check(h)
+    assert outcome.valid is False and outcome.op.completion["index"] == 9
+    assert outcome.steps == 19
+
+
+def test_every_minimal_dead_end_at_one_point_is_kept():
+    # An acknowledged write of 0; crashed ops w1 (write 1), c (cas 0->1) and w2 (write 2),
+    # invoked after it; a read of 9 nobody wrote. The value 1 fails twice, with {w1} and
+    # with {c} applied (neither a subset of the other): both are kept, since the last
+    # order tried, w2 then w1, reaches 1 {w1 w2}, which only 1 {w1} prunes. Steps:
+    #   nil {} 1 + 1 (the write of 0; its completion, where no crashed op is invoked yet)
+    #   0 {}   1 + 1 + 3 (the read; its completion; after w1, after c, after w2)
+    #   1 {w1} 1 + 1 + 1 (the read; its completion; c refused; after w2)
+    #   2 {w1 w2} 1 + 1, 1 {c} 1 + 1 + 1 (w1 pruned; after w2), 2 {c w2} 1 + 1 (w1 pruned)
+    #   2 {w2} 1 + 1 (w1 would give 1 {w1 w2}: pruned; c refused)
+    # 19 steps; keeping only the last dead end at 1 would cost 3 more for 1 {w1 w2}.
+    h = ops(("invoke", 0, "write", 0), ("ok", 0, "write", 0),
+            ("invoke", 5, "write", 1), ("info", 5, "write", 1),
+            ("invoke", 6, "cas", [0, 1]), ("info", 6, "cas", [0, 1]),
+            ("invoke", 7, "write", 2), ("info", 7, "write", 2),
+            ("invoke", 1, "read", None), ("ok", 1, "read", 9))
+    outcome = linearizable.check(h)
+    assert outcome.valid is False and outcome.steps == 19
