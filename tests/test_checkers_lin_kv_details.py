@@ -413,3 +413,138 @@ def test_keys_are_named_in_edn(key, text):
     lines = lin_kv.explain(lin_kv.check(h, OPTS), h, OPTS)
     assert lines[2].startswith(f"key {text}: read of key {text} at n2 returned 2")
     assert lines[2].label == f"key {text}"
+
+
+def _explained(h, opts=OPTS):
+    return lin_kv.explain(lin_kv.check(h, opts), h, opts)
+
+
+def test_the_write_named_is_the_last_that_left_another_value():
+    # The write of 5 was acknowledged last before the read of 5, but the read of 6 after
+    # both puts the write of 6 after it: the write of 6 is the one to name, and the write
+    # of 5 is the op that could have helped but cannot be ordered so. (Naming the write
+    # of 5 -- "returned 5, but 5 had been written" -- explained nothing.)
+    h = history(("invoke", 10, "write", 6), ("invoke", 11, "write", 5),
+                ("ok", 10, "write", 6), ("ok", 11, "write", 5),
+                *call(1, "read", result=6), *call(2, "read", result=5))
+    assert _explained(h)[2:4] == [
+        "key 0: read of key 0 at n3 returned 5 at 0.700 s, but 6 had been written and "
+        "acknowledged at 0.200 s (write of 6 by n2, process 10, 0.000-0.200 s).",
+        "  at any point where it could take effect the register held 6, never 5."]
+    assert _explained(h)[4] == (
+        "  ops that could have written 5 in between, but cannot be ordered so that it does: "
+        "write of 5 by n3, process 11, 0.100-0.300 s.")
+
+
+def test_when_every_earlier_write_left_the_value_wanted_that_is_said():
+    # Only the write of 5 was acknowledged before the read of 5; the long write of 6,
+    # read before it, must come after the write of 5 and before the read.
+    h = history(*call(0, "write", 5), ("invoke", 10, "write", 6),
+                *call(1, "read", result=6), *call(2, "read", result=5),
+                ("ok", 10, "write", 6))
+    lines = _explained(h)
+    assert lines[2] == ("key 0: read of key 0 at n3 returned 5 at 0.600 s, and every write "
+                        "acknowledged before it had written 5.")
+    assert lines[4] == ("  ops that could have written 5 in between, but cannot be ordered "
+                        "so that it does: write of 5 by n1, process 0, 0.000-0.100 s.")
+    # A cas from nil: the write to name is the last that left something else than nil.
+    h = history(*call(0, "write", 1), *call(0, "cas", [1, None]), ("invoke", 10, "write", 2),
+                *call(1, "read", result=2), *call(2, "cas", [None, 3]),
+                ("ok", 10, "write", 2))
+    assert _explained(h)[2:5] == [
+        "key 0: cas of key 0 at n3 from nil to 3 succeeded at 0.800 s, but 1 had been "
+        "written and acknowledged at 0.100 s (write of 1 by n1, process 0, 0.000-0.100 s).",
+        "  at any point where it could take effect the register held 2, never nil.",
+        "  ops that could have written nil in between, but cannot be ordered so that it "
+        "does: cas 1->nil by n1, process 0, 0.200-0.300 s."]
+
+
+def test_the_last_acknowledged_write_may_be_a_cas_and_only_writes_before_the_op_count():
+    h = history(*seq(call(0, "write", 3), call(1, "cas", [3, 4]), call(2, "read", result=3)))
+    assert _explained(h)[2] == (
+        "key 0: read of key 0 at n3 returned 3 at 0.500 s, but 4 had been written and "
+        "acknowledged at 0.300 s (cas 3->4 by n2, process 1, 0.200-0.300 s) and nothing "
+        "wrote 3 after it.")
+    # A write acknowledged while the read ran is not "before" it.
+    h = history(*call(0, "write", 3), *call(0, "write", 4), ("invoke", 1, "read", None),
+                ("invoke", 2, "write", 9), ("ok", 2, "write", 9), ("ok", 1, "read", 3))
+    lines = _explained(h)
+    assert lines[2].startswith("key 0: read of key 0 at n2 returned 3 at 0.700 s, but 4 had "
+                               "been written and acknowledged at 0.300 s (write of 4 by n1")
+    assert lines[3] == "  at any point where it could take effect the register held 4 or 9, never 3."
+
+
+def test_the_first_acknowledged_op_can_name_writers_that_cannot_help():
+    # Two long writes of 5 and 6; reads of 6, then 5, then 6 before either is acknowledged.
+    h = history(("invoke", 10, "write", 5), ("invoke", 11, "write", 6),
+                *call(1, "read", result=6), *call(2, "read", result=5),
+                *call(3, "read", result=6), ("ok", 11, "write", 6), ("ok", 10, "write", 5))
+    assert _explained(h)[2:5] == [
+        "key 0: read of key 0 at n1 returned 6 at 0.700 s, the first acknowledged op on the "
+        "key.",
+        "  at any point where it could take effect the register held 5, never 6.",
+        "  ops that could have written 6 in between, but cannot be ordered so that it does: "
+        "write of 6 by n3, process 11, 0.100-0.800 s."]
+
+
+def test_a_history_cut_at_its_start_is_explained_without_the_missing_invocations():
+    # The first records are completions whose invocations are not in the history: the
+    # search ignores them. The explanation names the acknowledged write with the one time
+    # it knows, and does not count the crashed write of 5 as one that could have helped.
+    h = history(("ok", 3, "write", 7), ("info", 4, "write", 5), *call(0, "read", result=5))
+    assert _explained(h)[2] == (
+        "key 0: read of key 0 at n1 returned 5 at 0.300 s, but 7 had been written and "
+        "acknowledged at 0.000 s (write of 7 by n1, process 3, 0.000 s) and nothing wrote 5 "
+        "after it.")
+
+
+def test_failed_writers_are_all_looked_at_past_a_refusal_of_the_registers_own():
+    h = history(("invoke", 7, "cas", [9, 3]), ("fail", 7, "cas", [9, 3]),
+                ("invoke", 8, "write", 3), ("fail", 8, "write", 3),
+                *seq(call(0, "write", 1), call(1, "read", result=3)))
+    h[1]["error"] = [K("precondition-failed"), "expected 9"]
+    [line] = [line for line in _explained(h) if "refused" in line]
+    assert "write by n3 failed at 0.300 s." in line and "cas" not in line
+
+
+def test_counts_and_odd_result_maps_in_the_explanation():
+    h = history(*seq(call(0, "write", 1, key=0), call(0, "write", 1, key=1),
+                     call(0, "write", 1, key=2)))
+    assert _explained(h)[0] == "lin-kv: valid. 3 key(s): 3 linearizable, 0 not, 0 undecided."
+    # A result read back from elsewhere: no model, an error that is only a text, a key
+    # with no verdict at all.
+    result = {"valid?": "unknown", "results": {
+        0: {"valid?": True, "linearizable": {"valid?": True}},
+        1: {"valid?": "unknown", "linearizable": {"valid?": "unknown", "error": "boom"}},
+        2: {"linearizable": {}}}}
+    lines = lin_kv.explain(result, [], None)
+    assert lines[:3] == [
+        "lin-kv: unknown. 3 key(s): 1 linearizable, 0 not, 2 undecided.",
+        "key 0: linearizable (0 acknowledged op(s), 0 indeterminate); final value nil.",
+        "key 1: the search crashed: boom"]
+    assert isinstance(lines[3], Hint) and lines[4].startswith("key 2: undecided: None.")
+
+
+def test_long_values_are_named_on_one_line():
+    long = "v" * 80
+    h = history(*seq(call(0, "write", [long, 1]), call(1, "read", result=[long, 2])))
+    lin = lin_of(h)
+    assert lin["final-paths"][0][1]["model"]["msg"] == (
+        f'can\'t read ["{long}" 2] from register ["{long}" 1]')
+    lines = _explained(h)
+    assert all("\n" not in line for line in lines)
+    assert f'returned ["{long}" 2]' in lines[2]
+
+
+def test_an_indeterminate_cas_whose_completion_lost_its_value_does_not_stop_the_explanation():
+    h = history(("invoke", 5, "cas", [1, 3]), ("info", 5, "cas", None),
+                *seq(call(0, "write", 2), call(1, "read", result=3)))
+    lines = _explained(h)
+    assert lines[2].startswith("key 0: read of key 0 at n2 returned 3 at 0.500 s, but 2 had "
+                               "been written")
+
+
+def test_an_invalid_key_has_knossos_s_keys_and_no_configs():
+    lin = lin_of(history(*seq(call(0, "write", 1), call(1, "read", result=2))))
+    assert set(lin) == {"valid?", "op", "previous-ok", "final-paths", "configs"}
+    assert lin["configs"] == ()
