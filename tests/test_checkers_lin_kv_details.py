@@ -537,11 +537,17 @@ def test_long_values_are_named_on_one_line():
 
 
 def test_an_indeterminate_cas_whose_completion_lost_its_value_does_not_stop_the_explanation():
+    # ... nor hide the ops after it: the crashed write of 3, used up by the first read of 3,
+    # is still named for the second.
     h = history(("invoke", 5, "cas", [1, 3]), ("info", 5, "cas", None),
-                *seq(call(0, "write", 2), call(1, "read", result=3)))
+                ("invoke", 6, "write", 3), ("info", 6, "write", 3),
+                *seq(call(1, "read", result=3), call(0, "write", 2), call(1, "read", result=3)))
     lines = _explained(h)
-    assert lines[2].startswith("key 0: read of key 0 at n2 returned 3 at 0.500 s, but 2 had "
+    assert lines[2].startswith("key 0: read of key 0 at n2 returned 3 at 0.900 s, but 2 had "
                                "been written")
+    assert lines[4] == ("  ops that could have written 3 in between, but cannot be ordered so "
+                        "that it does: write of 3 by n1, process 6, indeterminate, invoked at "
+                        "0.200 s.")
 
 
 def test_an_invalid_key_has_knossos_s_keys_and_no_configs():
