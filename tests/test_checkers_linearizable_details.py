@@ -1,7 +1,11 @@
 """Details of the linearizability search (glomers/checkers/linearizable.py) a user sees: the
 errors that name a broken history's ops, how many ops were dropped as carrying no
 information, the nemesis left out, and the steps a search takes (the budget is counted in
-them, so the pruning of interchangeable indeterminate ops shows as steps saved)."""
+them, so each pruning shows as steps saved: small histories are counted by hand).
+
+A hypothesis test holds the search against a reference that walks every configuration
+with no pruning at all: the verdict, the op blamed, the values it was refused in and the
+steps (at most one visit per configuration; exactly that with no crashed op) must agree."""
 
 import pytest
 from hypothesis import given, strategies as st
@@ -378,13 +382,14 @@ def test_a_dead_end_prunes_the_same_point_reached_with_more_crashed_ops_applied(
 
 
 def test_a_dead_end_prunes_a_later_order_that_reaches_it_with_more_applied():
-    # A crashed write of 1, then an acknowledged write of 2, then a read of 3. Steps:
-    #   nil {}          the write of 2 (1), the crashed write (1), after it (1)     = 3
-    #   2 {}            the read tried (1), its completion (1), after the crash (1) = 3
-    #   1 {w1}          the read tried (1), its completion (1)                      = 2
-    #   1 {w1} (no :ok) the write of 2 tried (1): it would give 2 {w1}, pruned since
-    #                   2 {} failed with less applied; the write's completion (1)   = 2
-    # 10 steps; without that pruning, 2 more for 2 {w1}.
+    # A crashed write of 1 (w1), then an acknowledged write of 2 (W2), then a read of 3.
+    # Steps, by configuration (:ok ops placed, value, crashed ops applied):
+    #   {} nil {}      W2 tried (1), W2's completion (1), back from w1 (1)           = 3
+    #   {W2} 2 {}      the read tried (1), its completion (1), back from w1 (1)      = 3
+    #   {W2} 1 {w1}    the read tried (1), its completion (1)                        = 2
+    #   {} 1 {w1}      W2 tried (1): it would give {W2} 2 {w1}, pruned since {W2} 2 {}
+    #                  failed with less applied; W2's completion (1)                 = 2
+    # 10 steps; without that pruning, 2 more for {W2} 2 {w1}.
     h = ops(("invoke", 5, "write", 1), ("info", 5, "write", 1),
             ("invoke", 0, "write", 2), ("ok", 0, "write", 2),
             ("invoke", 1, "read", None), ("ok", 1, "read", 3))
