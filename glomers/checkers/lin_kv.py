@@ -243,7 +243,10 @@ def explain_violation(key, lin, ops, opts):
                 f"{_text(bad['value'][0])} to {_text(bad['value'][1])} succeeded at "
                 f"{seconds(completion)}")
     begun = invocation["index"] if invocation else completion["index"]
-    last = _last_acknowledged_write(ops, begun)
+    # The write to name is the last one acknowledged before the op began that left another
+    # value: one that wrote the value wanted explains nothing (an op ordered after it must
+    # have overwritten it, and the ops that could have written the value are listed).
+    last = _last_acknowledged_write(ops, begun, other_than=want)
     if last is not None:
         head += (f", but {_text(_written(last))} had been written and acknowledged at "
                  f"{seconds(last)} ({_describe(last, ops, opts)})")
@@ -252,7 +255,10 @@ def explain_violation(key, lin, ops, opts):
             head += f" and nothing wrote {_text(want)} after it"
     else:
         since = _writers_of(ops, want, after=-1, before=completion["index"])
-        head += ", the first acknowledged op on the key"
+        if _last_acknowledged_write(ops, begun) is None:
+            head += ", the first acknowledged op on the key"
+        else:
+            head += f", and every write acknowledged before it had written {_text(want)}"
         if not since:
             head += f", and nothing had written {_text(want)}"
     lines = [head + "."]
@@ -296,14 +302,20 @@ def _written(op):
     return op["value"] if op["f"] == "write" else op["value"][1]
 
 
-def _last_acknowledged_write(ops, before):
-    """The write or cas acknowledged last before history position `before`."""
+_ANY = object()
+
+
+def _last_acknowledged_write(ops, before, other_than=_ANY):
+    """The write or cas acknowledged last before history position `before` (of those that
+    left a value other than `other_than`, if given)."""
     last = None
+    unwanted = clj_key(other_than) if other_than is not _ANY else None
     for op in ops:
         if op.get("index", 0) >= before:
             break
         if op.get("type") == "ok" and op.get("f") in ("write", "cas") \
-                and (op["f"] == "write" or _is_pair(op.get("value"))):
+                and (op["f"] == "write" or _is_pair(op.get("value"))) \
+                and (unwanted is None or clj_key(_written(op)) != unwanted):
             last = op
     return last
 

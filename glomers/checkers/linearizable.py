@@ -30,6 +30,7 @@ the history only, never on the machine's speed.
 
 from dataclasses import dataclass, field
 
+from glomers.edn import Keyword, dumps
 from glomers.values import clj_key
 
 DEFAULT_BUDGET = 2_000_000      # search steps per key: a few seconds of CPU, ~100 MB at worst
@@ -132,11 +133,15 @@ def prepare(history):
         if f == "read" and (value is None or ret is None):
             dropped += 1
             continue
+        # Errors name the f and value as history.edn spells them: an f is a keyword there
+        # (`:append`) even where the history holds it as a plain string.
         if f not in ("read", "write", "cas"):
-            raise ValueError(f"op {invocation.get('index')}: a cas-register has no {f!r}")
+            name = Keyword(f) if isinstance(f, str) else f
+            raise ValueError(f"op {invocation.get('index')}: a cas-register has no "
+                             f"{dumps(name, width=None)} (only :read, :write and :cas)")
         if f == "cas" and not (isinstance(value, (list, tuple)) and len(value) == 2):
-            raise ValueError(f"op {invocation.get('index')}: cas value {value!r} is not "
-                             "[from to]")
+            raise ValueError(f"op {invocation.get('index')}: cas value "
+                             f"{dumps(value, width=None)} is not [from to]")
         ops.append(Op(str(f), value, invocation.get("process"), call, ret, invocation,
                       completion))
     return ops, dropped
