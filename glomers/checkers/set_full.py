@@ -203,7 +203,6 @@ def explain(result, history, opts=None, journal=None):
             q = result[name]
             lines.append(f"{name} (ms): min {q[0]}, median {q[0.5]}, p95 {q[0.95]}, "
                          f"p99 {q[0.99]}, max {q[1]}")
-    states = {clj_key(s["element"]): s for s in _track(history)}
     acks = {}
     for op in history:
         if _is_client_op(op) and op.get("type") == "ok" and op.get("f") in ("broadcast", "add"):
@@ -213,7 +212,11 @@ def explain(result, history, opts=None, journal=None):
     lost = list(result.get("lost", ()))
     missing = [v for v in result.get("stale", ())
                if any(clj_key(v) not in seen for _, seen in final_reads)]
-    trails = _trails(journal, lost + missing, opts) if journal is not None else {}
+    # Each told value's story and trail through the network; a valid run tells none, and
+    # tracking every element again and reading the whole journal cost more than the check.
+    told = lost + missing
+    trails = _trails(journal, told, opts) if journal is not None and told else {}
+    states = {clj_key(s["element"]): s for s in _track(history)} if told else {}
     if lost:
         word = "elements" if opts.get("workload") == "g-set" else "values"
         lines.append(f"{len(lost)} {word} were LOST: acknowledged, then missing from the "
