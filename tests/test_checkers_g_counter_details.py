@@ -5,7 +5,7 @@ unfinished read was not checked, and the wording without nodes or workload name.
 import pytest
 
 from glomers.checkers import evidence, g_counter
-from glomers.edn import K
+from glomers.edn import K, dumps
 
 OPTS = {"nodes": ["n0", "n1", "n2"], "concurrency": 3, "workload": "pn-counter"}
 
@@ -98,4 +98,6 @@ def test_a_final_read_that_is_not_an_integer_is_named():
     history = ops(reads=[(0, "ok", "7", {})])
     with pytest.raises(ValueError) as raised:
         g_counter.check(history, OPTS)
-    assert str(raised.value) == f"final read is not an integer: {history[-1]!r}"
+    # The op as history.edn spells it, keywords and all.
+    assert str(raised.value) == "final read is not an integer: " + dumps(history[-1], width=None)
+    assert ":ok" in str(raised.value) and "K(" not in str(raised.value)

@@ -239,7 +239,7 @@ def test_an_unknown_error_type_is_shown_as_it_is():
               "bad-error-types": (K("cycle-search-timeout"),),
               "cycle-search-timeout": {"count": 1, "errs": ({"scc-size": 3},)}}
     assert kafka.explain(result, [], {}) == [
-        "kafka cycle-search-timeout: 1 case(s).", CYCLE_HINT, "  {'scc-size': 3}"]
+        "kafka cycle-search-timeout: 1 case(s).", CYCLE_HINT, "  {:scc-size 3}"]
 
 
 def test_an_allowed_error_type_says_so_and_gets_no_hint():

@@ -255,7 +255,7 @@ def test_timeouts_cycle_exists_and_unknown_cases_in_words():
         "of budget." in lines
     assert "PL-2-cycle-exists: 4 transactions form a cycle, which read-committed " \
         "forbids." in lines
-    assert "weird: {'a': 1}" in lines
+    assert "weird: {:a 1}" in lines
     assert len(lines) == 3
 
 

@@ -9,6 +9,7 @@ disjoint ranges and reports them as inclusive `[lo hi]` pairs, lowest first.
 
 from glomers.checkers import evidence
 from glomers.checkers.common import listing, node_of, seconds
+from glomers.edn import dumps
 from glomers.values import is_json_int
 
 
@@ -27,7 +28,7 @@ def check(history, opts=None):
     for op in reads:
         if not is_json_int(op.get("value")):
             # Maelstrom asserts the read is an integer; a failed assert crashes the checker.
-            raise ValueError(f"final read is not an integer: {op!r}")
+            raise ValueError(f"final read is not an integer: {dumps(op, width=None)}")
     errors = tuple(op for op in reads if not _contains(acceptable, op["value"]))
     return {"valid?": not errors,
             "errors": errors or None,

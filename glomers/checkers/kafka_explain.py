@@ -4,6 +4,8 @@ Each line names the key, the messages and their offsets, the processes (and the 
 talked to), and the times (seconds since the test began) of the ops involved.
 """
 
+from glomers.edn import dumps
+
 from . import evidence
 from .common import listing, node_of, seconds
 from .kafka_ops import vkey
@@ -233,7 +235,7 @@ def _generic(err, facts, error_type):
     if err is True:
         return ("no two sends or polls could be related: the history has no completed "
                 "sends or polls to order.")
-    return f"{err!r}"
+    return dumps(err, width=None)
 
 
 def _unseen(entry, facts, hint):

@@ -54,7 +54,7 @@ def verify_unique_appends(ops):
         for _, _, k, v in append_mops(op):
             pair = (clj_key(k), clj_key(v))
             if pair in written:
-                raise ValueError(f"value {v!r} appended to key {k!r} multiple times! "
+                raise ValueError(f"value {dumps(v)} appended to key {dumps(k)} multiple times! "
                                  f"(op {op.get('index')})")
             written.add(pair)
 

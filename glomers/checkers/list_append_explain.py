@@ -2,6 +2,8 @@
 involved (op, process, node, time, micro-ops) and, for a cycle, why each transaction must
 come before the next."""
 
+from glomers.edn import dumps
+
 from . import evidence
 from .common import node_of, seconds
 from .list_append_ops import INIT, NEXT_VALUE, micro_ops
@@ -110,7 +112,7 @@ def _case_lines(name, case, opts):
     if name.endswith("-cycle-exists"):
         return [f"{name}: {case['scc-size']} transactions form a cycle, which "
                 f"{case['not']} forbids."]
-    return [f"{name}: {case!r}"]
+    return [f"{name}: {dumps(case, width=None)}"]
 
 
 def explain(result, history, opts):

@@ -23,7 +23,7 @@ efficiency targets of challenges 3d and 3e (`targets`), which Maelstrom itself n
 
 import math
 
-from glomers.edn import Keyword
+from glomers.edn import Keyword, dumps
 from glomers.checkers import evidence
 from glomers.checkers.common import listing, node_of, seconds
 from glomers.values import clj_key, is_json_int
@@ -125,13 +125,13 @@ def _track(history):
                                  "last-present": None, "last-absent": None}
             elif op["type"] == "ok":
                 if key not in elements:
-                    raise ValueError(f"add completion without invocation: {op!r}")
+                    raise ValueError(f"add completion without invocation: {dumps(op, width=None)}")
                 state = elements[key]
                 state["known"] = state["known"] or op
         elif op.get("f") == "read" and op.get("type") == "ok":
             invocation = pending.get(op["process"])
             if invocation is None:
-                raise ValueError(f"read completion without invocation: {op!r}")
+                raise ValueError(f"read completion without invocation: {dumps(op, width=None)}")
             seen = {clj_key(v) for v in (op.get("value") or ())}
             # Every element whose add was invoked so far, even after this read began.
             for key, state in elements.items():

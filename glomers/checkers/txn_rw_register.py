@@ -37,7 +37,7 @@ reports the blind-write cycles it finds, without changing `check`'s verdict.
 
 import re
 
-from glomers.edn import Keyword
+from glomers.edn import Keyword, dumps
 from glomers.values import clj_key
 
 from . import elle_models, elle_search, evidence
@@ -233,7 +233,7 @@ def transaction_graph(txns, graphs):
         writers = txns.write_index.get((k, vkey), [])
         if len(writers) > 1:
             raise DuplicateWriter(
-                f"Key {txns.raw_key.get(k)!r} had value {_value_of(readers[0], k)!r}"
+                f"Key {_edn_value(txns.raw_key.get(k))} had value {_edn_value(_value_of(readers[0], k))}"
                 f" written by more than one op: {[w['index'] for w in writers]}")
         for writer in writers:
             for reader in readers:
@@ -640,7 +640,7 @@ def _case_lines(name, case, opts):
         return [f"{name}: {case['scc-size']} transactions (ops {sorted(case['scc'])[:10]}"
                 f"{'...' if len(case['scc']) > 10 else ''}) form a cycle using only "
                 f"{_kinds_text(case['subgraph'])} edges, which {case['not']} forbids."]
-    return [f"{name}: {case!r}"]
+    return [f"{name}: {dumps(case, width=None)}"]
 
 
 def _kinds_text(subgraph):
