@@ -23,6 +23,11 @@ def test_an_anomaly_without_its_own_explanation_is_printed_as_edn():
         lines = checker.explain(result, [], {})
         [line] = [line for line in lines if line.startswith("G9-made-up: ")]
         assert line == 'G9-made-up: {:type :G9-made-up, :key "k", :value nil, :ops [1 2]}'
+    # A long case stays on its one line.
+    result["anomalies"]["G9-made-up"] = [dict(case, ops=list(range(40)))]
+    for checker in (txn_rw_register, list_append_explain):
+        [line] = [line for line in checker.explain(result, [], {}) if line.startswith("G9")]
+        assert "\n" not in line and line.endswith(" ".join(map(str, range(40))) + "]}")
 
 
 def test_a_kafka_error_type_without_its_own_explanation_is_printed_as_edn():
@@ -31,6 +36,9 @@ def test_a_kafka_error_type_without_its_own_explanation_is_printed_as_edn():
               "made-up": {"count": 1, "errs": [{"key": "k", "op": {"type": K("ok")}}]}}
     lines = kafka_explain.explain(result, [], {})
     assert lines[-1] == '  {:key "k", :op {:type :ok}}'
+    result["made-up"]["errs"][0]["op"]["value"] = list(range(40))
+    line = kafka_explain.explain(result, [], {})[-1]
+    assert "\n" not in line and line.endswith(" ".join(map(str, range(40))) + "]}}")
 
 
 def test_errors_on_broken_histories_name_the_op_in_edn():

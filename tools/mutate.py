@@ -74,10 +74,12 @@ MODULES = {
                                  "tests/test_checkers_echo_details.py"],
     "glomers/checkers/unique_ids.py": ["tests/test_checkers_echo_unique_ids.py",
                                        "tests/test_checkers_unique_ids_details.py"],
-    "glomers/checkers/g_counter.py": ["tests/test_checkers_g_counter.py",
+    "glomers/checkers/g_counter.py": ["tests/test_checkers_edn_in_errors.py",
+                                      "tests/test_checkers_g_counter.py",
                                       "tests/test_checkers_g_set_pn_counter.py",
                                       "tests/test_checkers_g_counter_details.py"],
-    "glomers/checkers/set_full.py": ["tests/test_checkers_set_full_details.py",
+    "glomers/checkers/set_full.py": ["tests/test_checkers_edn_in_errors.py",
+                                     "tests/test_checkers_set_full_details.py",
                                      "tests/test_checkers_set_full.py",
                                      "tests/test_checkers_g_set_pn_counter.py",
                                      "tests/test_properties.py"],
@@ -113,10 +115,12 @@ for _name, _files in {
     MODULES[f"glomers/checkers/{_name}.py"] = [_DETAILS.format(f) for f in _files]
 for _name in ("elle_models", "elle_search"):
     MODULES[f"glomers/checkers/{_name}.py"].append("tests/test_checkers_cycles.py")
+for _name in ("kafka_explain", "txn_rw_register"):
+    MODULES[f"glomers/checkers/{_name}.py"].append("tests/test_checkers_edn_in_errors.py")
 for _name in ("list_append", "list_append_explain", "list_append_ops"):
     MODULES[f"glomers/checkers/{_name}.py"] = [
         _DETAILS.format(f"list_append_{part}") for part in ("check", "ops", "explain")] + [
-        "tests/test_checkers_list_append.py"]
+        "tests/test_checkers_edn_in_errors.py", "tests/test_checkers_list_append.py"]
 
 # Tests that exercise a module inside child processes (node scripts over pipes, the bench's
 # command line). mutmut traces only the test process, so it finds no test for code that
