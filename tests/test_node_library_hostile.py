@@ -640,6 +640,32 @@ def test_a_line_over_the_limit_is_dropped_with_one_log_line_and_the_next_one_ser
     assert err.splitlines() == ["dropped an input line longer than 100000 bytes"] * 2
 
 
+def test_a_line_of_exactly_the_limit_is_served_however_the_reads_split_it(tmp_path):
+    # A regular file is read in whole 64 KiB chunks, so the split is known: the first line
+    # fills one chunk, the next has exactly the limit's bytes and its newline starts a new
+    # chunk. The limit is counted before that newline arrives: not over it, so served.
+    chunk, limit = 1 << 16, 2 << 16
+    script = tmp_path / "two_chunk_lines.py"
+    script.write_text(SMALL_LINES.replace("100_000", str(limit)))
+    first = INIT + " " * (chunk - 1 - len(INIT))
+    empty = request('"type":"echo","echo":""', 2)
+    exact = request('"type":"echo","echo":"%s"' % ("e" * (limit - len(empty))), 2)
+    after = request('"type":"echo","echo":"f"', 3)
+    data = "\n".join([first, exact, after]) + "\n"
+    assert len(first) + 1 == chunk and len(exact) == limit
+    path = tmp_path / "stdin.jsonl"
+    path.write_text(data)
+    with open(path, "rb") as stdin:
+        done = subprocess.run([sys.executable, str(script)], stdin=stdin, capture_output=True,
+                              env=ENV, timeout=60)
+    assert done.returncode == 0 and done.stderr == b""
+    assert done.stdout.decode().splitlines() == [
+        INIT_OK,
+        '{"src":"n1","dest":"c1","body":{"type":"echo_ok","echo":%d,"in_reply_to":2}}'
+        % (limit - len(empty)),
+        '{"src":"n1","dest":"c1","body":{"type":"echo_ok","echo":1,"in_reply_to":3}}']
+
+
 def test_invalid_utf8_inside_a_request_is_replaced_and_answered():
     data = (INIT.encode() + b"\n" + b'{"src":"c1","dest":"n1","body":{"type":"echo",'
             b'"echo":"a\xffb\xc3(","msg_id":2}}\n')

@@ -142,6 +142,7 @@ PROCESS_TESTS = {
         "scripts_are_executable_and_import_without_side_effects")] + [_HOSTILE + name for name in (
         "a_closed_stdout_costs_one_log_line_and_the_node_still_exits",
         "a_line_over_the_limit_is_dropped_with_one_log_line_and_the_next_one_served",
+        "a_line_of_exactly_the_limit_is_served_however_the_reads_split_it",
         "invalid_utf8_inside_a_request_is_replaced_and_answered",
         "a_request_of_several_megabytes_is_answered_in_full",
         "a_process_with_a_handler_that_never_ends_exits_after_end_of_input")],
