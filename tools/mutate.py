@@ -276,7 +276,12 @@ def process_pass(module, recheck=False):
         return
     if recheck:
         recheck_in_one_session(module, work, chosen, verdicts, record)
-        return
+        # A process test may give its children an environment it copied at import, before
+        # the fork switched the mutant on: an untraced survivor gets a pytest of its own.
+        chosen = {name: tests for name, tests in chosen.items()
+                  if name in untraced and verdicts.get(name) == "survived"}
+        if not chosen:
+            return
     started = time.monotonic()
     if pytest_in_copy(work, sorted({t for tests in chosen.values() for t in tests}), "",
                       timeout=600) != 0:
