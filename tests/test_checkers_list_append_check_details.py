@@ -13,37 +13,12 @@ from glomers.checkers.list_append_ops import UNKNOWN_PREFIX
 from glomers.edn import Keyword as K
 from glomers.edn import Symbol
 
+from list_append_history import concurrent, history, op
+
 RU = {"consistency_models": ["read-uncommitted"]}
 RC = {"consistency_models": ["read-committed"]}
 SER = {"consistency_models": ["serializable"]}
 SESSION = {"consistency_models": ["strong-session-serializable"]}
-
-
-def op(index, type_, mops, process=0, time=None):
-    return {"index": index, "time": index if time is None else time, "type": K(type_),
-            "process": process, "f": K("txn"), "value": [[K(f), k, v] for f, k, v in mops]}
-
-
-def history(*txns):
-    """Ops from (process, type, mops): an invoke (reads nil) and its completion, in the
-    order given; a :fail or :info completion keeps the invocation's txn."""
-    ops = []
-    for process, type_, mops in txns:
-        invoked = [(f, k, None if f == "r" else v) for f, k, v in mops]
-        ops.append(op(len(ops), "invoke", invoked, process))
-        ops.append(op(len(ops), type_, mops if type_ == "ok" else invoked, process))
-    return ops
-
-
-def concurrent(*txns):
-    """Every txn invoked before any completes."""
-    ops = []
-    for process, _, mops in txns:
-        ops.append(op(len(ops), "invoke",
-                      [(f, k, None if f == "r" else v) for f, k, v in mops], process))
-    for process, type_, mops in txns:
-        ops.append(op(len(ops), type_, mops, process))
-    return ops
 
 
 def names(result):
