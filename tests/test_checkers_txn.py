@@ -7,32 +7,17 @@ from glomers import oracle_runs
 from glomers.checkers import elle_models
 from glomers.checkers import txn_rw_register as txn
 
+from txn_history import history, types
+
 RU = {"consistency_models": ["read-uncommitted"]}
 RC = {"consistency_models": ["read-committed"]}
 SER = {"consistency_models": ["serializable"]}
 STRICT = {}
 
 
-def history(*txns):
-    """Ops from (process, type, mops) triples: each becomes an invoke (reads as nil)
-    and its completion, one second apart, in the order given."""
-    ops, t = [], 0
-    for process, type_, mops in txns:
-        invoked = [[f, k, None if f == "r" else v] for f, k, v in mops]
-        for kind, value in (("invoke", invoked), (type_, mops if type_ == "ok" else invoked)):
-            t += 1_000_000_000
-            ops.append({"index": len(ops), "time": t, "type": kind, "process": process,
-                        "f": "txn", "value": value})
-    return ops
-
-
 # A committed write and a read of it: gives the transaction graph an edge, so a history
 # is not reported as an empty transaction graph.
 EDGE = ((8, "ok", [["w", 99, 1]]), (9, "ok", [["r", 99, 1]]))
-
-
-def types(result):
-    return [str(t) for t in result["anomaly-types"]]
 
 
 def test_clean_history_is_valid_with_maelstroms_shape():
