@@ -144,18 +144,19 @@ class Link:
         """Values queued for the peer that never went out."""
         return self.sent < len(self.out)
 
-    def resend_due(self, now, after):
-        """Values went out, none came back acknowledged, and `after` seconds passed."""
-        return self.acked < self.sent and now - self.sent_at >= after
-
-    def ack_due(self, now, delay):
-        """We owe the peer an acknowledgement and have held it for `delay` seconds."""
-        return self.ack_owed_since is not None and now - self.ack_owed_since >= delay
-
-    def hello_due(self, now, every):
-        """We said nothing yet to this life of the peer, or it still does not know ours
-        and we said nothing for `every` seconds."""
-        return self.said_at is None or (self.unheard and now - self.said_at >= every)
+    def due(self, now, every, delay):
+        """Something to say now: nothing said yet to this life of the peer, or it still does
+        not know ours and we said nothing for `every` seconds (a hello); values went out
+        and none came back acknowledged for `every` seconds (a resend); or we have owed an
+        acknowledgement for `delay` seconds. One method, not three: every node asks it of
+        every link ten times a second."""
+        said_at = self.said_at
+        if said_at is None or (self.unheard and now - said_at >= every):
+            return True
+        if self.acked < self.sent and now - self.sent_at >= every:
+            return True
+        owed = self.ack_owed_since
+        return owed is not None and now - owed >= delay
 
 
 class Broadcast:
@@ -393,9 +394,8 @@ class Broadcast:
             return
         now = self.node.time()
         for link in self.links.values():
-            if (link.has_unsent() or link.ack_owed_since is not None
-                    or link.hello_due(now, self.resend_after)
-                    or link.resend_due(now, self.resend_after)):
+            # An owed ack goes at once here (delay 0): the hub answers once a period.
+            if link.has_unsent() or link.due(now, self.resend_after, 0):
                 self.send(link)
 
     def check(self):
@@ -403,10 +403,9 @@ class Broadcast:
         if not self.ready.is_set():
             return
         now = self.node.time()
+        every, delay = self.resend_after, self.ack_delay
         for link in self.links.values():
-            if (link.hello_due(now, self.resend_after)
-                    or link.resend_due(now, self.resend_after)
-                    or link.ack_due(now, self.ack_delay)):
+            if link.due(now, every, delay):
                 self.send(link)
 
 
