@@ -87,14 +87,17 @@ def kv_step(state, body):
             return _kv_put(state, slot, key, body.get("to")), {"type": "cas_ok"}
         return state, dict(_MISSING_KEY)
     current = state[slot][1]
-    if clj_key(current) != clj_key(body.get("from")):
+    held = clj_key(current)
+    if held != clj_key(body.get("from")):
         return state, _mismatch(current, pr_str(body.get("from")))
-    return _kv_put(state, slot, key, body.get("to")), {"type": "cas_ok"}
+    return _kv_put(state, slot, key, body.get("to"), held), {"type": "cas_ok"}
 
 
-def _kv_put(state, slot, key, value):
-    """State with key set to value; the same object if the key already held an equal value."""
-    if slot in state and clj_key(state[slot][1]) == clj_key(value):
+def _kv_put(state, slot, key, value, held=None):
+    """State with key set to value; the same object if the key already held an equal value.
+    `held`: clj_key of the value the key holds, when the caller has it already (a
+    compare-and-set compared it), so long values are not keyed twice."""
+    if slot in state and (held or clj_key(state[slot][1])) == clj_key(value):
         return state
     changed = dict(state)
     changed[slot] = (key, value)

@@ -11,6 +11,17 @@ import struct
 
 def clj_key(value):
     """A hashable key equal for two JSON values exactly when Clojure's `=` says so."""
+    # The exact types JSON decoding makes come first (services and checkers key every
+    # value of a run, some of them long lists); subclasses take the general path below.
+    kind = type(value)
+    if kind is int:
+        return ("i", value)
+    if kind is str:
+        return ("s", value)
+    if kind is list:
+        return ("v", tuple(map(clj_key, value)))
+    if kind is dict:
+        return ("m", tuple(sorted([(clj_key(k), clj_key(v)) for k, v in value.items()])))
     if value is None:
         return ("n",)
     if value is True or value is False:

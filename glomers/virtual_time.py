@@ -134,60 +134,71 @@ class VirtualTimeLoop(asyncio.BaseEventLoop):
     # ----- one step --------------------------------------------------------------------
 
     def _run_once(self):
-        # asyncio's BaseEventLoop._run_once, with the selector's wait replaced by a clock jump.
-        scheduled = self._scheduled
-        count = len(scheduled)
-        if count > _PURGE_MIN and self._timer_cancelled_count / count > _PURGE_FRACTION:
-            live = []
-            for timer in scheduled:
-                if timer._cancelled:
-                    timer._scheduled = False
-                else:
-                    live.append(timer)
-            heapq.heapify(live)
-            self._scheduled = scheduled = live
-            self._timer_cancelled_count = 0
-        else:
-            while scheduled and scheduled[0]._cancelled:
-                self._timer_cancelled_count -= 1
-                heapq.heappop(scheduled)._scheduled = False
-
+        # asyncio's BaseEventLoop._run_once, with the selector's wait replaced by a clock
+        # jump, repeated here until stop() is called: run_forever would only call it again,
+        # and one call for the whole run keeps the names below local (a step is often a
+        # single timer, so its fixed cost counts).
         ready = self._ready
-        if ready or self._stopping:
-            self._still += 1
-            if self._still == STALL_STEPS and self._on_stall is not None:
-                self._on_stall(self._still)
-        elif scheduled:
-            wait = min(max(0, scheduled[0] - self._now), _MAX_WAIT)
-            if wait > 0:
-                self._now += wait
-                self._still = 0
+        popleft, append = ready.popleft, ready.append
+        pop = heapq.heappop
+        resolution = self._clock_resolution
+        while True:
+            scheduled = self._scheduled
+            count = len(scheduled)
+            cancelled = self._timer_cancelled_count
+            # (A purge needs more than _PURGE_MIN * _PURGE_FRACTION cancelled timers: the
+            # first test spares the division on almost every step.)
+            if cancelled > _PURGE_MIN * _PURGE_FRACTION and count > _PURGE_MIN \
+                    and cancelled / count > _PURGE_FRACTION:
+                live = []
+                for timer in scheduled:
+                    if timer._cancelled:
+                        timer._scheduled = False
+                    else:
+                        live.append(timer)
+                heapq.heapify(live)
+                self._scheduled = scheduled = live
+                self._timer_cancelled_count = 0
             else:
+                while scheduled and scheduled[0]._cancelled:
+                    self._timer_cancelled_count -= 1
+                    pop(scheduled)._scheduled = False
+
+            if ready or self._stopping:
                 self._still += 1
                 if self._still == STALL_STEPS and self._on_stall is not None:
                     self._on_stall(self._still)
-        else:
-            raise RuntimeError(
-                "virtual time: nothing is scheduled and nothing is ready; the simulation "
-                "would wait forever (a task awaits something that can never happen)")
+            elif scheduled:
+                wait = scheduled[0] - self._now
+                if wait > 0:
+                    self._now += wait if wait < _MAX_WAIT else _MAX_WAIT
+                    self._still = 0
+                else:
+                    self._still += 1
+                    if self._still == STALL_STEPS and self._on_stall is not None:
+                        self._on_stall(self._still)
+            else:
+                raise RuntimeError(
+                    "virtual time: nothing is scheduled and nothing is ready; the simulation "
+                    "would wait forever (a task awaits something that can never happen)")
 
-        end = self._now + self._clock_resolution
-        pop = heapq.heappop
-        while scheduled and scheduled[0] < end:
-            timer = pop(scheduled)
-            timer._scheduled = False
-            ready.append(timer)
+            end = self._now + resolution
+            while scheduled and scheduled[0] < end:
+                timer = pop(scheduled)
+                timer._scheduled = False
+                append(timer)
 
-        popleft = ready.popleft
-        for _ in range(len(ready)):
-            handle = popleft()
-            if handle._cancelled:
-                continue
-            try:
-                handle.context.run(handle.callback, *handle.args)
-            except BaseException as error:
-                self._failed(handle, error)
-        handle = None        # break the cycle an exception's traceback would hold
+            for _ in range(len(ready)):
+                handle = popleft()
+                if handle._cancelled:
+                    continue
+                try:
+                    handle.context.run(handle.callback, *handle.args)
+                except BaseException as error:
+                    self._failed(handle, error)
+            handle = None        # break the cycle an exception's traceback would hold
+            if self._stopping:
+                return
 
     def _failed(self, handle, error):
         """As asyncio does: SystemExit and KeyboardInterrupt propagate, anything else goes
