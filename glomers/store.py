@@ -186,14 +186,13 @@ class JournalWriter:
         if self.summary is not None:
             self.summary.add(event, message)
         line = None
-        cut = event == "recv" and message.id in self._big
+        cut = event == "recv" and self._big and message.id in self._big
         if cut:
             self._big.discard(message.id)
         elif type(time_ns) is int and event in _EVENT_TEXT:
             try:
                 # The text dumps_json would write, around the message's JSON made once.
-                line = (f'{{"time":{int.__repr__(time_ns)},{_EVENT_TEXT[event]}'
-                        f'{message.journal_tail()}\n')
+                line = f'{{"time":{time_ns},{_EVENT_TEXT[event]}{message.journal_tail()}\n'
             except (TypeError, ValueError):
                 pass
         if line is None:
