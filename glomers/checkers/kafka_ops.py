@@ -82,12 +82,8 @@ class History:
                 if into is None:
                     into = reads[key] = []
                 for pair in pairs:
-                    if len(pair) == 2:
-                        offset, message = pair
-                    else:
-                        offset = pair[0] if pair else None
-                        message = pair[1] if len(pair) > 1 else None
-                    into.append((offset, self._remember(message)))
+                    offset = pair[0] if len(pair) > 0 else None
+                    into.append((offset, self._remember(pair[1] if len(pair) > 1 else None)))
         return reads
 
     def _writes(self, mops):
