@@ -64,6 +64,8 @@ def worst_realtime_lag(hist):
     # and, for an :ok poll, how far its process has read.
     maxima, existence = {}, {}
     for i in hist.completions:
+        if not (hist.reads[i] or hist.writes[i]):
+            continue        # acked and polled nothing
         offsets = maxima[i] = _max_offsets(hist, i)
         for key, offset in offsets.items():
             known = existence.get(key)
@@ -91,7 +93,7 @@ def worst_realtime_lag(hist):
                 continue
             # The process's map is updated in place: no one else holds it.
             offsets, hashed = tracked.get(process, ({}, False))
-            for key, offset in maxima[i].items():
+            for key, offset in maxima.get(i, {}).items():
                 offsets[key] = max(offsets.get(key, offset), offset)
             hashed = hashed or len(offsets) > 8
             tracked[process] = (offsets, hashed)
@@ -107,7 +109,8 @@ def _worse(worst, invoked, process, offsets, hashed, existence):
     """The new worst (time, process, key, lag) after one poll's measurements."""
     lags = {}
     for key, offset in offsets.items():
-        since = existence[key].since(offset + 1) if key in existence else None
+        known = existence.get(key)
+        since = known.since(offset + 1) if known is not None else None
         lags[key] = 0 if since is None else max(0, invoked - since)
     if not lags:
         return worst
