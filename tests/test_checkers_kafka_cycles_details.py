@@ -192,6 +192,15 @@ def test_a_poll_completing_before_the_send_it_read_is_no_cycle():
     assert cycles_of(h) == {}
 
 
+def test_a_history_in_index_order_with_forward_wr_edges_needs_no_graph():
+    h = history()
+    h.send(0, "9", 1, 0)
+    h.poll(1, {"9": [[0, 1]]})
+    hist = History(h.ops)
+    assert kafka_cycles._acyclic(hist, [(2, 4)])
+    assert not kafka_cycles._acyclic(hist, [(2, 4), (4, 2)])
+
+
 def test_op_indices_out_of_history_order_get_the_full_search():
     # With indices reversed the wr edge of a future read runs forward and the realtime
     # edge back: only the graph finds the cycle.
