@@ -4,8 +4,6 @@ Each line names the key, the messages and their offsets, the processes (and the 
 talked to), and the times (seconds since the test began) of the ops involved.
 """
 
-import functools
-
 from glomers.edn import dumps
 
 from . import evidence
@@ -85,11 +83,11 @@ class _Facts:
     def __init__(self, history, opts):
         self.opts = opts
         self.history = history
+        # Gathered on the first message named: a valid run's account names none.
+        self._known = None
 
-    @functools.cached_property
-    def _known(self):
-        """(key, vkey) -> completed send op, and (key, vkey) -> offset acked or polled;
-        made on the first message looked up (a valid run's account names none)."""
+    def _gather(self):
+        """(key, vkey) -> completed send op, and (key, vkey) -> offset acked or polled."""
         sent, offset = {}, {}
         for op in self.history:
             if op.get("type") == "invoke" or op.get("f") not in ("send", "poll") \
@@ -122,6 +120,8 @@ class _Facts:
 
     def message(self, key, message):
         """'message 6 (offset 5, sent by process 1 (n0), acknowledged at 11.002 s)'."""
+        if self._known is None:
+            self._known = self._gather()
         sent, offsets = self._known
         offset = offsets.get((key, vkey(message)))
         parts = [f"offset {offset}"] if offset is not None else []
