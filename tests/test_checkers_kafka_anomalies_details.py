@@ -28,6 +28,12 @@ def lost(h):
     return lost_writes(hist, orders, reads_by_type, writer_of(hist), readers_of(hist))
 
 
+def _unseen_args(hist):
+    """unseen's arguments for a decoded history: it, and its reads and writes by type."""
+    return (hist, values_by_type(hist, hist.reads, ("poll", "txn")),
+            values_by_type(hist, hist.writes, ("send", "txn")))
+
+
 # --- G1a ---------------------------------------------------------------------------------
 
 def test_g1a_names_the_failed_send_and_the_poll_that_saw_it():
@@ -66,6 +72,15 @@ def test_sends_and_polls_in_different_ops_are_not_precommitted():
     h.poll(0, {"9": [[0, 1]]})
     assert "precommitted-read" not in check(h)
 
+
+
+def test_a_txn_sending_to_one_key_and_polling_another_is_not_precommitted():
+    h = H()
+    h.send(1, "8", 5, 0)
+    h.txn(0, [["send", "9", 1], ["poll"]], [["send", "9", [0, 1]], ["poll", {"8": [[0, 5]]}]])
+    h.poll(1, {"9": [[0, 1]]})
+    result = check(h)
+    assert "precommitted-read" not in result and result["valid?"] is True
 
 # --- lost writes ---------------------------------------------------------------------------
 
@@ -249,6 +264,18 @@ def test_inside_a_txn_sends_that_skip_or_go_back():
     assert result["valid?"] is False
     assert result["bad-error-types"] == ("int-nonmonotonic-send",)
 
+
+
+def test_inside_a_txn_sends_are_compared_after_other_ops_and_other_keys():
+    h = H()
+    h.poll(3, {})
+    skip = h.txn(0, [["send", "8", 5], ["send", "9", 1], ["send", "9", 4]],
+                 [["send", "8", [0, 5]], ["send", "9", [0, 1]], ["send", "9", [3, 4]]])
+    h.send(2, "9", 2, 1)
+    h.send(2, "9", 3, 2)
+    h.poll(3, {"9": [[0, 1], [1, 2], [2, 3], [3, 4]], "8": [[0, 5]]})
+    assert errs(check(h), "int-send-skip") == [
+        {"key": "9", "values": [1, 4], "delta": 3, "skipped": (2, 3), "op": skip}]
 
 def test_inside_a_txn_sends_at_unknown_offsets_are_not_compared():
     h = H()
@@ -471,13 +498,13 @@ def test_unseen_is_as_of_the_last_ok_op():
     h.send(0, "9", 3, None, type_="info")
     h.poll(1, {}, type_="info")
     assert "unseen" not in check(h)
-    assert unseen(History(h.ops))["time"] == h.ops[5]["time"]
+    assert unseen(*_unseen_args(History(h.ops)))["time"] == h.ops[5]["time"]
 
 
 def test_no_ok_op_means_no_unseen():
     h = H()
     h.send(0, "9", 1, None, type_="info")
-    assert unseen(History(h.ops)) is None
+    assert unseen(*_unseen_args(History(h.ops))) is None
     assert condensed_unseen(History(h.ops), None) is None
 
 
@@ -500,7 +527,7 @@ def test_a_key_sent_and_polled_in_the_last_op_is_not_counted_as_fresh():
     h.txn(1, [["poll"]], [["poll", {"9": [[0, 1]]}]])
     h.ops[-1]["value"] = [["poll", {"9": [[0, 1]]}]]
     hist = History(h.ops[:2])
-    assert condensed_unseen(hist, unseen(hist)) is None
+    assert condensed_unseen(hist, unseen(*_unseen_args(hist))) is None
 
 
 def test_unseen_counts_ok_sends_only():
@@ -510,6 +537,23 @@ def test_unseen_counts_ok_sends_only():
     h.poll(1, {})
     assert check(h)["unseen"]["unseen"] == {"9": 1}
 
+
+
+def test_without_an_ok_poll_every_acknowledged_message_is_unseen():
+    h = H()
+    h.send(0, "9", 1, 0)
+    h.send(0, "9", 2, 1)
+    assert check(h)["unseen"]["unseen"] == {"9": 2}
+
+
+def test_without_an_ok_send_only_a_fresh_key_of_the_last_poll_is_unseen():
+    h = H()
+    h.send(0, "9", 1, None, type_="info")
+    h.poll(1, {"9": [[0, 1]]})
+    assert check(h)["unseen"]["unseen"] == {"9": 1}
+    # Polled by an earlier :ok poll, the key is no longer fresh in the last one.
+    h.poll(1, {"9": [[0, 1]]})
+    assert "unseen" not in check(h)
 
 def test_the_analysis_error_carries_its_data():
     error = KafkaAnalysisError("boom", {"type": "x"})

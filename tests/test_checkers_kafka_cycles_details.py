@@ -181,6 +181,68 @@ def test_ops_in_real_time_order_without_a_cycle_have_no_anomaly():
     assert cycles_of(h) == {}
 
 
+def test_a_poll_completing_before_the_send_it_read_is_no_cycle():
+    # The wr edge runs back in index order, so the graph is built and searched.
+    h = history()
+    h.op("invoke", 0, "send", [["send", "9", 1]])
+    h.poll(1, {"9": [[0, 1]]})
+    h.op("ok", 0, "send", [["send", "9", [0, 1]]])
+    hist = History(h.ops)
+    assert not kafka_cycles._acyclic(hist, [(h.ops[-1]["index"], h.ops[-2]["index"])])
+    assert cycles_of(h) == {}
+
+
+def test_a_history_in_index_order_with_forward_wr_edges_needs_no_graph():
+    h = history()
+    h.send(0, "9", 1, 0)
+    h.poll(1, {"9": [[0, 1]]})
+    hist = History(h.ops)
+    assert kafka_cycles._acyclic(hist, [(2, 4)])
+    assert not kafka_cycles._acyclic(hist, [(2, 4), (4, 2)])
+
+
+def test_op_indices_out_of_history_order_get_the_full_search():
+    # With indices reversed the wr edge of a future read runs forward and the realtime
+    # edge back: only the graph finds the cycle.
+    h = history()
+    future_read(h)
+    for op, index in zip(h.ops, reversed(range(len(h.ops)))):
+        op["index"] = index
+    assert sorted(cycles_of(h)) == ["G1c-realtime", "strong-PL-2-cycle-exists"]
+    h = history()
+    h.send(0, "9", 1, 0)
+    h.poll(1, {"9": [[0, 1]]})
+    h.ops[2]["index"] = "two"
+    assert not kafka_cycles._acyclic(History(h.ops), [(2, 4)])
+    assert cycles_of(h) == {}
+
+
+def test_the_index_order_shortcut_agrees_with_the_full_search(monkeypatch):
+    def overlapping(h):
+        h.op("invoke", 0, "send", [["send", "9", 1]])
+        h.poll(1, {"9": [[0, 1]]})
+        h.op("ok", 0, "send", [["send", "9", [0, 1]]])
+
+    def sequential(h):
+        h.send(0, "9", 1, 0)
+        h.poll(1, {"9": [[0, 1]]})
+        h.send(0, "9", 2, 1)
+        h.poll(2, {"9": [[0, 1], [1, 2]]})
+
+    builders = [overlapping, sequential, future_read, lambda h: h.send(0, "9", 1, 0)]
+    quick = []
+    for build in builders:
+        h = history()
+        build(h)
+        quick.append(cycles_of(h))
+    monkeypatch.setattr(kafka_cycles, "_acyclic", lambda hist, edges: False)
+    for build, found in zip(builders, quick):
+        h = history()
+        build(h)
+        assert cycles_of(h) == found
+    assert quick[1] == {} and quick[3] == {"empty-transaction-graph": True}
+
+
 def test_a_polled_message_nobody_sent_stops_the_analysis():
     h = history()
     h.send(0, "9", 1, 0)

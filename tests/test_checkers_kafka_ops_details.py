@@ -43,7 +43,7 @@ def test_only_ops_of_integer_processes_count():
     h.poll(3, {"k": [[0, 1]]})
     hist = History(h.ops)
     assert [op["process"] for op in hist.ops] == [0, 0, 3, 3]
-    assert hist.completions() == [1, 3]
+    assert hist.completions == [1, 3]
 
 
 def test_what_a_poll_returned_per_key_in_order():
@@ -116,7 +116,7 @@ def test_each_completion_knows_its_invocation():
     h.op("invoke", 0, "poll", [["poll"]])                  # 7: never completed
     hist = History(h.ops)
     assert hist.invocation == [None, None, 1, None, 0, 3, None, None]
-    assert hist.completions() == [2, 4, 5, 6]
+    assert hist.completions == [2, 4, 5, 6]
 
 
 def test_a_version_order_enumerates_the_offsets_seen():

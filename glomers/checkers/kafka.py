@@ -56,8 +56,7 @@ def analyze(hist):
     ok_reads = reads_by_type.get("ok", {})
     orders, inconsistent = version_orders(hist, ok_reads)
     writers, readers = writer_of(hist), readers_of(hist)
-    ok_polls = [i for i, op in enumerate(hist.ops)
-                if op["type"] == "ok" and op["f"] in ("poll", "txn") and hist.reads[i]]
+    ok_polls = [i for i in hist.completions if hist.reads[i] and hist.ops[i]["type"] == "ok"]
 
     poll_skip, nonmonotonic_poll = anomalies.poll_cases(hist, orders)
     int_poll_skip, int_nonmonotonic_poll = anomalies.internal_poll_cases(hist, orders)
@@ -76,7 +75,8 @@ def analyze(hist):
         "nonmonotonic-poll": nonmonotonic_poll,
         "nonmonotonic-send": anomalies.nonmonotonic_sends(hist, orders),
         "poll-skip": poll_skip,
-        "unseen": anomalies.condensed_unseen(hist, anomalies.unseen(hist)),
+        "unseen": anomalies.condensed_unseen(
+            hist, anomalies.unseen(hist, reads_by_type, writes_by_type)),
     }
     errors = {name: errs for name, errs in found.items() if errs}
     errors.update(cycles(hist, writers, readers) if hist.ops and "type" in hist.ops[0] else {})

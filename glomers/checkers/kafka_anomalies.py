@@ -48,8 +48,10 @@ def g1a(hist, ok_reads_ops, failed_writes, writers):
 def precommitted_reads(hist):
     """A transaction that polled a message it sent itself (needs multi-mop txns)."""
     errors = []
-    for i, op in enumerate(hist.ops):
-        reads, writes = hist.reads[i] or {}, hist.writes[i] or {}
+    for i, (reads, writes) in enumerate(zip(hist.reads, hist.writes)):
+        if not reads or not writes:
+            continue
+        op = hist.ops[i]
         for key, pairs in writes.items():
             polled = {value for _, value in reads.get(key, ())}
             bad = [value for _, value in pairs if value in polled]
@@ -87,7 +89,8 @@ def lost_writes(hist, orders, reads_by_type, writers, readers):
         max_read_value = clj_first(last_at[bound]) if last_at[bound] else None
         max_read = (readers.get(key, {}).get(max_read_value) or [None])[0]
         for index in range(bound + 1):
-            for value in sorted(last_at[index], key=trie_order):
+            values = last_at[index]
+            for value in sorted(values, key=trie_order) if len(values) > 1 else values:
                 if value in polled:
                     continue
                 writer = writers.get(key, {}).get(value)
@@ -120,12 +123,14 @@ def internal_poll_cases(hist, orders):
     """Inside one poll, consecutive messages of a key that skip known messages or go back.
     Returns (skips, nonmonotonics)."""
     found = {"skip": [], "nonmonotonic": []}
-    for i, op in enumerate(hist.ops):
-        if not hist.reads[i]:
+    for i, reads in enumerate(hist.reads):
+        if not reads:
             continue
+        op = hist.ops[i]
         rebalanced = {k for entry in op.get("rebalance-log") or () for k in entry.get("keys", ())}
-        for key, pairs in hist.reads[i].items():
-            if key in rebalanced:
+        for key, pairs in reads.items():
+            # One message alone is never out of step.
+            if len(pairs) < 2 or key in rebalanced:
                 continue
             order = orders.get(key)
             previous = None
@@ -148,8 +153,13 @@ def internal_send_cases(hist, orders):
     """Inside one send txn, consecutive sends to a key that skip or go back in the log.
     Returns (skips, nonmonotonics); needs multi-send txns."""
     found = {"skip": [], "nonmonotonic": []}
-    for i in hist.completions():
-        for key, pairs in (hist.writes[i] or {}).items():
+    for i in hist.completions:
+        writes = hist.writes[i]
+        if not writes:
+            continue
+        for key, pairs in writes.items():
+            if len(pairs) < 2:
+                continue
             order = orders.get(key)
             for (_, v1), (_, v2) in zip(pairs, pairs[1:]):
                 step = _skip_or_backwards(order, key, v1, v2, hist)
@@ -163,14 +173,6 @@ def internal_send_cases(hist, orders):
     return found["skip"], found["nonmonotonic"]
 
 
-def _by_process(hist):
-    """process -> positions of its ops, in history order."""
-    processes = {}
-    for i, op in enumerate(hist.ops):
-        processes.setdefault(op["process"], []).append(i)
-    return processes
-
-
 def _reassigned(last, op):
     """After an :ok/:info assign, a process remembers only the keys still assigned."""
     keys = set(op.get("value") or ())
@@ -182,7 +184,7 @@ def poll_cases(hist, orders):
     next message (skip) or at/before the last one (nonmonotonic)? Returns (skips,
     nonmonotonics)."""
     skips, backwards = [], []
-    for positions in _by_process(hist).values():
+    for positions in hist.by_process.values():
         last_reads = {}  # key -> position of the last :ok poll that returned the key
         for i in positions:
             op = hist.ops[i]
@@ -221,7 +223,7 @@ def nonmonotonic_sends(hist, orders):
     """Per process, across successive :ok/:info sends to a key: did a later send land at
     or before an earlier one in the log?"""
     errors = []
-    for positions in _by_process(hist).values():
+    for positions in hist.by_process.values():
         last_sends = {}
         for i in positions:
             op = hist.ops[i]
@@ -261,36 +263,37 @@ def duplicates(hist, orders):
     return errors
 
 
-def unseen(hist):
+def unseen(hist, reads_by_type, writes_by_type):
     """At the end of the history, the acknowledged messages no :ok poll has returned:
     {"time", "unseen": key -> count, "messages": key -> set} or None without :ok ops.
 
     Jepsen folds over :ok sends and polls keeping sent-minus-polled per key; a key first
     met in a poll (never acknowledged before) counts that poll's messages as unseen for
-    that one step, so the quirk survives only when the last op is such a poll."""
-    sent, polled, seen_keys = {}, {}, set()
-    last = None
-    for i, op in enumerate(hist.ops):
-        if op["type"] != "ok" or op["f"] not in ("poll", "send", "txn"):
-            continue
-        writes, reads = hist.writes[i] or {}, hist.reads[i] or {}
-        fresh = {k for k in reads if k not in seen_keys and k not in writes}
-        for key, pairs in writes.items():
-            sent.setdefault(key, set()).update(v for _, v in pairs)
-        for key, pairs in reads.items():
-            polled.setdefault(key, set()).update(v for _, v in pairs)
-        seen_keys.update(writes, reads)
-        last = (op, fresh)
+    that one step, so the quirk survives only when the last op is such a poll. The fold's
+    end state is the :ok messages by key (values_by_type), with the last op's fresh keys."""
+    counted = (i for i in reversed(hist.completions) if _ok_send_or_poll(hist.ops[i]))
+    last = next(counted, None)
     if last is None:
         return None
-    op, fresh = last
+    sent, polled = writes_by_type.get("ok", {}), reads_by_type.get("ok", {})
+    writes, reads = hist.writes[last] or {}, hist.reads[last] or {}
+    fresh = {k for k in reads if k not in writes}
+    for i in counted:     # the ops before the last, latest first
+        if not fresh:
+            break
+        fresh.difference_update(hist.writes[i] or (), hist.reads[i] or ())
     messages = {}
-    for key in seen_keys:
+    for key in sent.keys() | polled.keys():
         if key in fresh:
             messages[key] = set(polled[key])
         else:
             messages[key] = sent.get(key, set()) - polled.get(key, set())
-    return {"time": op["time"], "messages": messages}
+    return {"time": hist.ops[last]["time"], "messages": messages}
+
+
+def _ok_send_or_poll(op):
+    """Does Jepsen's unseen fold count this op?"""
+    return op["type"] == "ok" and op["f"] in ("poll", "send", "txn")
 
 
 def condensed_unseen(hist, result):

@@ -82,9 +82,14 @@ class _Facts:
 
     def __init__(self, history, opts):
         self.opts = opts
-        self.sent = {}     # (key, vkey) -> completed send op
-        self.offset = {}   # (key, vkey) -> offset acked or polled
-        for op in history:
+        self.history = history
+        # Gathered on the first message named: a valid run's account names none.
+        self._known = None
+
+    def _gather(self):
+        """(key, vkey) -> completed send op, and (key, vkey) -> offset acked or polled."""
+        sent, offset = {}, {}
+        for op in self.history:
             if op.get("type") == "invoke" or op.get("f") not in ("send", "poll") \
                     or not isinstance(op.get("value"), list):
                 continue            # assign / crash values are key lists, not micro-ops
@@ -93,13 +98,14 @@ class _Facts:
                     continue
                 if op.get("f") == "send" and mop[0] == "send":
                     message = mop[2][1] if isinstance(mop[2], list) else mop[2]
-                    self.sent[(mop[1], vkey(message))] = op
+                    sent[(mop[1], vkey(message))] = op
                     if isinstance(mop[2], list):
-                        self.offset.setdefault((mop[1], vkey(message)), mop[2][0])
+                        offset.setdefault((mop[1], vkey(message)), mop[2][0])
                 elif mop[0] == "poll" and len(mop) > 1 and op.get("type") == "ok":
                     for key, pairs in (mop[1] or {}).items():
-                        for offset, message in pairs:
-                            self.offset.setdefault((key, vkey(message)), offset)
+                        for at, message in pairs:
+                            offset.setdefault((key, vkey(message)), at)
+        return sent, offset
 
     def node(self, process):
         """The node a client process talked to, when the test's options say."""
@@ -114,9 +120,12 @@ class _Facts:
 
     def message(self, key, message):
         """'message 6 (offset 5, sent by process 1 (n0), acknowledged at 11.002 s)'."""
-        offset = self.offset.get((key, vkey(message)))
+        if self._known is None:
+            self._known = self._gather()
+        sent, offsets = self._known
+        offset = offsets.get((key, vkey(message)))
         parts = [f"offset {offset}"] if offset is not None else []
-        send = self.sent.get((key, vkey(message)))
+        send = sent.get((key, vkey(message)))
         if send is not None:
             verb = {"ok": "acknowledged", "info": "left uncertain",
                     "fail": "definitely failed"}.get(send["type"], send["type"])

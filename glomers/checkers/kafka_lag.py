@@ -60,15 +60,24 @@ def worst_realtime_lag(hist):
     first = hist.ops[0] if hist.ops else None
     if first is None or first.get("time") is None:
         return none
-    existence = {}
-    for i, op in enumerate(hist.ops):
-        for key, offset in _max_offsets(hist, i).items():
-            existence.setdefault(key, _Existence()).learn(offset, op["time"])
+    # Each :ok/:info op's highest offsets, found once: they say when offsets came to exist
+    # and, for an :ok poll, how far its process has read.
+    maxima, existence = {}, {}
+    for i in hist.completions:
+        if not (hist.reads[i] or hist.writes[i]):
+            continue        # acked and polled nothing
+        offsets = maxima[i] = _max_offsets(hist, i)
+        for key, offset in offsets.items():
+            known = existence.get(key)
+            if known is None:
+                known = existence[key] = _Existence()
+            known.learn(offset, hist.ops[i]["time"])
 
     # process -> (key -> highest offset seen, whether Clojure holds it as a hash map)
     tracked = {}
     worst = None
-    for i, op in enumerate(hist.ops):
+    for i in hist.completions:
+        op = hist.ops[i]
         if op["type"] != "ok":
             continue
         process = op["process"]
@@ -82,9 +91,9 @@ def worst_realtime_lag(hist):
             invocation = hist.invocation[i]
             if invocation is None:
                 continue
+            # The process's map is updated in place: no one else holds it.
             offsets, hashed = tracked.get(process, ({}, False))
-            offsets = dict(offsets)
-            for key, offset in _max_offsets(hist, i).items():
+            for key, offset in maxima.get(i, {}).items():
                 offsets[key] = max(offsets.get(key, offset), offset)
             hashed = hashed or len(offsets) > 8
             tracked[process] = (offsets, hashed)
@@ -100,7 +109,8 @@ def _worse(worst, invoked, process, offsets, hashed, existence):
     """The new worst (time, process, key, lag) after one poll's measurements."""
     lags = {}
     for key, offset in offsets.items():
-        since = existence[key].since(offset + 1) if key in existence else None
+        known = existence.get(key)
+        since = known.since(offset + 1) if known is not None else None
         lags[key] = 0 if since is None else max(0, invoked - since)
     if not lags:
         return worst

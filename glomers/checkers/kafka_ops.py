@@ -51,74 +51,96 @@ class History:
         self.ops = [op for op in history if type(op.get("process")) is int]
         self.original = {}
         # Per position in self.ops: {key: [(offset or None, vkey), ...]} or None.
-        self.reads = [self._reads(op) for op in self.ops]
-        self.writes = [self._writes(op) for op in self.ops]
-        self.invocation = self._invocations()
+        self.reads, self.writes = [], []
+        for op in self.ops:
+            f, value = op.get("f"), op.get("value")
+            decodable = isinstance(value, list)
+            self.reads.append(self._reads(value) if decodable and f in ("poll", "txn")
+                              else None)
+            self.writes.append(self._writes(value) if decodable and f in ("send", "txn")
+                               else None)
+        # Positions of every non-invoke op, and of each process's ops, in history order;
+        # the position of each completion's invocation.
+        self.completions, self.by_process, self.invocation = self._pairs()
 
     def _remember(self, value):
+        """The vkey of a message, remembering the message as first written."""
         key = vkey(value)
-        self.original.setdefault(key, value)
+        if key not in self.original:
+            self.original[key] = value
         return key
 
-    def _reads(self, op):
+    def _reads(self, mops):
         """What a poll returned: key -> [(offset, message)] in the order returned."""
-        if op.get("f") not in ("poll", "txn") or not isinstance(op.get("value"), list):
-            return None
         reads = {}
-        for mop in op["value"]:
+        for mop in mops:
             # An invocation's `[:poll]` has nothing polled yet.
             if mop[0] != "poll" or len(mop) < 2 or not mop[1]:
                 continue
             for key, pairs in mop[1].items():
-                into = reads.setdefault(key, [])
+                into = reads.get(key)
+                if into is None:
+                    into = reads[key] = []
                 for pair in pairs:
                     offset = pair[0] if len(pair) > 0 else None
                     into.append((offset, self._remember(pair[1] if len(pair) > 1 else None)))
         return reads
 
-    def _writes(self, op):
+    def _writes(self, mops):
         """What a send sent: key -> [(offset or None, message)]; offset known once acked."""
-        if op.get("f") not in ("send", "txn") or not isinstance(op.get("value"), list):
-            return None
         writes = {}
-        for mop in op["value"]:
+        for mop in mops:
             if mop[0] != "send":
                 continue
-            _, key, sent = mop[0], mop[1], mop[2]
+            key, sent = mop[1], mop[2]
             if isinstance(sent, list):
                 # A completed send carries [offset message].
                 pair = (sent[0] if sent else None, sent[1] if len(sent) > 1 else None)
             else:
                 pair = (None, sent)
-            writes.setdefault(key, []).append((pair[0], self._remember(pair[1])))
+            into = writes.get(key)
+            if into is None:
+                into = writes[key] = []
+            into.append((pair[0], self._remember(pair[1])))
         return writes
 
-    def _invocations(self):
-        """Position of each completion's invocation (same process, most recent invoke)."""
+    def _pairs(self):
+        """Completions, ops by process, and the position of each completion's invocation
+        (same process, most recent invoke), in one pass."""
+        completions, by_process = [], {}
         pending, invocation = {}, [None] * len(self.ops)
         for i, op in enumerate(self.ops):
-            if op["type"] == "invoke":
-                pending[op["process"]] = i
+            process = op["process"]
+            positions = by_process.get(process)
+            if positions is None:
+                by_process[process] = [i]
             else:
-                invocation[i] = pending.pop(op["process"], None)
-        return invocation
-
-    def completions(self):
-        """Positions of every non-invoke op."""
-        return [i for i, op in enumerate(self.ops) if op["type"] != "invoke"]
+                positions.append(i)
+            if op["type"] == "invoke":
+                pending[process] = i
+            else:
+                completions.append(i)
+                invocation[i] = pending.pop(process, None)
+        return completions, by_process, invocation
 
 
 def values_by_type(hist, per_op, fs):
     """type -> key -> set of messages, over completions whose f is in `fs`
     (Jepsen's reads-by-type / writes-by-type)."""
     result = {}
-    for i in hist.completions():
-        op = hist.ops[i]
-        if op["f"] not in fs or per_op[i] is None:
+    for i in hist.completions:
+        op, by_key_now = hist.ops[i], per_op[i]
+        if op["f"] not in fs or by_key_now is None:
             continue
-        by_key = result.setdefault(op["type"], {})
-        for key, pairs in per_op[i].items():
-            by_key.setdefault(key, set()).update(value for _, value in pairs)
+        by_key = result.get(op["type"])
+        if by_key is None:
+            by_key = result[op["type"]] = {}
+        for key, pairs in by_key_now.items():
+            values = by_key.get(key)
+            if values is None:
+                values = by_key[key] = set()
+            for _, value in pairs:
+                values.add(value)
     return result
 
 
@@ -140,22 +162,28 @@ def version_orders(hist, ok_reads):
     effect, and every pair any poll returned (completed or not)."""
     logs = {}
 
-    def add(key, offset, value):
-        # Jepsen skips a missing offset; its offset maps hold no negative offsets.
-        if offset is None or offset is False or not isinstance(offset, int) or offset < 0:
-            return
-        logs.setdefault(key, {}).setdefault(offset, set()).add(value)
+    def add(key, pairs):
+        for offset, value in pairs:
+            # Jepsen skips a missing offset; its offset maps hold no negative offsets.
+            if offset is None or offset is False or not isinstance(offset, int) or offset < 0:
+                continue
+            log = logs.get(key)
+            if log is None:
+                log = logs[key] = {}
+            if offset in log:
+                log[offset].add(value)
+            else:
+                log[offset] = {value}
 
-    for i, op in enumerate(hist.ops):
-        if op.get("f") not in ("poll", "send", "txn"):
+    for i, (writes, reads) in enumerate(zip(hist.writes, hist.reads)):
+        if not (writes or reads) or hist.ops[i].get("f") not in ("poll", "send", "txn"):
             continue
-        if hist.writes[i] and must_have_committed(hist, i, ok_reads):
-            for key, pairs in hist.writes[i].items():
-                for offset, value in pairs:
-                    add(key, offset, value)
-        for key, pairs in (hist.reads[i] or {}).items():
-            for offset, value in pairs:
-                add(key, offset, value)
+        if writes and must_have_committed(hist, i, ok_reads):
+            for key, pairs in writes.items():
+                add(key, pairs)
+        if reads:
+            for key, pairs in reads.items():
+                add(key, pairs)
 
     orders, errors = {}, []
     for key, log in logs.items():
@@ -170,9 +198,14 @@ def version_orders(hist, ok_reads):
 def writer_of(hist):
     """key -> message -> the last completed op that tried to send it."""
     writers = {}
-    for i in hist.completions():
-        for key, pairs in (hist.writes[i] or {}).items():
-            by_value = writers.setdefault(key, {})
+    for i in hist.completions:
+        writes = hist.writes[i]
+        if not writes:
+            continue
+        for key, pairs in writes.items():
+            by_value = writers.get(key)
+            if by_value is None:
+                by_value = writers[key] = {}
             for _, value in pairs:
                 by_value[value] = i
     return writers
@@ -181,9 +214,17 @@ def writer_of(hist):
 def readers_of(hist):
     """key -> message -> positions of the completed ops that polled it (once per pair)."""
     readers = {}
-    for i in hist.completions():
-        for key, pairs in (hist.reads[i] or {}).items():
-            by_value = readers.setdefault(key, {})
+    for i in hist.completions:
+        reads = hist.reads[i]
+        if not reads:
+            continue
+        for key, pairs in reads.items():
+            by_value = readers.get(key)
+            if by_value is None:
+                by_value = readers[key] = {}
             for _, value in pairs:
-                by_value.setdefault(value, []).append(i)
+                if value in by_value:
+                    by_value[value].append(i)
+                else:
+                    by_value[value] = [i]
     return readers
