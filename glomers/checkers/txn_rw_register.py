@@ -46,7 +46,19 @@ from .cycles import (PROCESS, RW, WR, WW, DepGraph, process_graph,
                      realtime_graph, strongly_connected_components)
 
 K = Keyword
-NONE_KEY = clj_key(None)
+
+
+def value_key(value):
+    """How the analysis keys a key or value so that two are equal exactly when Clojure's
+    `=` says so: an int (nearly every key and value) is its own key, anything else its
+    clj_key, a tuple, which never equals an int. Cheaper than clj_key's tuple for all."""
+    if type(value) is int:
+        return value
+    key = clj_key(value)
+    return key[1] if key[0] == "i" else key
+
+
+NONE_KEY = value_key(None)
 ALWAYS_REPORTED = {"empty-transaction-graph", "cycle-search-timeout"}
 
 
@@ -78,18 +90,18 @@ def _mops(op):
 
 
 def _keyed(mops):
-    # clj_key's answer for an int, the usual key and value, is made here without a call.
+    # value_key's answer for an int, the usual key and value, is had here without a call.
     keyed = []
     for mop in mops:
         f, k, v = mop
-        keyed.append((mop, f, k, v, ("i", k) if type(k) is int else clj_key(k),
-                      ("i", v) if type(v) is int else clj_key(v)))
+        keyed.append((mop, f, k, v, k if type(k) is int else value_key(k),
+                      v if type(v) is int else value_key(v)))
     return keyed
 
 
 def keyed_mops(op):
-    """[(mop, f, k, v, clj_key(k), clj_key(v))] for an op's micro-ops: each key and value
-    keyed once, for every step of the analysis to share."""
+    """[(mop, f, k, v, value_key(k), value_key(v))] for an op's micro-ops: each key and
+    value keyed once, for every step of the analysis to share."""
     return _keyed(_mops(op))
 
 
@@ -108,16 +120,20 @@ def _external(keyed):
 
 
 def ext_reads(txn):
-    """{key: value} of the txn's external reads (first mop on the key is a read); keys and
-    values wrapped as clj_key so Clojure equality holds."""
-    reads, _ = _external(_keyed(txn))
-    return {key: v for key, (v, _) in reads.items()}
+    """{key: value} of the txn's external reads (first mop on the key is a read); keys
+    wrapped as clj_key so Clojure equality holds."""
+    return _by_clj_key(txn, _external(_keyed(txn))[0])
 
 
 def ext_writes(txn):
-    """{key: value} of the txn's external writes (its last write to each key)."""
-    _, writes = _external(_keyed(txn))
-    return {key: v for key, (v, _) in writes.items()}
+    """{key: value} of the txn's external writes (its last write to each key); keys
+    wrapped as clj_key."""
+    return _by_clj_key(txn, _external(_keyed(txn))[1])
+
+
+def _by_clj_key(txn, external):
+    clj = {value_key(k): clj_key(k) for _, k, _ in txn}
+    return {clj[key]: v for key, (v, _) in external.items()}
 
 
 class Txns:
@@ -132,7 +148,7 @@ class Txns:
         self.writes = ext_writes = {}      # completion index -> {key: (value, value key)}
         self.read_index = read_index = {}  # (key, value key) -> [ok ops reading it externally]
         self.write_index = write_index = {}  # (key, value key) -> [ok ops writing it externally]
-        self.raw_key = raw_key = {}        # key clj_key -> the key as it appeared
+        self.raw_key = raw_key = {}        # value_key(key) -> the key as it appeared
         self.invocation = {}               # completion index -> its invocation op
         pending = {}
         for op in ops:
@@ -234,8 +250,18 @@ def _version_cycles(graphs, keys):
                 graph.link(v, v2, "version")
                 raw[v], raw[v2] = r1, r2
         for scc in strongly_connected_components(graph):
-            cycles.append((k, [raw[v] for v in scc]))
+            cycles.append((k, [raw[v] for v in _clj_sorted(scc)]))
     return cycles
+
+
+def _clj_sorted(values):
+    """Version keys in the order of their clj_keys (when those sort), the order the values
+    of a cyclic-versions case are listed in: a set of them such as {1 true} keeps the
+    first of two Python-equal values."""
+    try:
+        return sorted(values, key=lambda v: v if isinstance(v, tuple) else ("i", v))
+    except TypeError:
+        return values
 
 
 def _sequential_edges(txns):
@@ -251,8 +277,8 @@ def _sequential_edges(txns):
         seen = last.setdefault(op["process"], {})
         for k in set(reads) | set(writes):
             first = reads[k] if k in reads and reads[k] is not None else writes.get(k, reads.get(k))
-            if k in seen and clj_key(seen[k]) != clj_key(first):
-                edges.setdefault(k, {}).setdefault(clj_key(seen[k]), {})[clj_key(first)] = (
+            if k in seen and value_key(seen[k]) != value_key(first):
+                edges.setdefault(k, {}).setdefault(value_key(seen[k]), {})[value_key(first)] = (
                     seen[k], first)
             seen[k] = writes[k] if k in writes else reads[k]
     return edges
@@ -310,7 +336,7 @@ def transaction_graph(txns, graphs):
 
 def _value_of(op, k):
     for f, key, v in _mops(op):
-        if f == "r" and clj_key(key) == k:
+        if f == "r" and value_key(key) == k:
             return v
     return None
 
@@ -558,7 +584,7 @@ def _elle_cycle_case(case, txns, graphs):
 
 def _mop_index(op, f, k, v):
     for i, mop in enumerate(_mops(op)):
-        if mop[0] == f and clj_key(mop[1]) == k and clj_key(mop[2]) == clj_key(v):
+        if mop[0] == f and value_key(mop[1]) == k and value_key(mop[2]) == value_key(v):
             return i
     return None
 
