@@ -411,7 +411,20 @@ def _flat_list(value):
             text = list.__repr__(value)
             if _INTEGERS_ONLY.fullmatch(text):
                 return text.replace(",", "")
-    return "[" + " ".join(map(_flat, value)) + "]"
+    # Micro-ops ([:w 9 1]) are most of a history: their keywords, ints and nils are printed
+    # here rather than through a call to _flat each.
+    parts = []
+    for item in value:
+        kind = type(item)
+        if kind is int:
+            parts.append(int.__repr__(item))
+        elif kind is Keyword:
+            parts.append(":" + item)
+        elif item is None:
+            parts.append("nil")
+        else:
+            parts.append(_flat(item))
+    return "[" + " ".join(parts) + "]"
 
 
 _KEY_TEXT = {}          # plain str map key -> how it prints outside a StringMap
@@ -520,8 +533,21 @@ def history_txt_line(op, value_text=None):
     return "\t".join(fields)
 
 
+_PLAIN_OP_KEYS = frozenset(OP_FIELDS)
+
+
 def history_lines(op):
     """(history.edn line, history.txt line) of one op, its value printed once for both."""
     value_text = _flat(op.get("value"))
+    if op.keys() == _PLAIN_OP_KEYS:
+        # The usual op (integer index, time and process, keyword type and f, no extras)
+        # in one format each: what _op_body and history_txt_line would make of it.
+        index, time, kind, process, f = (op["index"], op["time"], op["type"], op["process"],
+                                         op["f"])
+        if (type(index) is int and type(time) is int and type(process) is int
+                and type(kind) is Keyword and type(f) is Keyword):
+            return (f"{{:index {index}, :time {time}, :type :{kind}, :process {process}, "
+                    f":f :{f}, :value {value_text}}}",
+                    f"{process}\t:{kind}\t:{f}\t{value_text}")
     return ("{" + _op_body(op, value_text) + "}",
             history_txt_line(op, value_text))

@@ -102,22 +102,42 @@ def dumps_json(value):
         return _encode_compact(to_json(value))
 
 
+HISTORY_BLOCK_CHARS = 1 << 20   # history.edn text gathered before each write
+
+
 def write_history(run_dir, history, clipped=None):
     """history.edn whole (the checkers re-read it); history.txt, for reading, from
     `clipped` (the history with long strings cut) when given."""
     with open(os.path.join(run_dir, "history.edn"), "w", encoding="utf-8") as edn_out, \
             open(os.path.join(run_dir, "history.txt"), "w", encoding="utf-8") as txt_out:
-        # Line by line: a history of huge values is never held as text all at once.
         if clipped is None or clipped is history:
+            # Lines gathered into blocks of about a megabyte: a busy run's 80,000 lines
+            # take a few dozen writes, and a history of huge values is still never held
+            # as text all at once.
+            edn_lines, txt_lines, size = [], [], 0
             for op in history:
                 edn_line, txt_line = edn.history_lines(op)     # each value printed once
-                edn_out.write(edn_line + "\n")
-                txt_out.write(txt_line + "\n")
+                edn_lines.append(edn_line)
+                txt_lines.append(txt_line)
+                size += len(edn_line)
+                if size >= HISTORY_BLOCK_CHARS:
+                    _write_lines(edn_out, edn_lines)
+                    _write_lines(txt_out, txt_lines)
+                    size = 0
+            _write_lines(edn_out, edn_lines)
+            _write_lines(txt_out, txt_lines)
         else:
             for op in history:
                 edn_out.write(edn.dumps_op(op) + "\n")
             for op in clipped:
                 txt_out.write(edn.history_txt_line(op) + "\n")
+
+
+def _write_lines(out, lines):
+    """Write `lines`, each ended by a newline, and empty the list."""
+    if lines:
+        out.write("\n".join(lines) + "\n")
+        lines.clear()
 
 
 def write_results(run_dir, results):

@@ -159,6 +159,50 @@ def test_cyclic_versions_drop_the_source_and_name_the_key_values_and_sources():
     assert checked["valid?"] is False and types(checked) == ["cyclic-versions"]
 
 
+def test_value_keys_are_equal_exactly_when_clojure_says_the_values_are():
+    import enum
+
+    class Small(enum.IntEnum):
+        ONE = 1
+
+    values = [0, 1, -1, 2**70, True, False, None, 1.0, 0.0, "1", "a", K("a"), [1], (1,),
+              [1, True], [], {"a": 1}, Small.ONE, [Small.ONE]]
+    for a, b in itertools.product(values, repeat=2):
+        assert (txn.value_key(a) == txn.value_key(b)) is (txn.clj_key(a) == txn.clj_key(b)), (
+            a, b)
+        if txn.value_key(a) == txn.value_key(b):
+            assert hash(txn.value_key(a)) == hash(txn.value_key(b))
+
+
+@pytest.mark.parametrize("first, other", [(1, True), (True, 1)])
+def test_a_cyclic_versions_case_lists_values_in_clj_key_order(first, other):
+    # 1 and true are different versions but Python-equal: the set keeps the first listed,
+    # and the list is in clj_key order (booleans before integers) whatever the txn order.
+    h = history((0, "ok", [["r", "k", first], ["w", "k", other]]),
+                (1, "ok", [["r", "k", other], ["w", "k", first]]))
+    (case,) = txn.analyze(h, RU)["anomalies"]["cyclic-versions"]
+    assert [type(v) for v in case["scc"]] == [bool]
+
+
+def test_a_version_diamond_is_acyclic_and_a_longer_cycle_with_a_tail_is_not():
+    diamond = [(0, "ok", [["r", "a", 1], ["w", "a", 2]]),      # a: 1 < 2, 1 < 3,
+               (1, "ok", [["r", "a", 1], ["w", "a", 3]]),      # 2 < 4, 3 < 4
+               (2, "ok", [["r", "a", 2], ["w", "a", 4]]),
+               (3, "ok", [["r", "a", 3], ["w", "a", 4]])]
+    loop = [(4, "ok", [["r", "b", 1], ["w", "b", 2]]),         # b: 1 < 2 < 3 < 1, 3 < 5
+            (5, "ok", [["r", "b", 2], ["w", "b", 3]]),
+            (6, "ok", [["r", "b", 3], ["w", "b", 1]]),
+            (7, "ok", [["r", "b", 3], ["w", "b", 5]])]
+    result = txn.analyze(history(*diamond, *loop), RU)
+    assert result["anomalies"]["cyclic-versions"] == [
+        {"key": "b", "scc": frozenset({1, 2, 3}),
+         "sources": [K("initial-state"), K("wfr-keys")]}]
+    assert result["sources"] == ["initial-state"]
+    result = txn.analyze(history(*diamond), RU)
+    assert "cyclic-versions" not in result["anomalies"]
+    assert result["sources"] == ["initial-state", "wfr-keys"]
+
+
 def test_per_client_order_is_a_source_only_for_the_stricter_analysis():
     h = history((0, "ok", [["w", 1, 1]]),
                 (0, "ok", [["r", 1, 2]]),                       # p0 sees 1, then 2

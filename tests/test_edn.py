@@ -168,6 +168,36 @@ def test_history_txt_lines():
     assert edn.history_txt_line(nemesis) == ":nemesis\t:info\t:stop-partition\t:network-healed"
 
 
+def test_history_lines_of_a_plain_op():
+    op = {"index": 2, "time": 1000000, "process": 0, "f": K("txn"),
+          "value": [[K("w"), 9, 1], [K("r"), 9, None]], "type": K("ok")}
+    assert edn.history_lines(op) == (
+        "{:index 2, :time 1000000, :type :ok, :process 0, :f :txn, "
+        ":value [[:w 9 1] [:r 9 nil]]}",
+        "0\t:ok\t:txn\t[[:w 9 1] [:r 9 nil]]")
+
+
+@pytest.mark.parametrize("op", [
+    {"index": 0, "time": 1, "type": K("invoke"), "process": 3, "f": K("send"),
+     "value": [[K("send"), "8", [4, 5]], [K("poll"), {"7": [[0, 1]]}], [K("r"), True, 1.5]]},
+    {"index": 0, "time": 1, "type": "invoke", "process": 3, "f": "txn", "value": None},
+    {"index": 0, "time": 1.5, "type": K("ok"), "process": 3, "f": K("txn"), "value": []},
+    {"index": True, "time": 1, "type": K("ok"), "process": 3, "f": K("txn"), "value": 1},
+    {"index": 0, "time": 1, "type": K("ok"), "process": False, "f": K("txn"), "value": 1},
+    {"index": 0, "time": 1, "type": K("ok"), "process": 2**70, "f": K("txn"), "value": 1},
+    {"index": 0, "time": 1, "type": K("ok"), "process": K("nemesis"), "f": K("start"),
+     "value": K("majority")},
+    {"index": 0, "time": 1, "type": K("info"), "process": 1, "f": K("txn"),
+     "value": [[K("w"), 1, 2]], "error": K("net-timeout")},
+    {"index": 0, "type": K("info"), "process": 1, "f": K("txn"), "value": 3,
+     "error": "timeout"},
+    {"index": 0, "time": 1, "type": K("ok"), "process": 1, "f": K("txn"), "value": 3,
+     "extra": [1, "two"]},
+])
+def test_history_lines_agree_with_the_two_line_printers(op):
+    assert edn.history_lines(op) == (edn.dumps_op(op), edn.history_txt_line(op))
+
+
 @pytest.mark.parametrize("value", [
     {"a": [1, 2.5, None, True, "s"], "b": (K("x"), frozenset({K("y")}))},
     StringMap({"n1": frozenset({"n2", "n3"}), "n2": frozenset()}),

@@ -46,7 +46,19 @@ from .cycles import (PROCESS, RW, WR, WW, DepGraph, process_graph,
                      realtime_graph, strongly_connected_components)
 
 K = Keyword
-NONE_KEY = clj_key(None)
+
+
+def value_key(value):
+    """How the analysis keys a key or value so that two are equal exactly when Clojure's
+    `=` says so: an int (nearly every key and value) is its own key, anything else its
+    clj_key, a tuple, which never equals an int. Cheaper than clj_key's tuple for all."""
+    if type(value) is int:
+        return value
+    key = clj_key(value)
+    return key[1] if key[0] == "i" else key
+
+
+NONE_KEY = value_key(None)
 ALWAYS_REPORTED = {"empty-transaction-graph", "cycle-search-timeout"}
 
 
@@ -77,56 +89,91 @@ def _mops(op):
     return value if isinstance(value, (list, tuple)) else []
 
 
-def ext_reads(txn):
-    """{key: value} of the txn's external reads (first mop on the key is a read); keys and
-    values wrapped as clj_key so Clojure equality holds."""
-    reads, seen = {}, set()
-    for f, k, v in txn:
-        key = clj_key(k)
-        if key not in seen and f == "r":
-            reads[key] = v
+def _keyed(mops):
+    # value_key's answer for an int, the usual key and value, is had here without a call.
+    keyed = []
+    for mop in mops:
+        f, k, v = mop
+        keyed.append((mop, f, k, v, k if type(k) is int else value_key(k),
+                      v if type(v) is int else value_key(v)))
+    return keyed
+
+
+def keyed_mops(op):
+    """[(mop, f, k, v, value_key(k), value_key(v))] for an op's micro-ops: each key and
+    value keyed once, for every step of the analysis to share."""
+    return _keyed(_mops(op))
+
+
+def _external(keyed):
+    """(reads, writes) of a txn given as keyed mops: {key: (value, value key)} of its
+    external reads (the first mop on the key is a read) and external writes (its last
+    write to each key)."""
+    reads, writes, seen = {}, {}, set()
+    for _, f, _, v, key, vkey in keyed:
+        if f == "w":
+            writes[key] = (v, vkey)
+        elif f == "r" and key not in seen:
+            reads[key] = (v, vkey)
         seen.add(key)
-    return reads
+    return reads, writes
+
+
+def ext_reads(txn):
+    """{key: value} of the txn's external reads (first mop on the key is a read); keys
+    wrapped as clj_key so Clojure equality holds."""
+    return _by_clj_key(txn, _external(_keyed(txn))[0])
 
 
 def ext_writes(txn):
-    """{key: value} of the txn's external writes (its last write to each key)."""
-    writes = {}
-    for f, k, v in txn:
-        if f == "w":
-            writes[clj_key(k)] = v
-    return writes
+    """{key: value} of the txn's external writes (its last write to each key); keys
+    wrapped as clj_key."""
+    return _by_clj_key(txn, _external(_keyed(txn))[1])
+
+
+def _by_clj_key(txn, external):
+    clj = {value_key(k): clj_key(k) for _, k, _ in txn}
+    return {clj[key]: v for key, (v, _) in external.items()}
 
 
 class Txns:
-    """Per-op external reads/writes of a history, and the indexes that relate them."""
+    """Per-op keyed mops and external reads/writes of a history, and the indexes that
+    relate them, built in one pass."""
 
     def __init__(self, ops):
         self.ops = ops
-        self.by_index = {op["index"]: op for op in ops}
-        self.reads = {}
-        self.writes = {}
-        self.read_index = {}   # (key, value key) -> [ok ops whose external read it is]
-        self.write_index = {}  # (key, value key) -> [ok ops whose external write it is]
-        self.raw_key = {}      # key clj_key -> the key as it appeared
-        self.invocation = {}   # completion index -> its invocation op
+        self.by_index = by_index = {}
+        self.mops = mops = {}              # index -> keyed mops (invocations too)
+        self.reads = ext_reads = {}        # ok index -> {key: (value, value key)}
+        self.writes = ext_writes = {}      # completion index -> {key: (value, value key)}
+        self.read_index = read_index = {}  # (key, value key) -> [ok ops reading it externally]
+        self.write_index = write_index = {}  # (key, value key) -> [ok ops writing it externally]
+        self.raw_key = raw_key = {}        # value_key(key) -> the key as it appeared
+        self.invocation = {}               # completion index -> its invocation op
         pending = {}
         for op in ops:
+            index = op["index"]
+            by_index[index] = op
+            keyed = mops[index] = keyed_mops(op)
             if op["type"] == "invoke":
                 pending[op["process"]] = op
                 continue
             if op["process"] in pending:
-                self.invocation[op["index"]] = pending.pop(op["process"])
-            txn = _mops(op)
-            for _, k, _ in txn:
-                self.raw_key.setdefault(clj_key(k), k)
-            self.writes[op["index"]] = ext_writes(txn)
+                self.invocation[index] = pending.pop(op["process"])
+            for _, _, k, _, key, _ in keyed:
+                raw_key.setdefault(key, k)
+            reads, writes = _external(keyed)
+            ext_writes[index] = writes
             if op["type"] == "ok":
-                self.reads[op["index"]] = ext_reads(txn)
-                for k, v in self.reads[op["index"]].items():
-                    self.read_index.setdefault((k, clj_key(v)), []).append(op)
-                for k, v in self.writes[op["index"]].items():
-                    self.write_index.setdefault((k, clj_key(v)), []).append(op)
+                ext_reads[index] = reads
+                for k, (_, vkey) in reads.items():
+                    read_index.setdefault((k, vkey), []).append(op)
+                for k, (_, vkey) in writes.items():
+                    write_index.setdefault((k, vkey), []).append(op)
+
+    def mops_of(self, op):
+        """The keyed mops of one of the history's ops."""
+        return self.mops[op["index"]]
 
 
 # Step 2: version orders.
@@ -139,10 +186,10 @@ def _initial_state_edges(txns):
             continue
         kvs = list(txns.writes[op["index"]].items())
         if op["type"] == "ok":
-            kvs += list(txns.reads[op["index"]].items())
-        for k, v in kvs:
+            kvs += txns.reads[op["index"]].items()
+        for k, (v, vkey) in kvs:
             if v is not None:
-                edges.setdefault(k, {}).setdefault(NONE_KEY, {})[clj_key(v)] = (None, v)
+                edges.setdefault(k, {}).setdefault(NONE_KEY, {})[vkey] = (None, v)
     return edges
 
 
@@ -153,13 +200,13 @@ def _wfr_edges(txns):
         if op["type"] != "ok":
             continue
         writes = txns.writes[op["index"]]
-        for k, v in txns.reads[op["index"]].items():
-            if v is None or k not in writes or writes[k] is None:
+        for k, (v, vkey) in txns.reads[op["index"]].items():
+            if v is None or k not in writes:
                 continue
-            if clj_key(v) == clj_key(writes[k]):
+            written, wkey = writes[k]
+            if written is None or vkey == wkey:
                 continue
-            edges.setdefault(k, {}).setdefault(clj_key(v), {})[clj_key(writes[k])] = (
-                v, writes[k])
+            edges.setdefault(k, {}).setdefault(vkey, {})[wkey] = (v, written)
     return edges
 
 
@@ -171,18 +218,50 @@ def _merge(a, b):
     return merged
 
 
-def _version_cycles(graphs):
-    """[(key, [values in a cycle])] for every key whose version graph is cyclic."""
+def _acyclic(vs):
+    """Whether a version graph {value: {next value: ...}} has no cycle, by peeling off
+    values nothing precedes (Kahn): much cheaper than finding SCCs, which only the rare
+    cyclic key needs."""
+    indegree = {}
+    for succ in vs.values():
+        for v2 in succ:
+            indegree[v2] = indegree.get(v2, 0) + 1
+    ready = [v for v in vs if v not in indegree]
+    edges = sum(indegree.values())
+    while ready:
+        for v2 in vs.get(ready.pop(), ()):
+            edges -= 1
+            indegree[v2] -= 1
+            if not indegree[v2]:
+                ready.append(v2)
+    return not edges
+
+
+def _version_cycles(graphs, keys):
+    """[(key, [values in a cycle])] for every key among `keys` whose version graph is
+    cyclic."""
     cycles = []
     for k, vs in graphs.items():
+        if k not in keys or _acyclic(vs):
+            continue
         graph, raw = DepGraph(), {}
         for v, succ in vs.items():
             for v2, (r1, r2) in succ.items():
                 graph.link(v, v2, "version")
                 raw[v], raw[v2] = r1, r2
         for scc in strongly_connected_components(graph):
-            cycles.append((k, [raw[v] for v in scc]))
+            cycles.append((k, [raw[v] for v in _clj_sorted(scc)]))
     return cycles
+
+
+def _clj_sorted(values):
+    """Version keys in the order of their clj_keys (when those sort), the order the values
+    of a cyclic-versions case are listed in: a set of them such as {1 true} keeps the
+    first of two Python-equal values."""
+    try:
+        return sorted(values, key=lambda v: v if isinstance(v, tuple) else ("i", v))
+    except TypeError:
+        return values
 
 
 def _sequential_edges(txns):
@@ -193,12 +272,13 @@ def _sequential_edges(txns):
     for op in txns.ops:
         if op["type"] != "ok":
             continue
-        reads, writes = txns.reads[op["index"]], txns.writes[op["index"]]
+        reads = {k: v for k, (v, _) in txns.reads[op["index"]].items()}
+        writes = {k: v for k, (v, _) in txns.writes[op["index"]].items()}
         seen = last.setdefault(op["process"], {})
         for k in set(reads) | set(writes):
             first = reads[k] if k in reads and reads[k] is not None else writes.get(k, reads.get(k))
-            if k in seen and clj_key(seen[k]) != clj_key(first):
-                edges.setdefault(k, {}).setdefault(clj_key(seen[k]), {})[clj_key(first)] = (
+            if k in seen and value_key(seen[k]) != value_key(first):
+                edges.setdefault(k, {}).setdefault(value_key(seen[k]), {})[value_key(first)] = (
                     seen[k], first)
             seen[k] = writes[k] if k in writes else reads[k]
     return edges
@@ -212,8 +292,10 @@ def version_graphs(txns, sequential=False):
     if sequential:
         graphers.append(("sequential-keys", _sequential_edges))
     for name, grapher in graphers:
-        merged = _merge(graphs, grapher(txns))
-        cycles = _version_cycles(merged)
+        edges = grapher(txns)
+        merged = _merge(graphs, edges)
+        # The accepted graphs are acyclic, so only keys the new source adds edges to can be.
+        cycles = _version_cycles(merged, edges)
         if cycles:
             for k, values in cycles:
                 cases.append({"key": txns.raw_key.get(k, k), "scc": frozenset(values),
@@ -229,6 +311,7 @@ def version_graphs(txns, sequential=False):
 def transaction_graph(txns, graphs):
     """wr edges from unique writers to readers, ww/rw edges from version steps."""
     graph = DepGraph()
+    link = graph.link
     for (k, vkey), readers in txns.read_index.items():
         writers = txns.write_index.get((k, vkey), [])
         if len(writers) > 1:
@@ -237,7 +320,7 @@ def transaction_graph(txns, graphs):
                 f" written by more than one op: {[w['index'] for w in writers]}")
         for writer in writers:
             for reader in readers:
-                graph.link(writer["index"], reader["index"], WR)
+                link(writer["index"], reader["index"], WR)
     for k, vs in graphs.items():
         for v1, succ in vs.items():
             v1_writes = txns.write_index.get((k, v1), [])
@@ -245,96 +328,106 @@ def transaction_graph(txns, graphs):
             for v2 in succ:
                 for b in txns.write_index.get((k, v2), []):
                     for a in v1_writes:
-                        graph.link(a["index"], b["index"], WW)
+                        link(a["index"], b["index"], WW)
                     for a in v1_reads:
-                        graph.link(a["index"], b["index"], RW)
+                        link(a["index"], b["index"], RW)
     return graph
 
 
 def _value_of(op, k):
     for f, key, v in _mops(op):
-        if f == "r" and clj_key(key) == k:
+        if f == "r" and value_key(key) == k:
             return v
     return None
 
 
-# Step 4: anomalies that need no cycle.
+# Step 4: anomalies that need no cycle. Each takes the ops and, from an analysis that has
+# keyed them already, `mops_of` (op -> keyed mops).
 
-def internal_cases(ops):
+def internal_cases(ops, mops_of=keyed_mops):
     """:ok txns whose read disagrees with what the same txn last wrote or read."""
     cases = []
     for op in ops:
         if op["type"] != "ok":
             continue
         state = {}
-        for mop in _mops(op):
-            f, k, v = mop
-            key = clj_key(k)
+        for mop, f, _, v, key, vkey in mops_of(op):
             if f == "w":
-                state[key] = v
+                state[key] = (v, vkey)
                 continue
-            expected = state.get(key)
+            expected, expected_key = state.get(key, (None, None))
             # Elle treats a remembered None (or false) as "nothing known yet".
-            if expected is not None and expected is not False and clj_key(expected) != clj_key(v):
+            if expected is not None and expected is not False and expected_key != vkey:
                 cases.append({"op": op, "mop": mop, "expected": expected})
                 break
-            state[key] = v
+            state[key] = (v, vkey)
     return cases
 
 
-def _write_owner_index(ops, select):
-    """(key, value key) -> index of the latest op whose txn wrote it as `select` picks."""
-    owners = {}
-    for op in ops:
-        for k, v in select(op):
-            owners[(clj_key(k), clj_key(v))] = op["index"]
-    return owners
+def _failed_writes(op, keyed):
+    """(key, value key) of every write of a :fail txn."""
+    if op["type"] != "fail":
+        return []
+    return [(key, vkey) for _, f, _, _, key, vkey in keyed if f == "w"]
 
 
-def _failed_writes(op):
-    return [(k, v) for f, k, v in _mops(op) if f == "w"] if op["type"] == "fail" else []
-
-
-def _intermediate_writes(op):
+def _intermediate_writes(op, keyed):
+    """(key, value key) of every write the same txn overwrote later."""
     last, out = {}, []
-    for f, k, v in _mops(op):
+    for _, f, _, v, key, vkey in keyed:
         if f != "w":
             continue
-        key = clj_key(k)
-        previous = last.get(key)
+        previous, previous_key = last.get(key, (None, None))
         if previous is not None and previous is not False:
-            out.append((k, previous))
-        last[key] = v
+            out.append((key, previous_key))
+        last[key] = (v, vkey)
     return out
 
 
-def _bad_read_cases(ops, by_index, owners, skip_own):
-    cases = []
+def _write_owners(ops, mops_of, select):
+    """(key, value key) -> index of the latest op whose txn wrote it as `select` picks."""
+    owners = {}
+    for op in ops:
+        for pair in select(op, mops_of(op)):
+            owners[pair] = op["index"]
+    return owners
+
+
+def bad_read_cases(ops, by_index, mops_of=keyed_mops):
+    """(G1a cases, G1b cases), found in one pass over the reads of :ok txns. G1a, aborted
+    reads: an :ok txn read a value only a :fail txn wrote. G1b, intermediate reads: an :ok
+    txn read a value another txn overwrote within itself."""
+    failed = _write_owners(ops, mops_of, _failed_writes)
+    intermediate = _write_owners(ops, mops_of, _intermediate_writes)
+    g1a, g1b = [], []
+    if not failed and not intermediate:
+        return g1a, g1b
     for op in ops:
         if op["type"] != "ok":
             continue
-        for mop in _mops(op):
-            f, k, v = mop
+        for mop, f, _, _, key, vkey in mops_of(op):
             if f != "r":
                 continue
-            writer = owners.get((clj_key(k), clj_key(v)))
-            if writer is None or (skip_own and writer == op["index"]):
-                continue
-            cases.append({"op": op, "mop": mop, "writer": by_index[writer]})
-    return cases
+            writer = failed.get((key, vkey))
+            if writer is not None:
+                g1a.append({"op": op, "mop": mop, "writer": by_index[writer]})
+            writer = intermediate.get((key, vkey))
+            if writer is not None and writer != op["index"]:
+                g1b.append({"op": op, "mop": mop, "writer": by_index[writer]})
+    return g1a, g1b
 
 
 def g1a_cases(ops, by_index):
     """Aborted reads: an :ok txn read a value only a :fail txn wrote."""
-    return _bad_read_cases(ops, by_index, _write_owner_index(ops, _failed_writes), False)
+    return bad_read_cases(ops, by_index)[0]
 
 
 def g1b_cases(ops, by_index):
     """Intermediate reads: an :ok txn read a value another txn overwrote within itself."""
-    return _bad_read_cases(ops, by_index, _write_owner_index(ops, _intermediate_writes), True)
+    return bad_read_cases(ops, by_index)[1]
 
 
-def lost_update_cases(ops, write="w"):
+def lost_update_cases(ops, write="w", mops_of=keyed_mops):
     """Two or more :ok txns that read the same version of k and then wrote k (tracked the
     way Elle does: a key's first read, even one after the txn's own write, is what a later
     first-write of the key is taken to be based on). `write` names the writing micro-op
@@ -344,16 +437,16 @@ def lost_update_cases(ops, write="w"):
         if op["type"] != "ok":
             continue
         reads, written = {}, set()
-        for f, k, v in _mops(op):
-            key = clj_key(k)
+        for _, f, k, v, key, vkey in mops_of(op):
             if f == write and key not in written:
                 if key in reads:
-                    group = (key, clj_key(reads[key]))
+                    read, read_key = reads[key]
+                    group = (key, read_key)
                     groups.setdefault(group, []).append(op)
-                    raw[group] = (k, reads[key])
+                    raw[group] = (k, read)
                     written.add(key)
             elif key not in reads:
-                reads[key] = v
+                reads[key] = (v, vkey)
     return [{"key": raw[g][0], "value": raw[g][1], "txns": txns}
             for g, txns in groups.items() if len(txns) > 1]
 
@@ -371,9 +464,12 @@ def _class(value):
     return type(value).__name__
 
 
-def assert_type_sanity(ops):
+def assert_type_sanity(ops, mops_of=keyed_mops):
     """Elle's sanity check: all keys of one type, at most one integer type among values."""
-    key_types = {_class(k) for op in ops for _, k, _ in _mops(op)}
+    # A key's class depends only on its Python type and (for an int) its value, so each
+    # distinct (type, key) is classified once, not every mop.
+    distinct = {(type(mop[2]), mop[4]): mop[2] for op in ops for mop in mops_of(op)}
+    key_types = {_class(k) for k in distinct.values()}
     if len(key_types) > 1:
         raise TypeSanityError("History includes a mix of different types for transaction "
                               f"keys: {sorted(key_types)}")
@@ -429,11 +525,11 @@ def analyze(history, opts, budget_steps=elle_search.DEFAULT_BUDGET, sequential=F
     for name, cases in elle_search.cycle_anomalies(graph, budget_steps).items():
         anomalies.setdefault(name, []).extend(_elle_cycle_case(case, txns, graphs)
                                               for case in cases)
-    assert_type_sanity(ops)
-    for name, cases in (("internal", internal_cases(ops)),
-                        ("G1a", g1a_cases(ops, txns.by_index)),
-                        ("G1b", g1b_cases(ops, txns.by_index)),
-                        ("lost-update", lost_update_cases(ops))):
+    assert_type_sanity(ops, txns.mops_of)
+    g1a, g1b = bad_read_cases(ops, txns.by_index, txns.mops_of)
+    for name, cases in (("internal", internal_cases(ops, txns.mops_of)),
+                        ("G1a", g1a), ("G1b", g1b),
+                        ("lost-update", lost_update_cases(ops, mops_of=txns.mops_of))):
         if cases:
             anomalies[name] = cases
     return {"anomalies": anomalies, "graph": graph, "txns": txns,
@@ -488,7 +584,7 @@ def _elle_cycle_case(case, txns, graphs):
 
 def _mop_index(op, f, k, v):
     for i, mop in enumerate(_mops(op)):
-        if mop[0] == f and clj_key(mop[1]) == k and clj_key(mop[2]) == clj_key(v):
+        if mop[0] == f and value_key(mop[1]) == k and value_key(mop[2]) == value_key(v):
             return i
     return None
 
@@ -498,20 +594,21 @@ def _explain_step(txns, graphs, a, b, kind):
     ia, ib = a["index"], b["index"]
     if kind == WR:
         reads = txns.reads.get(ib, {})
-        for k, v in txns.writes.get(ia, {}).items():
-            if k in reads and clj_key(reads[k]) == clj_key(v):
+        for k, (v, vkey) in txns.writes.get(ia, {}).items():
+            if k in reads and reads[k][1] == vkey:
                 return {"type": K("wr"), "key": txns.raw_key.get(k), "value": v,
                         "a-mop-index": _mop_index(a, "w", k, v),
                         "b-mop-index": _mop_index(b, "r", k, v)}
     if kind in (WW, RW):
         a_kvs = txns.writes.get(ia, {}) if kind == WW else txns.reads.get(ia, {})
         b_kvs = txns.writes.get(ib, {})
-        for k, v in a_kvs.items():
-            if k in b_kvs and clj_key(b_kvs[k]) in graphs.get(k, {}).get(clj_key(v), {}):
+        for k, (v, vkey) in a_kvs.items():
+            if k in b_kvs and b_kvs[k][1] in graphs.get(k, {}).get(vkey, {}):
+                b_value = b_kvs[k][0]
                 return {"type": K(kind), "key": txns.raw_key.get(k), "value": v,
-                        "value'": b_kvs[k],
+                        "value'": b_value,
                         "a-mop-index": _mop_index(a, "w" if kind == WW else "r", k, v),
-                        "b-mop-index": _mop_index(b, "w", k, b_kvs[k])}
+                        "b-mop-index": _mop_index(b, "w", k, b_value)}
     if kind == PROCESS:
         return {"type": K("process"), "process": a["process"]}
     return {"type": K("realtime"), "a'": a, "b": txns.invocation.get(ib)}
