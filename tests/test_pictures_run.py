@@ -91,6 +91,50 @@ def test_a_passing_run_points_only_at_its_worst_case():
     assert len(focus.ops) == 2
 
 
+def _journal_file(tmp_path, events, lines=()):
+    """`events` as journal.jsonl, as JournalWriter writes them, then any raw `lines`."""
+    from glomers import store
+    store.write_journal(str(tmp_path), events)
+    with open(tmp_path / "journal.jsonl", "a", encoding="utf-8") as out:
+        out.writelines(line + "\n" for line in lines)
+    return store.Journal(str(tmp_path / "journal.jsonl"))
+
+
+def test_a_journal_read_from_a_time_on_is_the_journal_dropped_while_earlier(tmp_path):
+    import itertools
+    # Times out of order, a time that is not an integer and lines in other shapes: the
+    # prefix is only a shortcut, every line still counts by its decoded time.
+    events = [message("send", ms, i, "n0", "n1", {"type": "gossip"})
+              for i, ms in enumerate([5, 1, 9, 3, 9, 12])]
+    odd = ['{"event":"send","time":7000000,"id":90,"src":"n0","dest":"n1","body":{}}',
+           '{"time":7500000.5,"event":"send","id":91,"src":"n0","dest":"n1","body":{}}',
+           '{"time":-1,"event":"send","id":92,"src":"n0","dest":"n1","body":{}}',
+           '{"time":8000000}']
+    journal = _journal_file(tmp_path, events, odd)
+    read = list(journal)
+    assert [e.get("id") for e in read] == [0, 1, 2, 3, 4, 5, 90, 91, 92, None]
+    for start in (0, 1 * MS, 4 * MS, 5 * MS, 5 * MS + 1, 9 * MS, 11 * MS, 12 * MS,
+                  7 * MS, 7_500_000, 7_500_001, 8 * MS, 8 * MS + 1, -5):
+        expected = list(itertools.dropwhile(lambda e, s=start: e["time"] < s, read))
+        assert list(journal.from_time(start)) == expected, start
+
+
+def test_pointers_read_the_same_from_a_journal_file_as_from_its_events(tmp_path):
+    # A passing run's worst case late in the run: the ops are found after a skip.
+    early = [message("send", ms, 100 + ms, "n0", "n1", {"type": "gossip", "values": [7]})
+             for ms in range(0, 100, 10)]
+    journal = early + JOURNAL[6:]
+    results = {"workload": {"valid?": True, "worst-stale": (
+        {"element": 7, "stable-latency": 40, "known": HISTORY[3],
+         "last-absent": HISTORY[2]},)}}
+    from_events = pointers.Focus(results, HISTORY, journal, OPTS)
+    from_file = pointers.Focus(results, HISTORY, _journal_file(tmp_path, journal), OPTS)
+    assert from_events.links == {2: (13, 14), 3: (13, 14)}
+    assert from_file.links == from_events.links
+    assert from_file.highlights == from_events.highlights
+    assert from_file.lines(PICTURES) == from_events.lines(PICTURES)
+
+
 def test_draw_writes_every_picture_and_never_raises(tmp_path):
     results = {"workload": set_full.check(HISTORY, OPTS)}
     drawn = draw(str(tmp_path), JOURNAL, HISTORY, results, OPTS)
