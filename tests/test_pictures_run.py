@@ -267,3 +267,87 @@ def test_the_diagram_of_a_run_is_the_diagram_of_its_journal_read_back(tmp_path):
     with open(os.path.join(run_dir, "messages.svg"), encoding="utf-8") as drawn, \
             open(again / "messages.svg", encoding="utf-8") as redrawn:
         assert drawn.read() == redrawn.read()
+
+
+# ---------------------------------------------------------------------------------------
+# The history files: written by the drawing child, or by the parent when the child did not.
+
+
+def test_the_history_files_are_the_same_whoever_writes_them(tmp_path):
+    drawn, store = bench(tmp_path / "drawn", *RUN, "--quiet")
+    plain, plain_store = bench(tmp_path / "plain", *RUN, "--quiet", "--no-pictures")
+    assert drawn.returncode == plain.returncode == 0, drawn.stderr + plain.stderr
+    (with_child,), (without,) = run_folders(store), run_folders(plain_store)
+    for name in ("history.edn", "history.txt"):
+        text = open(os.path.join(with_child, name), encoding="utf-8").read()
+        assert text.count("\n") > 20
+        assert text == open(os.path.join(without, name), encoding="utf-8").read(), name
+
+
+def _writer(path, fail_in_child=False):
+    """A `first` that appends this process's pid to `path` (and fails in a child if told)."""
+    parent = os.getpid()
+
+    def first():
+        if fail_in_child and os.getpid() != parent:
+            raise OSError("disk full")
+        with open(path, "a", encoding="utf-8") as out:
+            out.write(f"{os.getpid()}\n")
+    return first
+
+
+def _writers(path):
+    return [int(line) for line in open(path, encoding="utf-8").read().split()]
+
+
+def test_the_child_does_the_first_work_once_and_the_parent_leaves_it(tmp_path):
+    from glomers import pictures
+    path = tmp_path / "written"
+    first = _writer(path)
+    child = pictures.start(str(tmp_path), None, HISTORY, OPTS, first=first)
+    with pictures.settled(child, first):
+        pass
+    assert _writers(path) == [child.pid] and child.code == pictures.DREW
+    assert os.path.exists(tmp_path / "timeline.html")
+
+
+def test_the_parent_does_the_first_work_when_the_child_could_not(tmp_path):
+    from glomers import pictures
+    path = tmp_path / "written"
+    first = _writer(path, fail_in_child=True)
+    child = pictures.start(str(tmp_path), None, HISTORY, OPTS, first=first)
+    with pictures.settled(child, first):
+        pass
+    assert _writers(path) == [os.getpid()] and not child.did_first
+    assert not os.path.exists(tmp_path / "timeline.html")    # it failed before drawing
+
+
+def test_an_interrupted_parent_stops_the_child_and_still_has_the_first_work_done(tmp_path):
+    import signal
+    import time
+    from glomers import pictures
+    path = tmp_path / "written"
+    started = tmp_path / "started"
+    parent = os.getpid()
+
+    def first():                   # the child's never ends unless stopped
+        if os.getpid() != parent:
+            started.write_text("yes")
+            while True:
+                time.sleep(0.01)
+        path.write_text(f"{os.getpid()}\n")
+
+    previous = signal.signal(signal.SIGTERM, signal.SIG_DFL)   # the child's default: die
+    try:
+        child = pictures.start(str(tmp_path), None, HISTORY, OPTS, first=first)
+        try:
+            with pictures.settled(child, first):
+                while not started.exists():
+                    time.sleep(0.01)
+                raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert child.code == -1                         # stopped by the signal
+    assert _writers(path) == [os.getpid()]
