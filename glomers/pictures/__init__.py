@@ -32,8 +32,7 @@ import json
 import os
 import signal
 
-from . import (latency_quantiles, latency_raw, messages, plot, pointers, rate, timeline,
-               viewer)
+from . import pointers
 
 MESSAGE_FILES = ("messages.svg", "messages.html")
 EACH = 3              # console: values and ops pointed at one by one (the rest on one line)
@@ -66,6 +65,9 @@ def _focus(results, history, journal, opts, errors):
 
 def draw(run_dir, journal, history, results=None, opts=None, only=None):
     """Write the pictures of a run into run_dir (`only`: just these files); return a Drawn."""
+    # Imported here: a run draws in its child process (`start`), so the bench itself never
+    # loads the drawing code unless it draws in the parent.
+    from . import latency_quantiles, latency_raw, messages, plot, rate, timeline, viewer
     opts = opts or {}
     workload = opts.get("workload") or ""
     history = history or []

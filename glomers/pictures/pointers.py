@@ -23,7 +23,6 @@ from urllib.parse import quote
 from ..checkers.common import node_of
 from ..checkers.set_full import _trails
 from ..edn import is_op
-from ..run_folder import checker_module
 from ..values import body_scalars, clj_key
 
 MAX_OPS = 12           # ops pointed at (and highlighted) per run
@@ -49,6 +48,9 @@ def _ops_in(value, found, depth=0):
 
 def _explanation(workload, result, history, opts, journal):
     """The workload checker's explanation lines, as the console shows them."""
+    # Imported here: only a failed check is explained, and run_folder brings the reading
+    # of whole run folders with it.
+    from ..run_folder import checker_module
     checker = checker_module(workload)
     explain = getattr(checker, "explain", None)
     if explain is None:
