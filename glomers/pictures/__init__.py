@@ -212,9 +212,11 @@ def after_run(run_dir, journal, history, results, opts, out, child=None):
             child.wait()
         return None
     try:
+        # The pointers are found while the child may still be drawing (they read the
+        # journal, not the pictures).
+        focus = _focus(results, history, journal, opts, []) if child is not None else None
         if child is not None and child.wait():
             recorded = _read(os.path.join(run_dir, "pictures.json"))
-            focus = _focus(results, history, journal, opts, [])
             if focus.highlights and valid is not True:
                 # The child drew before the verdict: draw the messages again, highlighted.
                 drawn = draw(run_dir, journal, history, results, opts, only=MESSAGE_FILES)
