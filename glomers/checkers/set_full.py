@@ -329,8 +329,7 @@ def explain(result, history, opts=None, journal=None):
     final_reads = [(op, {clj_key(v) for v in (op.get("value") or ())})
                    for op in _final_reads(history, opts)]
     lost = list(result.get("lost", ()))
-    missing = [v for v in result.get("stale", ())
-               if any(clj_key(v) not in seen for _, seen in final_reads)]
+    missing = [v for v in result.get("stale", ()) if _lacked(v, final_reads)]
     # Each told value's story and trail through the network; a valid run tells none, and
     # tracking every element again and reading the whole journal cost more than the check.
     told = lost + missing
@@ -358,6 +357,14 @@ def explain(result, history, opts=None, journal=None):
     lines.extend(_explain_stale(result, opts, set(map(clj_key, missing))))
     lines.extend(_explain_never_read(result, history))
     return lines
+
+
+def _lacked(value, final_reads):
+    """True if some final read lacks `value` (its key made once, for the first read)."""
+    if not final_reads:
+        return False
+    key = clj_key(value)
+    return any(key not in seen for _, seen in final_reads)
 
 
 def _explain_value(value, state, acks, final_reads, trails, opts, kind):
