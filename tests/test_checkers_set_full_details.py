@@ -579,3 +579,29 @@ def test_two_reads_invoked_under_one_index_keep_the_first_to_complete():
     fast, walk = _both(history)
     assert fast == walk
     assert fast[0]["last-present"] is first and fast[0]["last-absent"] is None
+
+
+def test_two_reads_invoked_under_one_index_that_both_missed_keep_the_first_too():
+    history = ops((0, "invoke", 0, "broadcast", 1), (1, "ok", 0, "broadcast", 1))
+    first = {"index": 3, "time": 2 * MS, "type": K("invoke"), "process": 1, "f": K("read"),
+             "value": None}
+    second = dict(first, process=2, time=3 * MS)
+    history += [first, second,
+                {"index": 4, "time": 4 * MS, "type": K("ok"), "process": 1, "f": K("read"),
+                 "value": []},
+                {"index": 5, "time": 5 * MS, "type": K("ok"), "process": 2, "f": K("read"),
+                 "value": []}]
+    fast, walk = _both(history)
+    assert fast == walk
+    assert fast[0]["last-absent"] is first and fast[0]["last-present"] is None
+
+
+def test_the_walk_names_a_read_completion_without_invocation_as_the_shortcut_does():
+    # A value added twice hands the history to the walk, which then meets the stray read.
+    history = ops((0, "invoke", 0, "broadcast", 1), (1, "invoke", 1, "broadcast", 1),
+                  (2, "ok", 2, "read", [1]))
+    with pytest.raises(ValueError) as raised:
+        set_full._track(history)
+    assert str(raised.value) == ("read completion without invocation: #jepsen.history.Op{"
+                                 ":index 2, :time "
+                                 "2000000, :type :ok, :process 2, :f :read, :value [1]}")
