@@ -9,6 +9,7 @@ reader of its output went away, with the nodes stopped in every case.
 
 import contextlib
 import dataclasses
+import functools
 import gc
 import importlib
 import io
@@ -97,12 +98,24 @@ def _run_test(opts, out):
         _write_interrupted(run_dir, opts, test, error)
         raise
     aborted = aborted or test.aborted
-    clipped = _clipped(test, history)
-    store.write_history(run_dir, history, clipped)
+    history_files = functools.partial(store.write_history, run_dir, history,
+                                      _clipped(test, history))
     store.write_test(run_dir, opts, _test_extra(test, aborted))
     journal = store.Journal(test.net_journal_path, test.net_journal_summary) \
         if test.net_journal_path else None
-    drawing = pictures.start(run_dir, journal, history, opts)   # drawn during the analysis
+    # The pictures are drawn, and the history files written, by a child on the second core
+    # during the analysis; by this process when there is no child or it did not write them.
+    drawing = pictures.start(run_dir, journal, history, opts, first=history_files)
+    if drawing is None:
+        history_files()
+    with pictures.settled(drawing, history_files):
+        return _analyse(test, opts, workload, run_dir, history, journal, drawing,
+                        aborted, stopped, out)
+
+
+def _analyse(test, opts, workload, run_dir, history, journal, drawing, aborted, stopped,
+             out):
+    """Analysis, results, console verdict and pictures of a run that has ended."""
     print("", file=out)
     _print_problems(test, out, run_dir)
     if stopped:

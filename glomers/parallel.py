@@ -6,8 +6,6 @@ and every run depends only on its options and seed, so a run made here and the s
 alone write the same history. With one job, or one item, nothing is forked at all.
 """
 
-import concurrent.futures
-import multiprocessing
 import os
 import time
 
@@ -35,6 +33,9 @@ def ordered(function, items, jobs):
         for item in items:
             yield function(item)
         return
+    # Imported here: a single run (the usual command) never pays for multiprocessing.
+    import concurrent.futures
+    import multiprocessing
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     pool = concurrent.futures.ProcessPoolExecutor(max_workers=min(jobs, len(items)),

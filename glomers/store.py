@@ -240,6 +240,31 @@ class Journal:
             for line in f:
                 yield json.loads(line)
 
+    def from_time(self, start):
+        """The events from the first one whose time is at or after `start` on, as
+        `dropwhile` over this journal would give them; the lines before it are skipped
+        without decoding them whole (a pointer into the last seconds of a run would
+        otherwise decode the whole journal to find it)."""
+        skip = len(_TIME_PREFIX)
+        with open(self.path, encoding="utf-8") as f:
+            for line in f:
+                # JournalWriter's lines begin with the time, an integer: read it off that
+                # prefix, inline (this loop runs once per event); decode any other line.
+                end = line.find(",", skip) if line.startswith(_TIME_PREFIX) else -1
+                digits = line[skip:end] if end > 0 else ""
+                if digits.isascii() and digits.isdigit():
+                    at = int(digits)
+                else:
+                    at = json.loads(line)["time"]
+                if at >= start:
+                    yield json.loads(line)
+                    break
+            for line in f:
+                yield json.loads(line)
+
+
+_TIME_PREFIX = '{"time":'
+
 
 def write_journal(run_dir, events):
     """journal.jsonl from a list of events (the streaming JournalWriter is the usual way)."""

@@ -506,3 +506,102 @@ def test_elements_are_ordered_by_value_across_integers_and_floats():
                   (2, "invoke", 0, "add", 1.5), (3, "info", 0, "add", 1.5),
                   (4, "invoke", 0, "add", 1), (5, "info", 0, "add", 1))
     assert set_full.check(history)["never-read"] == (1, 1.5, 2)
+
+
+# ---------------------------------------------------------------------------------------
+# Tracking by set operations (_track) against the walk over every element (_track_each),
+# on the histories its shortcut hands back to the walk or must treat as the walk does.
+
+
+def _both(history):
+    outcomes = []
+    for track in (set_full._track, set_full._track_each):
+        try:
+            outcomes.append(track(history))
+        except Exception as error:
+            outcomes.append((type(error), str(error)))
+    return outcomes
+
+
+def _reads_of(values, invocation_index):
+    """An add of each value, then a read invoked at `invocation_index` that saw them."""
+    history = ops(*[row for i, value in enumerate(values)
+                    for row in ((i, "invoke", 0, "broadcast", value),
+                                (i, "ok", 0, "broadcast", value))])
+    history.append({"index": invocation_index, "time": 50 * MS, "type": K("invoke"),
+                    "process": 1, "f": K("read"), "value": None})
+    history.append({"index": len(history), "time": 51 * MS, "type": K("ok"), "process": 1,
+                    "f": K("read"), "value": list(values)})
+    return history
+
+
+def test_a_read_invoked_at_a_negative_index_never_counts_as_last():
+    history = _reads_of([1, 2], -1)
+    fast, walk = _both(history)
+    assert fast == walk
+    assert [state["last-present"] for state in fast] == [None, None]
+
+
+def test_an_integer_of_a_subclass_is_the_same_element_as_the_plain_integer():
+    class Big(int):
+        pass
+
+    history = _reads_of([Big(2)], 5)
+    history[-1]["value"] = [2]                    # the read saw the plain integer
+    fast, walk = _both(history)
+    assert fast == walk
+    assert fast[0]["last-present"]["index"] == 5
+
+
+def test_a_read_before_any_add_needs_no_index():
+    history = [{"time": 0, "type": K("invoke"), "process": 1, "f": K("read")},
+               {"index": 1, "time": 1, "type": K("ok"), "process": 1, "f": K("read"),
+                "value": [1]}] + ops((2, "invoke", 0, "broadcast", 1))[:1]
+    history[-1]["index"] = 2
+    assert _both(history) == [[{"element": 1, "known": None, "last-present": None,
+                                "last-absent": None}]] * 2
+    # Once something is tracked, a read whose invocation has no index fails as the walk does.
+    assert _both(list(reversed(history[2:])) + history[:2])[0][0] is KeyError
+
+
+def test_two_reads_invoked_under_one_index_keep_the_first_to_complete():
+    # Process 1's and process 2's reads both showed 1 and were both given index 3: the
+    # walk keeps the first to complete (a later read must have a higher index to win).
+    history = ops((0, "invoke", 0, "broadcast", 1), (1, "ok", 0, "broadcast", 1))
+    first = {"index": 3, "time": 2 * MS, "type": K("invoke"), "process": 1, "f": K("read"),
+             "value": None}
+    second = dict(first, process=2, time=3 * MS)
+    history += [first, second,
+                {"index": 4, "time": 4 * MS, "type": K("ok"), "process": 1, "f": K("read"),
+                 "value": [1]},
+                {"index": 5, "time": 5 * MS, "type": K("ok"), "process": 2, "f": K("read"),
+                 "value": [1]}]
+    fast, walk = _both(history)
+    assert fast == walk
+    assert fast[0]["last-present"] is first and fast[0]["last-absent"] is None
+
+
+def test_two_reads_invoked_under_one_index_that_both_missed_keep_the_first_too():
+    history = ops((0, "invoke", 0, "broadcast", 1), (1, "ok", 0, "broadcast", 1))
+    first = {"index": 3, "time": 2 * MS, "type": K("invoke"), "process": 1, "f": K("read"),
+             "value": None}
+    second = dict(first, process=2, time=3 * MS)
+    history += [first, second,
+                {"index": 4, "time": 4 * MS, "type": K("ok"), "process": 1, "f": K("read"),
+                 "value": []},
+                {"index": 5, "time": 5 * MS, "type": K("ok"), "process": 2, "f": K("read"),
+                 "value": []}]
+    fast, walk = _both(history)
+    assert fast == walk
+    assert fast[0]["last-absent"] is first and fast[0]["last-present"] is None
+
+
+def test_the_walk_names_a_read_completion_without_invocation_as_the_shortcut_does():
+    # A value added twice hands the history to the walk, which then meets the stray read.
+    history = ops((0, "invoke", 0, "broadcast", 1), (1, "invoke", 1, "broadcast", 1),
+                  (2, "ok", 2, "read", [1]))
+    with pytest.raises(ValueError) as raised:
+        set_full._track(history)
+    assert str(raised.value) == ("read completion without invocation: #jepsen.history.Op{"
+                                 ":index 2, :time "
+                                 "2000000, :type :ok, :process 2, :f :read, :value [1]}")

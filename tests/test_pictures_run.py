@@ -91,6 +91,50 @@ def test_a_passing_run_points_only_at_its_worst_case():
     assert len(focus.ops) == 2
 
 
+def _journal_file(tmp_path, events, lines=()):
+    """`events` as journal.jsonl, as JournalWriter writes them, then any raw `lines`."""
+    from glomers import store
+    store.write_journal(str(tmp_path), events)
+    with open(tmp_path / "journal.jsonl", "a", encoding="utf-8") as out:
+        out.writelines(line + "\n" for line in lines)
+    return store.Journal(str(tmp_path / "journal.jsonl"))
+
+
+def test_a_journal_read_from_a_time_on_is_the_journal_dropped_while_earlier(tmp_path):
+    import itertools
+    # Times out of order, a time that is not an integer and lines in other shapes: the
+    # prefix is only a shortcut, every line still counts by its decoded time.
+    events = [message("send", ms, i, "n0", "n1", {"type": "gossip"})
+              for i, ms in enumerate([5, 1, 9, 3, 9, 12])]
+    odd = ['{"event":"send","time":7000000,"id":90,"src":"n0","dest":"n1","body":{}}',
+           '{"time":7500000.5,"event":"send","id":91,"src":"n0","dest":"n1","body":{}}',
+           '{"time":-1,"event":"send","id":92,"src":"n0","dest":"n1","body":{}}',
+           '{"time":8000000}']
+    journal = _journal_file(tmp_path, events, odd)
+    read = list(journal)
+    assert [e.get("id") for e in read] == [0, 1, 2, 3, 4, 5, 90, 91, 92, None]
+    for start in (0, 1 * MS, 4 * MS, 5 * MS, 5 * MS + 1, 9 * MS, 11 * MS, 12 * MS,
+                  7 * MS, 7_500_000, 7_500_001, 8 * MS, 8 * MS + 1, -5):
+        expected = list(itertools.dropwhile(lambda e, s=start: e["time"] < s, read))
+        assert list(journal.from_time(start)) == expected, start
+
+
+def test_pointers_read_the_same_from_a_journal_file_as_from_its_events(tmp_path):
+    # A passing run's worst case late in the run: the ops are found after a skip.
+    early = [message("send", ms, 100 + ms, "n0", "n1", {"type": "gossip", "values": [7]})
+             for ms in range(0, 100, 10)]
+    journal = early + JOURNAL[6:]
+    results = {"workload": {"valid?": True, "worst-stale": (
+        {"element": 7, "stable-latency": 40, "known": HISTORY[3],
+         "last-absent": HISTORY[2]},)}}
+    from_events = pointers.Focus(results, HISTORY, journal, OPTS)
+    from_file = pointers.Focus(results, HISTORY, _journal_file(tmp_path, journal), OPTS)
+    assert from_events.links == {2: (13, 14), 3: (13, 14)}
+    assert from_file.links == from_events.links
+    assert from_file.highlights == from_events.highlights
+    assert from_file.lines(PICTURES) == from_events.lines(PICTURES)
+
+
 def test_draw_writes_every_picture_and_never_raises(tmp_path):
     results = {"workload": set_full.check(HISTORY, OPTS)}
     drawn = draw(str(tmp_path), JOURNAL, HISTORY, results, OPTS)
@@ -223,3 +267,87 @@ def test_the_diagram_of_a_run_is_the_diagram_of_its_journal_read_back(tmp_path):
     with open(os.path.join(run_dir, "messages.svg"), encoding="utf-8") as drawn, \
             open(again / "messages.svg", encoding="utf-8") as redrawn:
         assert drawn.read() == redrawn.read()
+
+
+# ---------------------------------------------------------------------------------------
+# The history files: written by the drawing child, or by the parent when the child did not.
+
+
+def test_the_history_files_are_the_same_whoever_writes_them(tmp_path):
+    drawn, store = bench(tmp_path / "drawn", *RUN, "--quiet")
+    plain, plain_store = bench(tmp_path / "plain", *RUN, "--quiet", "--no-pictures")
+    assert drawn.returncode == plain.returncode == 0, drawn.stderr + plain.stderr
+    (with_child,), (without,) = run_folders(store), run_folders(plain_store)
+    for name in ("history.edn", "history.txt"):
+        text = open(os.path.join(with_child, name), encoding="utf-8").read()
+        assert text.count("\n") > 20
+        assert text == open(os.path.join(without, name), encoding="utf-8").read(), name
+
+
+def _writer(path, fail_in_child=False):
+    """A `first` that appends this process's pid to `path` (and fails in a child if told)."""
+    parent = os.getpid()
+
+    def first():
+        if fail_in_child and os.getpid() != parent:
+            raise OSError("disk full")
+        with open(path, "a", encoding="utf-8") as out:
+            out.write(f"{os.getpid()}\n")
+    return first
+
+
+def _writers(path):
+    return [int(line) for line in open(path, encoding="utf-8").read().split()]
+
+
+def test_the_child_does_the_first_work_once_and_the_parent_leaves_it(tmp_path):
+    from glomers import pictures
+    path = tmp_path / "written"
+    first = _writer(path)
+    child = pictures.start(str(tmp_path), None, HISTORY, OPTS, first=first)
+    with pictures.settled(child, first):
+        pass
+    assert _writers(path) == [child.pid] and child.code == pictures.DREW
+    assert os.path.exists(tmp_path / "timeline.html")
+
+
+def test_the_parent_does_the_first_work_when_the_child_could_not(tmp_path):
+    from glomers import pictures
+    path = tmp_path / "written"
+    first = _writer(path, fail_in_child=True)
+    child = pictures.start(str(tmp_path), None, HISTORY, OPTS, first=first)
+    with pictures.settled(child, first):
+        pass
+    assert _writers(path) == [os.getpid()] and not child.did_first
+    assert not os.path.exists(tmp_path / "timeline.html")    # it failed before drawing
+
+
+def test_an_interrupted_parent_stops_the_child_and_still_has_the_first_work_done(tmp_path):
+    import signal
+    import time
+    from glomers import pictures
+    path = tmp_path / "written"
+    started = tmp_path / "started"
+    parent = os.getpid()
+
+    def first():                   # the child's never ends unless stopped
+        if os.getpid() != parent:
+            started.write_text("yes")
+            while True:
+                time.sleep(0.01)
+        path.write_text(f"{os.getpid()}\n")
+
+    previous = signal.signal(signal.SIGTERM, signal.SIG_DFL)   # the child's default: die
+    try:
+        child = pictures.start(str(tmp_path), None, HISTORY, OPTS, first=first)
+        try:
+            with pictures.settled(child, first):
+                while not started.exists():
+                    time.sleep(0.01)
+                raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert child.code == -1                         # stopped by the signal
+    assert _writers(path) == [os.getpid()]

@@ -237,6 +237,59 @@ def test_set_full_agrees_with_a_direct_reading(history):
     assert result["valid?"] == verdict
 
 
+# Values Clojure tells apart though Python may not (1, 1.0, True), and others.
+hostile_values = st.one_of(st.integers(-1, 3), st.sampled_from([1.0, 2.5, True, False, None]),
+                           st.sampled_from(["1", "a", (1,), [2], {"k": 1}]))
+
+
+@st.composite
+def hostile_set_histories(draw):
+    """Histories set-full's tracking must walk exactly as Maelstrom does: a value added
+    twice (its tracking starts afresh), completions without an invocation, reads of any
+    values (plain integers or not), odd or shared indices, the nemesis, broadcast or add."""
+    history, busy = [], {}
+    for _ in range(draw(st.integers(0, 30))):
+        process = draw(st.sampled_from([0, 1, 2, 3, "nemesis"]))
+        index = draw(st.one_of(st.just(len(history)), st.integers(-2, 40)))
+        if process not in busy or draw(st.integers(0, 9)) == 0:
+            f = draw(st.sampled_from(["broadcast", "add", "read"]))
+            value = draw(hostile_values) if f != "read" else None
+            op = {"index": index, "time": len(history) * 1_000_000,
+                  "type": Keyword("invoke"), "process": process, "f": Keyword(f),
+                  "value": value}
+            busy[process] = op
+        else:
+            invocation = busy.pop(process) if draw(st.integers(0, 9)) else \
+                {"f": Keyword(draw(st.sampled_from(["broadcast", "read"]))),
+                 "value": draw(hostile_values)}
+            kind = draw(st.sampled_from(["ok", "ok", "ok", "info", "fail"]))
+            value = invocation["value"]
+            if invocation["f"] == "read":
+                value = draw(st.one_of(st.lists(st.integers(0, 4), max_size=6),
+                                       st.lists(hostile_values, max_size=4), st.none()))
+            op = {"index": index, "time": len(history) * 1_000_000, "type": Keyword(kind),
+                  "process": process, "f": invocation["f"], "value": value}
+        history.append(op)
+    return history
+
+
+def _tracked(track, history):
+    try:
+        return track(history)
+    except Exception as error:        # the same error, same words, for the same history
+        return (type(error), str(error))
+
+
+@given(hostile_set_histories())
+def test_set_full_tracking_by_sets_is_the_walk_of_every_element(history):
+    assert _tracked(set_full._track, history) == _tracked(set_full._track_each, history)
+
+
+@given(broadcast_histories())
+def test_set_full_tracking_by_sets_on_well_formed_histories(history):
+    assert set_full._track(history) == set_full._track_each(history)
+
+
 # ---------------------------------------------------------------------------------------
 # Cycles: against every simple cycle of a small graph
 

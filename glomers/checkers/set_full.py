@@ -107,6 +107,125 @@ def _as_add(op):
 def _track(history):
     """Per-element state {element, known, last-present, last-absent}, sorted by element.
 
+    The states `_track_each` computes, the way set-full's reduction walks the ops, found
+    without its walk over every element at every read (hundreds of values times hundreds
+    of elements, most of 3e's analysis): the reads are taken from the last invoked back,
+    and each element's last read with it and last read without it is the first such read
+    met. Histories outside what this assumes (a value added twice, which starts its
+    tracking afresh; read invocations without a distinct index of 0 or more) take the
+    walk itself.
+    """
+    keys = []               # element keys in the order their adds were invoked
+    tracked = set()         # ... the same, as a set
+    values = {}             # key -> the value as the add's invocation holds it
+    known = {}              # key -> the first op that showed it known
+    reads = []              # (invocation index, invocation, len(keys), keys shown,
+                            #  keys missed or None, read op)
+    invocations = {}        # invocation index -> its op (one op per index)
+    pending = {}            # process -> its open invocation (to pair reads)
+    # In history order, as _track_each goes: every error it raises is raised here, by the
+    # same op and with the same words, before any state is built.
+    for op in history:
+        if not _is_client_op(op):
+            continue
+        op = _as_add(op)
+        if op.get("type") == "invoke":
+            pending[op["process"]] = op
+        if op.get("f") == "add":
+            key = _key(op.get("value"))
+            if op["type"] == "invoke":
+                if key in tracked:
+                    return _track_each(history)
+                tracked.add(key)
+                keys.append(key)
+                values[key] = op.get("value")
+            elif op["type"] == "ok":
+                if key not in tracked:
+                    raise ValueError(f"add completion without invocation: {dumps(op, width=None)}")
+                known.setdefault(key, op)
+        elif op.get("f") == "read" and op.get("type") == "ok":
+            invocation = pending.get(op["process"])
+            if invocation is None:
+                raise ValueError(f"read completion without invocation: {dumps(op, width=None)}")
+            seen = _keys(op.get("value") or ())
+            if not keys:
+                continue            # nothing tracked yet: the read changes no state
+            index = invocation["index"]
+            if type(index) is not int or index < 0 or \
+                    invocations.setdefault(index, invocation) is not invocation:
+                return _track_each(history)
+            showing = seen.intersection(tracked)
+            if len(known) < len(keys):
+                known.update(dict.fromkeys(showing.difference(known), op))
+            shown = len(showing)
+            missed = len(keys) - shown
+            # A read misses few elements, nearly always the last few added before it
+            # ended: kept, they spare the second pass the read's values; more are found
+            # again there (memory stays a few keys per read).
+            gone = _missed(keys, len(keys), seen, missed) if missed <= KEEP_MISSED else None
+            reads.append((index, invocation, len(keys), shown, gone, op))
+    position = {key: i for i, key in enumerate(keys)}
+    present, absent = {}, {}
+    unshown, unmissed = set(keys), set(keys)     # no read with / without them met yet
+    reads.sort(key=lambda read: read[0], reverse=True)
+    for _, invocation, count, shown, gone, op in reads:
+        if not (unshown or unmissed):
+            break
+        seen = _keys(op.get("value") or ()) if unshown or gone is None else None
+        for key in unshown.intersection(seen) if unshown else ():
+            if position[key] < count:            # its add was invoked before the read ended
+                present[key] = invocation
+                unshown.discard(key)
+        if gone is None:
+            gone = _missed(keys, count, seen, count - shown)
+        for key in gone:
+            if key in unmissed:
+                absent[key] = invocation
+                unmissed.discard(key)
+    elements = {key: {"element": values[key], "known": known.get(key),
+                      "last-present": present.get(key), "last-absent": absent.get(key)}
+                for key in keys}
+    return [elements[key] for key in sorted(elements, key=lambda k: elements[k]["element"])]
+
+
+KEEP_MISSED = 64
+
+
+def _missed(keys, count, seen, missed):
+    """The `missed` keys among keys[:count] not in `seen`, looked for from the last back,
+    only as far as it takes."""
+    found = []
+    for i in range(count - 1, -1, -1) if missed else ():
+        if keys[i] not in seen:
+            found.append(keys[i])
+            if len(found) == missed:
+                break
+    return found
+
+
+def _key(value):
+    """A key equal for two values exactly when their clj_keys are: an integer stands for
+    itself (clj_key's other keys are tuples; bools and floats are not integers here)."""
+    if type(value) is int:
+        return value
+    key = clj_key(value)
+    return key[1] if key[0] == "i" else key      # an int subclass: the same integer
+
+
+def _keys(values):
+    """{_key(v) for v in values}; for a read of plain integers (nearly every read), the
+    set of them, made without a Python step per value."""
+    if set(map(type, values)) <= _INT_ONLY:
+        return set(values)
+    return {_key(v) for v in values}
+
+
+_INT_ONLY = frozenset({int})
+
+
+def _track_each(history):
+    """Per-element state {element, known, last-present, last-absent}, sorted by element.
+
     Walks the client ops in history order, the way set-full's reduction does.
     """
     elements = {}           # clj_key(value) -> state
@@ -210,8 +329,7 @@ def explain(result, history, opts=None, journal=None):
     final_reads = [(op, {clj_key(v) for v in (op.get("value") or ())})
                    for op in _final_reads(history, opts)]
     lost = list(result.get("lost", ()))
-    missing = [v for v in result.get("stale", ())
-               if any(clj_key(v) not in seen for _, seen in final_reads)]
+    missing = [v for v in result.get("stale", ()) if _lacked(v, final_reads)]
     # Each told value's story and trail through the network; a valid run tells none, and
     # tracking every element again and reading the whole journal cost more than the check.
     told = lost + missing
@@ -239,6 +357,14 @@ def explain(result, history, opts=None, journal=None):
     lines.extend(_explain_stale(result, opts, set(map(clj_key, missing))))
     lines.extend(_explain_never_read(result, history))
     return lines
+
+
+def _lacked(value, final_reads):
+    """True if some final read lacks `value` (its key made once, for the first read)."""
+    if not final_reads:
+        return False
+    key = clj_key(value)
+    return any(key not in seen for _, seen in final_reads)
 
 
 def _explain_value(value, state, acks, final_reads, trails, opts, kind):

@@ -18,18 +18,21 @@ messages to highlight. A picture that fails is reported, never raised: drawing c
 change a verdict. `python3 -m glomers.pictures DIR` draws (or redraws) an existing folder.
 
 A run draws in two steps, so the drawing costs the run almost no time on a machine with a
-core to spare: `start` forks a child that draws everything while the run is analysed, and
-`after_run` waits for it, redraws the message pictures with highlights when a check failed,
-and tells the console where to look. Without fork (or in seed sweeps, which draw failing
-seeds only) `after_run` draws everything itself.
+core to spare: `start` forks a child that writes the history files (handed over by the
+bench) and draws everything while the run is analysed, and `after_run` waits for it,
+redraws the message pictures with highlights when a check failed, and tells the console
+where to look; `settled` makes sure the history files were written, by the parent if the
+child did not. Without fork (or in seed sweeps, which draw failing seeds only) the parent
+writes the history first and `after_run` draws everything itself.
 """
 
+import contextlib
 import dataclasses
 import json
 import os
+import signal
 
-from . import (latency_quantiles, latency_raw, messages, plot, pointers, rate, timeline,
-               viewer)
+from . import pointers
 
 MESSAGE_FILES = ("messages.svg", "messages.html")
 EACH = 3              # console: values and ops pointed at one by one (the rest on one line)
@@ -62,6 +65,9 @@ def _focus(results, history, journal, opts, errors):
 
 def draw(run_dir, journal, history, results=None, opts=None, only=None):
     """Write the pictures of a run into run_dir (`only`: just these files); return a Drawn."""
+    # Imported here: a run draws in its child process (`start`), so the bench itself never
+    # loads the drawing code unless it draws in the parent.
+    from . import latency_quantiles, latency_raw, messages, plot, rate, timeline, viewer
     opts = opts or {}
     workload = opts.get("workload") or ""
     history = history or []
@@ -118,9 +124,39 @@ def _read(path):
         return {}
 
 
-def start(run_dir, journal, history, opts):
-    """Start drawing in a child process while the parent analyses the run; return its pid,
-    or None (drawing off, only for failing seeds, or no fork on this system)."""
+# The drawing child's exit codes: it did its `first` work and drew; it did `first` but did
+# not finish drawing. Any other end (another code, a signal) leaves `first` to the parent.
+DREW, FIRST_ONLY = 0, 3
+
+
+class Child:
+    """The drawing child `start` forked: its pid and, once reaped, its exit code."""
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.code = None        # None until reaped; -1 if a signal ended it (or it was lost)
+
+    def wait(self):
+        """Reap the child (once); True if it drew."""
+        if self.code is None:
+            try:
+                _, status = os.waitpid(self.pid, 0)
+                self.code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1
+            except ChildProcessError:
+                self.code = -1
+        return self.code == DREW
+
+    @property
+    def did_first(self):
+        """True once reaped if the child did its `first` work."""
+        return self.code in (DREW, FIRST_ONLY)
+
+
+def start(run_dir, journal, history, opts, first=None):
+    """Start drawing in a child process while the parent analyses the run; return the
+    Child, or None (drawing off, only for failing seeds, or no fork on this system).
+    The child calls `first()` before it draws: work the parent hands to the second core
+    (the history files); `settled` makes sure it was done."""
     if opts.get("pictures", True) is not True or not hasattr(os, "fork"):
         return None
     try:
@@ -130,20 +166,40 @@ def start(run_dir, journal, history, opts):
     if pid == 0:
         status = 1
         try:
+            if first is not None:
+                first()
+            status = FIRST_ONLY
             draw(run_dir, journal, history, None, opts)
-            status = 0
+            status = DREW
         finally:
             os._exit(status)        # never run the parent's code, never flush its buffers
-    return pid
+    return Child(pid)
 
 
-def _wait(child):
-    """True if the child drew (exit 0)."""
+@contextlib.contextmanager
+def settled(child, first):
+    """Around the parent's work while `child` draws: on the way out, however it ends, the
+    child is reaped and `first` done, by this process when the child did not do it. When
+    the parent's work raised (Ctrl-C, SIGTERM, a bench bug) the child is stopped first,
+    its pictures left as they are, as a Ctrl-C'd run leaves them."""
+    if child is None:
+        yield
+        return
     try:
-        _, status = os.waitpid(child, 0)
-    except ChildProcessError:
-        return False
-    return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+        yield
+    except BaseException:
+        try:
+            if child.code is None:
+                os.kill(child.pid, signal.SIGTERM)
+                child.wait()
+            if not child.did_first:
+                first()
+        except BaseException:      # a second interruption: stopping matters more now
+            pass
+        raise
+    child.wait()
+    if not child.did_first:
+        first()
 
 
 def after_run(run_dir, journal, history, results, opts, out, child=None):
@@ -153,12 +209,14 @@ def after_run(run_dir, journal, history, results, opts, out, child=None):
     valid = (results or {}).get("valid?")
     if wanted is False or (wanted == "failing" and valid is True):
         if child is not None:
-            _wait(child)
+            child.wait()
         return None
     try:
-        if child is not None and _wait(child):
+        # The pointers are found while the child may still be drawing (they read the
+        # journal, not the pictures).
+        focus = _focus(results, history, journal, opts, []) if child is not None else None
+        if child is not None and child.wait():
             recorded = _read(os.path.join(run_dir, "pictures.json"))
-            focus = _focus(results, history, journal, opts, [])
             if focus.highlights and valid is not True:
                 # The child drew before the verdict: draw the messages again, highlighted.
                 drawn = draw(run_dir, journal, history, results, opts, only=MESSAGE_FILES)

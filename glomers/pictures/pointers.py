@@ -16,13 +16,13 @@ Valid runs get pointers only for what the checker still singles out (broadcast's
 stale values), and those cost no scan of the journal.
 """
 
+import itertools
 import re
 from urllib.parse import quote
 
 from ..checkers.common import node_of
 from ..checkers.set_full import _trails
 from ..edn import is_op
-from ..run_folder import checker_module
 from ..values import body_scalars, clj_key
 
 MAX_OPS = 12           # ops pointed at (and highlighted) per run
@@ -48,6 +48,9 @@ def _ops_in(value, found, depth=0):
 
 def _explanation(workload, result, history, opts, journal):
     """The workload checker's explanation lines, as the console shows them."""
+    # Imported here: only a failed check is explained, and run_folder brings the reading
+    # of whole run folders with it.
+    from ..run_folder import checker_module
     checker = checker_module(workload)
     explain = getattr(checker, "explain", None)
     if explain is None:
@@ -58,6 +61,17 @@ def _explanation(workload, result, history, opts, journal):
         return explain(result, history, opts)
     except Exception:          # no pointers is better than no verdict
         return []
+
+
+def _events_from(journal, start):
+    """The journal's events from the first at or after `start` on (all of them for None):
+    the ones before it can start no search."""
+    if start is None:
+        return iter(journal)
+    from_time = getattr(journal, "from_time", None)
+    if from_time is not None:
+        return from_time(start)
+    return itertools.dropwhile(lambda event: event["time"] < start, journal)
 
 
 class Focus:
@@ -185,7 +199,7 @@ class Focus:
                                 str(invocation.get("f")), invocation.get("index")))
         waiting.sort(key=lambda w: w[0])
         requests, replies = [], []    # searches under way: [events left, ...]
-        for event in self.journal:
+        for event in _events_from(self.journal, waiting[0][0] if waiting else None):
             while waiting and event["time"] >= waiting[0][0]:
                 requests.append([SCAN, *waiting.pop(0)[1:]])
             if not (requests or replies):
