@@ -365,9 +365,10 @@ def test_g1a_is_a_read_of_a_write_only_a_failed_txn_made():
                 (1, "ok", [["r", 1, 4], ["r", 2, 1]]),
                 (3, "info", [["w", 3, 3]]), (4, "ok", [["r", 3, 3]]),
                 (5, "ok", [["w", 6, 1], ["r", 2, 1], ["r", 1, 4]]), *EDGE)
-    cases = txn.g1a_cases(txn.client_ops(h), {op["index"]: op for op in h})
+    cases, g1b = txn.bad_read_cases(txn.client_ops(h), {op["index"]: op for op in h})
     assert [(c["op"]["index"], list(c["mop"]), c["writer"]["index"]) for c in cases] == [
         (3, ["r", 1, 4], 1), (9, ["r", 1, 4], 1)]
+    assert g1b == cases        # 4 was also overwritten within the failed txn: G1b too
     assert "G1a" in found(h)
     assert "G1a" in types(txn.check(h, RC))
     assert txn.check(h, RU)["valid?"] is True
@@ -381,9 +382,10 @@ def test_g1b_is_a_read_of_another_txns_overwritten_write():
                 (5, "ok", [["w", 4, None], ["w", 4, 1]]), (6, "ok", [["r", 4, None]]),
                 (7, "ok", [["w", 5, False], ["w", 5, 1]]), (8, "ok", [["r", 5, False]]),
                 (9, "ok", [["w", 6, 1], ["w", 7, 1]]), (10, "ok", [["r", 6, 1]]), *EDGE)
-    cases = txn.g1b_cases(txn.client_ops(h), {op["index"]: op for op in h})
+    g1a, cases = txn.bad_read_cases(txn.client_ops(h), {op["index"]: op for op in h})
     assert [(c["op"]["index"], list(c["mop"]), c["writer"]["index"]) for c in cases] == [
         (3, ["r", 1, 1], 1), (9, ["r", 3, 1], 7)]
+    assert g1a == []
     assert types(txn.check(h, RC)) == ["G1b"]
 
 
@@ -966,3 +968,20 @@ def test_a_history_with_a_serial_order_has_no_anomaly_but_perhaps_an_empty_graph
     if serializable(txns):
         assert set(found(h, SER)) <= {"empty-transaction-graph"}
         assert set(types(txn.check(h, SER))) <= {"empty-transaction-graph"}
+
+
+def test_acyclic_peels_every_value_of_a_dag_and_stops_at_a_cycle():
+    acyclic = txn._acyclic
+    assert acyclic({})
+    assert acyclic({1: {}, 2: {}})
+    assert acyclic({1: {2: (1, 2)}, 2: {3: (2, 3)}})                      # a chain
+    assert acyclic({1: {2: (1, 2), 3: (1, 3)}, 2: {4: (2, 4)}, 3: {4: (3, 4)}})   # diamond
+    assert not acyclic({1: {1: (1, 1)}})                                  # a loop
+    assert not acyclic({1: {2: (1, 2)}, 2: {1: (2, 1)}})
+    assert not acyclic({0: {1: (0, 1)}, 1: {2: (1, 2)}, 2: {3: (2, 3)}, 3: {1: (3, 1)}})
+
+
+def test_version_cycles_are_sought_only_in_the_keys_named():
+    cyclic = {1: {2: (1, 2)}, 2: {1: (2, 1)}}
+    assert txn._version_cycles({"x": cyclic, "y": {1: {}}}, {"y"}) == []
+    assert txn._version_cycles({"x": cyclic}, {"x"}) == [("x", [1, 2])]

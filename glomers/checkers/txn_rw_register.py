@@ -417,16 +417,6 @@ def bad_read_cases(ops, by_index, mops_of=keyed_mops):
     return g1a, g1b
 
 
-def g1a_cases(ops, by_index):
-    """Aborted reads: an :ok txn read a value only a :fail txn wrote."""
-    return bad_read_cases(ops, by_index)[0]
-
-
-def g1b_cases(ops, by_index):
-    """Intermediate reads: an :ok txn read a value another txn overwrote within itself."""
-    return bad_read_cases(ops, by_index)[1]
-
-
 def lost_update_cases(ops, write="w", mops_of=keyed_mops):
     """Two or more :ok txns that read the same version of k and then wrote k (tracked the
     way Elle does: a key's first read, even one after the txn's own write, is what a later
