@@ -605,3 +605,21 @@ def test_the_walk_names_a_read_completion_without_invocation_as_the_shortcut_doe
     assert str(raised.value) == ("read completion without invocation: #jepsen.history.Op{"
                                  ":index 2, :time "
                                  "2000000, :type :ok, :process 2, :f :read, :value [1]}")
+
+
+def test_an_ordinary_history_is_tracked_by_set_operations_without_the_walk(monkeypatch):
+    # Adds, then reads that miss some elements and later show them: the shortcut's case.
+    # Forcing the walk would give the same states, only slower, so the walk is forbidden.
+    history = ops((0, "invoke", 0, "broadcast", 1), (1, "ok", 0, "broadcast", 1),
+                  (2, "invoke", 1, "read", None), (3, "ok", 1, "read", [1]),
+                  (4, "invoke", 0, "broadcast", 2), (5, "ok", 0, "broadcast", 2),
+                  (6, "invoke", 0, "broadcast", 3), (7, "ok", 0, "broadcast", 3),
+                  (8, "invoke", 1, "read", None), (9, "ok", 1, "read", [1, 3]),
+                  (10, "invoke", 2, "read", None), (11, "ok", 2, "read", [3, 2, 1]),
+                  (12, "invoke", 1, "read", None), (13, "ok", 1, "read", [1, 2, 3]))
+    expected = set_full._track_each(history)
+
+    def walk(history):
+        raise AssertionError("the walk was taken for an ordinary history")
+    monkeypatch.setattr(set_full, "_track_each", walk)
+    assert set_full._track(history) == expected
