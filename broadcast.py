@@ -114,13 +114,14 @@ class Link:
     """
 
     __slots__ = ("peer", "peer_life", "out", "acked", "sent", "sent_at", "received",
-                 "ack_owed_since", "unheard", "said_at")
+                 "ack_owed_since", "unheard", "said_at", "in_use")
 
     def __init__(self, peer):
         self.peer = peer
         self.restart(None, [])
         self.unheard = False          # links we never use stay quiet
         self.said_at = 0.0
+        self.in_use = False           # set by Broadcast.use once restarted or sent on
 
     def restart(self, peer_life, out):
         """Start over with a (new) life of the peer, owing it `out`."""
@@ -149,7 +150,8 @@ class Link:
         not know ours and we said nothing for `every` seconds (a hello); values went out
         and none came back acknowledged for `every` seconds (a resend); or we have owed an
         acknowledgement for `delay` seconds. One method, not three: every node asks it of
-        every link ten times a second."""
+        its links ten times a second. A link never restarted nor sent on is never due:
+        nothing was said on it, nothing is owed on it, its peer waits for nothing."""
         said_at = self.said_at
         if said_at is None or (self.unheard and now - said_at >= every):
             return True
@@ -177,6 +179,7 @@ class Broadcast:
         self.pending = {}         # value -> future resolved once our key holds it
         self.work = asyncio.Event()
         self._links = None
+        self._used = None         # the links in use, in the order of `links`; None: stale
 
     @property
     def links(self):
@@ -185,6 +188,20 @@ class Broadcast:
             me = self.node.node_id
             self._links = {peer: Link(peer) for peer in self.node.node_ids if peer != me}
         return self._links
+
+    def use(self, link):
+        """Note that `link` was restarted or sent on: from now on it can be due."""
+        if not link.in_use:
+            link.in_use = True
+            self._used = None
+
+    def used_links(self):
+        """The links restarted or sent on, in the order of `links`: the only ones check()
+        needs to ask, as no other can be due. (A node other than the hub talks to one peer
+        of its 24; asking all of them, ten times a second, was most of a 3e run's work.)"""
+        if self._used is None:
+            self._used = [link for link in self.links.values() if link.in_use]
+        return self._used
 
     @property
     def hub(self):
@@ -239,6 +256,7 @@ class Broadcast:
         # all we answer for. A hello to the peers we gossip with gets that going.
         for link in self.targets(None):
             link.restart(None, [])
+            self.use(link)
         self.ready.set()
 
     async def claim_life(self):
@@ -360,6 +378,7 @@ class Broadcast:
             link.sent_at = self.node.time()
         link.ack_owed_since = None
         link.said_at = self.node.time()
+        self.use(link)
 
     def gossip(self, src, life, peer_life, start, values, ack):
         """A peer's message from its life `life` to our life `peer_life` (as it knows it):
@@ -372,6 +391,7 @@ class Broadcast:
         self.learn(values, source=src)
         if link.peer_life is None or life > link.peer_life:
             link.restart(life, self.owed(src))
+            self.use(link)
         if life != link.peer_life:
             return        # from an earlier life of the peer: its values were all we needed
         if peer_life != self.life:
@@ -404,7 +424,7 @@ class Broadcast:
             return
         now = self.node.time()
         every, delay = self.resend_after, self.ack_delay
-        for link in self.links.values():
+        for link in self.used_links():
             if link.due(now, every, delay):
                 self.send(link)
 

@@ -1,6 +1,8 @@
 """broadcast.py's Link.due, the one question the periodic check and the hub's fan-out ask
 of every link: is a hello, a resend or an acknowledgement due now?"""
 
+import random
+
 import broadcast
 from broadcast import Link
 
@@ -81,6 +83,102 @@ def test_the_periodic_check_sends_on_due_links_only():
     owed = heard_link()
     owed.ack_owed_since = 9.5          # due after DELAY, long before EVERY
     state._links = {"n1": quiet_link(), "n2": owed, "n3": heard_link(now=9.5)}
+    state._used = None
+    for link in (owed, state._links["n3"]):
+        state.use(link)
     state.send = sent.append
     state.check()
     assert sent == [owed]
+
+
+class FakeNode:
+    """What Broadcast uses of a Node: ids, send and a clock moved by hand."""
+
+    def __init__(self, node_id, node_ids):
+        self.node_id, self.node_ids = node_id, node_ids
+        self.now = 0.0
+        self.sent = []
+
+    def send(self, dest, body):
+        self.sent.append((dest, body))
+
+    def time(self):
+        return self.now
+
+
+class AskingEveryLink(broadcast.Broadcast):
+    """The reference: a periodic check that asks every link, used or not."""
+
+    def used_links(self):
+        return list(self.links.values())
+
+
+NODES = ["n0", "n1", "n2", "n3", "n4"]
+
+
+def random_steps(rng, count):
+    """Steps a node may live through: values from its clients, gossip from any peer in
+    any of its lives (to our life, an older one, or none), time passing, both periods."""
+    steps = []
+    for _ in range(count):
+        kind = rng.choice(["learn", "gossip", "gossip", "tick", "check", "fanout"])
+        if kind == "learn":
+            steps.append(("learn", [rng.randrange(40)]))
+        elif kind == "gossip":
+            values = [rng.randrange(40) for _ in range(rng.randrange(3))]
+            steps.append(("gossip", rng.choice(NODES), rng.randrange(1, 4),
+                          rng.choice([None, 1, 1, 2]), rng.randrange(3), values,
+                          rng.randrange(4)))
+        elif kind == "tick":
+            steps.append(("tick", rng.choice([0.05, 0.1, 0.3, 1.0, 2.5])))
+        else:
+            steps.append((kind,))
+    return steps
+
+
+def replay(cls, node_id, mode, steps):
+    node = FakeNode(node_id, NODES)
+    state = cls(node, mode)
+    state.open(1, {"node": node_id, "life": 1, "values": []})
+    for step in steps:
+        if step[0] == "learn":
+            state.learn(step[1])
+        elif step[0] == "gossip":
+            if step[1] != node_id:
+                state.gossip(*step[1:])
+        elif step[0] == "tick":
+            node.now += step[1]
+        elif step[0] == "check":
+            state.check()
+        elif step[0] == "fanout":
+            state.fanout()
+    return node.sent
+
+
+def test_the_check_asks_only_used_links_and_sends_what_asking_every_link_would():
+    # Skipping the links never restarted nor sent on must change nothing a node sends:
+    # hub and other nodes, both modes, 300 random lives of 60 steps each.
+    rng = random.Random(17)
+    skipped = 0
+    for trial in range(300):
+        node_id = rng.choice(["n0", "n0", "n3"])      # n0 is the batch-mode hub
+        mode = rng.choice(["batch", "direct"])
+        steps = random_steps(rng, 60)
+        assert replay(broadcast.Broadcast, node_id, mode, steps) == \
+            replay(AskingEveryLink, node_id, mode, steps), (trial, node_id, mode)
+        node = FakeNode(node_id, NODES)
+        state = broadcast.Broadcast(node, mode)
+        state.open(1, {"node": node_id, "life": 1, "values": []})
+        skipped += len(state.links) - len(state.used_links())
+    assert skipped > 0          # the shortcut was taken: some links were left unasked
+
+
+def test_a_link_comes_into_use_when_restarted_or_sent_on_and_keeps_its_order():
+    node = FakeNode("n3", NODES)
+    state = broadcast.Broadcast(node, "batch")
+    state.open(1, {"node": "n3", "life": 1, "values": []})
+    assert [link.peer for link in state.used_links()] == ["n0"]       # the hub only
+    state.gossip("n2", 1, None, 0, [], 0)                             # a hello from n2
+    assert [link.peer for link in state.used_links()] == ["n0", "n2"]
+    state.send(state.links["n1"])
+    assert [link.peer for link in state.used_links()] == ["n0", "n1", "n2"]
