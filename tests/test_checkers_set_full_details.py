@@ -623,3 +623,33 @@ def test_an_ordinary_history_is_tracked_by_set_operations_without_the_walk(monke
         raise AssertionError("the walk was taken for an ordinary history")
     monkeypatch.setattr(set_full, "_track_each", walk)
     assert set_full._track(history) == expected
+
+
+def test_a_read_invoked_first_in_the_history_keeps_the_set_operations_path(monkeypatch):
+    # A read invoked at index 0, before any add, that ends after an add was invoked: its
+    # index is a valid one, so the shortcut keeps it (the walk would give the same states,
+    # only slower, for the whole history).
+    history = ops((0, "invoke", 1, "read", None), (1, "invoke", 0, "broadcast", 1),
+                  (2, "ok", 0, "broadcast", 1), (3, "ok", 1, "read", [1]),
+                  (4, "invoke", 0, "broadcast", 2), (5, "ok", 0, "broadcast", 2),
+                  (6, "invoke", 1, "read", None), (7, "ok", 1, "read", [2]))
+    expected = set_full._track_each(history)
+
+    def walk(history):
+        raise AssertionError("the walk was taken for a read invoked at index 0")
+    monkeypatch.setattr(set_full, "_track_each", walk)
+    assert set_full._track(history) == expected
+
+
+def test_a_read_answered_twice_for_one_invocation_is_tracked_as_the_walk_tracks_it():
+    # Two completions of one read invocation, with the same values: both count as that
+    # invocation's read, and the two reads, alike but for their own ops, are ordered
+    # without comparing the ops themselves.
+    history = ops((0, "invoke", 0, "broadcast", 1), (1, "ok", 0, "broadcast", 1),
+                  (2, "invoke", 0, "broadcast", 2), (3, "ok", 0, "broadcast", 2),
+                  (4, "invoke", 1, "read", None), (5, "ok", 1, "read", [1]),
+                  (6, "ok", 1, "read", [1]))
+    states = set_full._track(history)
+    assert states == set_full._track_each(history)
+    assert [(s["element"], s["last-present"], s["last-absent"]) for s in states] == [
+        (1, history[4], None), (2, None, history[4])]

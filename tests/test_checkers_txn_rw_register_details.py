@@ -623,6 +623,19 @@ def test_a_ww_cycle_case_names_both_versions():
     assert [op["index"] for op in case["cycle"]] in ([1, 3, 1], [3, 1, 3])
 
 
+
+def test_a_ww_step_of_string_values_names_the_values_as_written():
+    # Not ints, so each value's key (a tuple) differs from the value itself.
+    h = history((0, "ok", [["w", "x", "a"], ["w", "y", "b"]]),
+                (1, "ok", [["w", "y", "a"], ["w", "x", "b"]]),
+                (2, "ok", [["r", "x", "a"], ["w", "x", "b"]]),
+                (3, "ok", [["r", "y", "a"], ["w", "y", "b"]]))
+    (case,) = txn.check(h, RU)["anomalies"]["G0"]
+    steps = {step["key"]: step for step in case["steps"]}
+    assert steps == {
+        key: {"type": K("ww"), "key": key, "value": "a", "value'": "b",
+              "a-mop-index": 0, "b-mop-index": 1} for key in ("x", "y")}
+
 def test_rw_realtime_and_process_steps():
     (case,) = txn.check(STALE, STRICT)["anomalies"]["G-single-item-realtime"]
     assert [op["index"] for op in case["cycle"]] == [3, 1, 3]
