@@ -5,6 +5,7 @@ import random
 
 import broadcast
 from broadcast import Link
+from test_broadcast import FakeNode
 
 EVERY, DELAY = 1.0, 0.25        # binary fractions: the boundaries compare exactly
 
@@ -89,21 +90,6 @@ def test_the_periodic_check_sends_on_due_links_only():
     state.send = sent.append
     state.check()
     assert sent == [owed]
-
-
-class FakeNode:
-    """What Broadcast uses of a Node: ids, send and a clock moved by hand."""
-
-    def __init__(self, node_id, node_ids):
-        self.node_id, self.node_ids = node_id, node_ids
-        self.now = 0.0
-        self.sent = []
-
-    def send(self, dest, body):
-        self.sent.append((dest, body))
-
-    def time(self):
-        return self.now
 
 
 class AskingEveryLink(broadcast.Broadcast):

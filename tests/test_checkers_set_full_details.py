@@ -607,6 +607,16 @@ def test_the_walk_names_a_read_completion_without_invocation_as_the_shortcut_doe
                                  "2000000, :type :ok, :process 2, :f :read, :value [1]}")
 
 
+def assert_tracked_without_walk(monkeypatch, history):
+    """_track gives the walk's states for `history` without taking the walk."""
+    expected = set_full._track_each(history)
+
+    def walk(history):
+        raise AssertionError("the walk was taken")
+    monkeypatch.setattr(set_full, "_track_each", walk)
+    assert set_full._track(history) == expected
+
+
 def test_an_ordinary_history_is_tracked_by_set_operations_without_the_walk(monkeypatch):
     # Adds, then reads that miss some elements and later show them: the shortcut's case.
     # Forcing the walk would give the same states, only slower, so the walk is forbidden.
@@ -617,12 +627,7 @@ def test_an_ordinary_history_is_tracked_by_set_operations_without_the_walk(monke
                   (8, "invoke", 1, "read", None), (9, "ok", 1, "read", [1, 3]),
                   (10, "invoke", 2, "read", None), (11, "ok", 2, "read", [3, 2, 1]),
                   (12, "invoke", 1, "read", None), (13, "ok", 1, "read", [1, 2, 3]))
-    expected = set_full._track_each(history)
-
-    def walk(history):
-        raise AssertionError("the walk was taken for an ordinary history")
-    monkeypatch.setattr(set_full, "_track_each", walk)
-    assert set_full._track(history) == expected
+    assert_tracked_without_walk(monkeypatch, history)
 
 
 def test_a_read_invoked_first_in_the_history_keeps_the_set_operations_path(monkeypatch):
@@ -633,12 +638,7 @@ def test_a_read_invoked_first_in_the_history_keeps_the_set_operations_path(monke
                   (2, "ok", 0, "broadcast", 1), (3, "ok", 1, "read", [1]),
                   (4, "invoke", 0, "broadcast", 2), (5, "ok", 0, "broadcast", 2),
                   (6, "invoke", 1, "read", None), (7, "ok", 1, "read", [2]))
-    expected = set_full._track_each(history)
-
-    def walk(history):
-        raise AssertionError("the walk was taken for a read invoked at index 0")
-    monkeypatch.setattr(set_full, "_track_each", walk)
-    assert set_full._track(history) == expected
+    assert_tracked_without_walk(monkeypatch, history)
 
 
 def test_a_read_answered_twice_for_one_invocation_is_tracked_as_the_walk_tracks_it():
