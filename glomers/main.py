@@ -179,9 +179,9 @@ def _analyse(test, opts, workload, run_dir, history, journal, drawing, aborted, 
 
 
 def _clipped(test, value, limit=quote.VALUE_LIMIT):
-    """`value` with strings longer than `limit` cut, for reports; itself when no node line
-    was long enough to hold one (the usual case: no need to walk the whole history)."""
-    if test.longest_line <= limit:
+    """`value` with strings longer than `limit` cut, for reports; itself when no node wrote
+    a string that long (the usual case: no need to walk the whole history)."""
+    if test.longest_string <= limit:
         return value
     # The history and the results are clipped several times at two limits: their longest
     # string is found once (a walk over every op of a busy run).

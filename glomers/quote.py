@@ -61,6 +61,17 @@ def longest_string(value):
     return longest
 
 
+def longest_string_bound(line):
+    """An upper bound on the length of every string (map keys included) that the JSON text
+    `line` decodes to, found without decoding it. Without an escaped quote in the text,
+    every `"` opens or closes a string, so the pieces between them alternate outside and
+    inside strings, and no string decodes to more characters than it is written with
+    (escapes only lengthen). With one, the whole line's length is the bound."""
+    if len(line) <= QUOTE_LIMIT or '\\"' in line:
+        return len(line)
+    return max(map(len, line.split('"')[1::2]), default=0)
+
+
 def _clip(value, limit):
     kind = type(value)
     if kind in _PLAIN:

@@ -68,6 +68,7 @@ class Test:
         self.aborted = None
         self.interpreter = None
         self.longest_line = 0       # the longest stdout line any node wrote (characters)
+        self.longest_string = 0     # no node wrote a string longer than this (a bound)
         self.longest_strings = {}   # id(value) -> (value, its longest string), for reports
         self.unlisted = {}          # (node, kind) -> problems beyond PROBLEMS_PER_KIND
         self._problem_counts = {}
@@ -157,6 +158,8 @@ class Test:
             if len(line) > hosts.STDOUT_LINE_LIMIT:      # in-process nodes come here whole
                 self.on_oversize(node_id, len(line.encode()), line[:4096])
                 return
+        if len(line) > self.longest_string:     # only a longer line can hold a longer string
+            self.longest_string = max(self.longest_string, quote.longest_string_bound(line))
         try:
             src, dest, body = parse_node_line(line, node_id)
             if not is_client(dest):

@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from glomers import cli, edn, main, quote, report, run, store
 from glomers.progress import NEMESIS_LINES, Progress
@@ -331,3 +332,40 @@ def test_clip_value_keeps_types_and_identity_when_nothing_is_cut():
     clipped = quote.clip_value(long, 10)
     assert type(clipped) is edn.StringMap and clipped["a"][1] == 3
     assert "characters cut" in clipped["a"][0] and long["a"][0] == "y" * 50
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+    | st.text(st.characters(blacklist_categories=())),   # lone surrogates too
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(), inner, max_size=5),
+    max_leaves=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=_json_values, ensure_ascii=st.booleans(), spaced=st.booleans(),
+       pad=st.integers(0, 400))
+def test_the_string_bound_of_a_line_holds_every_string_it_decodes_to(value, ensure_ascii,
+                                                                     spaced, pad):
+    # Any JSON a node may write: compact or spaced, escaped or raw, long or short.
+    line = json.dumps({"body": value, "pad": [0] * pad}, ensure_ascii=ensure_ascii,
+                      separators=(", ", ": ") if spaced else (",", ":"))
+    decoded = json.loads(line)
+    keys = []
+    stack = [decoded]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            keys.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    assert quote.longest_string_bound(line) >= max([quote.longest_string(decoded),
+                                                     *map(len, keys)])
+
+
+def test_the_string_bound_of_a_long_line_of_short_strings_is_small():
+    line = json.dumps({"src": "n1", "dest": "c1", "body": {"type": "read_ok",
+                                                           "messages": list(range(2000))}})
+    assert quote.longest_string_bound(line) == len("messages")     # a key is a string too
+    escaped = json.dumps({"src": "n1", "body": {"text": 'say "hi"', "n": list(range(200))}})
+    assert quote.longest_string_bound(escaped) == len(escaped)
