@@ -5,9 +5,10 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from hypothesis import given, strategies as st
 
-from glomers.edn import Keyword as K, StringMap
-from glomers.pictures import faults, latency_quantiles, latency_raw, plot, rate, timeline
+from glomers.edn import Keyword as K, StringMap, Symbol
+from glomers.pictures import faults, latency_quantiles, latency_raw, plot, rate, svg, timeline
 
 SVG = "{http://www.w3.org/2000/svg}"
 MS = 1_000_000
@@ -193,3 +194,39 @@ def test_axis_ranges_broaden_to_round_numbers():
     low, high = latency_raw.y_range([0, 0.5, 230])
     assert (low, high) == (0.1, 1000)
     assert math.log10(high) == 3
+
+
+# ---------------------------------------------------------------------------------------
+# Value previews (the timeline's box and hover texts)
+
+_LEAVES = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(),
+                    st.text(max_size=4), st.text(max_size=4).map(K),
+                    st.text(max_size=4).map(Symbol))
+_KEYS = st.one_of(st.text(max_size=3), st.text(max_size=3).map(K), st.integers(),
+                  st.booleans(), st.none(), st.floats(allow_nan=False))
+_VALUES = st.recursive(_LEAVES, lambda inner: st.one_of(
+    st.lists(inner, max_size=5), st.lists(inner, max_size=5).map(tuple),
+    st.dictionaries(_KEYS, inner, max_size=5), st.dictionaries(_KEYS, inner, max_size=5).map(
+        StringMap), st.frozensets(st.integers(), max_size=5)), max_leaves=40)
+
+
+@given(_VALUES, st.integers(min_value=1, max_value=4))
+def test_a_value_encoded_as_it_is_reads_as_its_cut_copy(value, items):
+    # The preview's shortcut: a value that cutting would leave alone is encoded without
+    # the copy, and must read exactly as the copy does.
+    if svg._plain(value, items):
+        assert svg.encode(value) == svg.encode(svg._shrink(value, items))
+
+
+def test_the_values_kafka_and_txn_ops_carry_take_the_shortcut():
+    items = timeline.HOVER_ITEMS
+    for value in ([[K("send"), "k1", 5]], [[K("send"), "k1", [4, 5]]], [[K("poll")]],
+                  [[K("poll"), {"k1": [0, 5]}]], {"k1": [[0, 5], [1, 6]]},
+                  [[K("r"), 1, None], [K("w"), 2, 3]], ([K("r"), 1, [1, 2]],)):
+        assert svg._plain(value, items), value
+        assert svg.preview(value, items, 10_000) == svg.encode(svg._shrink(value, items))
+    # What cutting changes, it is left to: long lists, deep nesting (a poll's offsets are
+    # cut to "[…]"), sets, odd keys.
+    for value in ([[0] * (items + 1)], [[K("poll"), {"k1": [[0, 5], [1, 6]]}]], [{1, 2}],
+                  {True: 1}, [StringMap({"a": 1})], {None: [1]}):
+        assert not svg._plain(value, items), value

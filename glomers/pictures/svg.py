@@ -11,6 +11,7 @@ thousands of values costs no more to show than a short one.
 from html import escape as _escape
 
 from ..compact_json import compact_encoder
+from ..edn import Keyword, Symbol
 
 # Completion types, as Jepsen colours them in its plots and timeline.
 TYPE_COLOURS = {"ok": "#81BFFC", "info": "#FFA400", "fail": "#FF1E90"}
@@ -78,6 +79,34 @@ def _shrink(value, items, depth=0):
     return str(value)
 
 
+# Texts whose str() is their own text, as JSON writes them (history values hold keywords).
+_TEXTS = (str, Keyword, Symbol)
+
+
+def _plain(value, items, depth=0):
+    """True when `_shrink` would change nothing the JSON text shows: every container an
+    exact list, tuple or dict of at most `items` entries, nested at most 4 deep, every dict
+    key and every leaf a scalar or a keyword. Such a value (a kafka send, a transaction) is
+    encoded as it is, which writes the same text as its shrunk copy without building it."""
+    cls = value.__class__
+    if cls is list or cls is tuple:
+        members = value
+    elif cls is dict:
+        for key in value:
+            if key.__class__ not in _TEXTS:
+                return False
+        members = value.values()
+    else:
+        return False
+    if depth > 3 or len(value) > items:
+        return False
+    for member in members:
+        cls = member.__class__
+        if cls not in _SCALARS and cls not in _TEXTS and not _plain(member, items, depth + 1):
+            return False
+    return True
+
+
 def _small(value, items):
     """True when a value is a flat dict (or list) whose lists are all short and flat, the
     common message body: it can be encoded as it is."""
@@ -107,7 +136,7 @@ def preview(value, items, chars):
     elif cls is dict and _small(value, items):
         text = encode(value)
     else:
-        text = encode(_shrink(value, items))
+        text = encode(value if _plain(value, items) else _shrink(value, items))
     return text if len(text) <= chars else text[:chars - 1] + "…"
 
 

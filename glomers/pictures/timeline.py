@@ -76,6 +76,7 @@ def render(history, workload=""):
     column = {p: i for i, p in enumerate(processes)}
     rows = len(history)
     bottom = (rows + 1) * ROW
+    faults = faults_module.faults(history)
     out = [f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{esc(workload)} '
            f'timeline</title><style>{STYLE}</style></head><body>',
            f"<h1>{esc(workload)} timeline: {len(found):,} operations</h1>",
@@ -84,7 +85,7 @@ def render(history, workload=""):
            '<span style="background:#FFAA26">info (indeterminate; runs to the bottom)</span>'
            '<span style="background:#eee;border:1px dashed #999">never completed</span>'
            + "".join(f'<span style="background:{FAULT_COLOURS.get(k, OTHER_FAULT)}">{esc(k)}'
-                     f'</span>' for k in faults_module.kinds(faults_module.faults(history)))
+                     f'</span>' for k in faults_module.kinds(faults))
            + " One column per process, one 16 px row per history event (not time). Hover "
              "a box for its op; timeline.html#i&lt;index&gt; links to an op.</p>"]
     if len(found) > MAX_OPS:
@@ -92,7 +93,7 @@ def render(history, workload=""):
     width = max(1, len(processes)) * PITCH
     out.append(f'<div class="ops" style="width:{width}px;height:{bottom + ROW}px;'
                f'margin-top:24px">')
-    out.extend(_faults(history, width, rows))
+    out.extend(_faults(faults, width, rows))
     for p, i in column.items():
         out.append(f'<div class="head" style="left:{i * PITCH}px">{esc(p)}</div>')
     append = out.append
@@ -144,10 +145,10 @@ def _texts(value):
     return (long if len(long) <= TEXT_CHARS else long[:TEXT_CHARS - 1] + "…"), long
 
 
-def _faults(history, width, rows):
+def _faults(faults, width, rows):
     """Bands behind the boxes, from a fault's start row to its stop row."""
     out = []
-    for fault in faults_module.faults(history):
+    for fault in faults:
         top = (fault.start_index or 0) * ROW
         end = fault.end_index + 1 if fault.end_index is not None else rows + 1
         colour = FAULT_COLOURS.get(fault.kind, OTHER_FAULT)
