@@ -18,6 +18,7 @@ import json
 import random
 
 from glomers import edn
+from glomers.compact_json import compact_encoder
 from glomers.values import clj_key
 
 KEY_DOES_NOT_EXIST = 20
@@ -58,6 +59,23 @@ def _truthy(value):
     return value is not None and value is not False
 
 
+_text = compact_encoder(allow_nan=False)
+
+
+def _same(a, b):
+    """Clojure equality of two values decoded from a message's JSON, mostly without keying
+    them (a compare-and-set of a long list would key it three times). For such values
+    (lists, never tuples; no NaN) Python's `==` is looser than Clojure's (`1 == 1.0 ==
+    True`) and never stricter, so unequal in Python is unequal; equal in Python and
+    written alike in JSON is the same value. Only the rest (`1` against `1.0`, a map in
+    another key order) is compared by key."""
+    if a != b:
+        return False
+    if _text(a) == _text(b):
+        return True
+    return clj_key(a) == clj_key(b)
+
+
 def _mismatch(current, expected_text):
     """The code-22 error body for a cas whose `from` differs from the stored value."""
     text = f"current value {pr_str(current)} is not {expected_text}"
@@ -87,17 +105,14 @@ def kv_step(state, body):
             return _kv_put(state, slot, key, body.get("to")), {"type": "cas_ok"}
         return state, dict(_MISSING_KEY)
     current = state[slot][1]
-    held = clj_key(current)
-    if held != clj_key(body.get("from")):
+    if not _same(current, body.get("from")):
         return state, _mismatch(current, pr_str(body.get("from")))
-    return _kv_put(state, slot, key, body.get("to"), held), {"type": "cas_ok"}
+    return _kv_put(state, slot, key, body.get("to")), {"type": "cas_ok"}
 
 
-def _kv_put(state, slot, key, value, held=None):
-    """State with key set to value; the same object if the key already held an equal value.
-    `held`: clj_key of the value the key holds, when the caller has it already (a
-    compare-and-set compared it), so long values are not keyed twice."""
-    if slot in state and (held or clj_key(state[slot][1])) == clj_key(value):
+def _kv_put(state, slot, key, value):
+    """State with key set to value; the same object if the key already held an equal value."""
+    if slot in state and _same(state[slot][1], value):
         return state
     changed = dict(state)
     changed[slot] = (key, value)
@@ -125,7 +140,7 @@ def lww_step(replica, body):
     if slot not in entries:
         return replica, dict(_MISSING_KEY)
     current = entries[slot][2]
-    if clj_key(current) != clj_key(body.get("from")):
+    if not _same(current, body.get("from")):
         return replica, _mismatch(current, _clj_str(body.get("from")))
     return _lww_put(replica, slot, key, body.get("to")), {"type": "cas_ok"}
 

@@ -1,11 +1,14 @@
 """Tests for glomers/services.py: lin-kv, seq-kv, lww-kv and lin-tso at the JSON level."""
 
+import json
 import random
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from glomers import services
 from glomers.services import LinKV, LinTSO, LwwKV, SeqKV, make_services
+from glomers.values import clj_key
 
 MISSING = {"type": "error", "code": 20, "text": "key does not exist"}
 
@@ -425,3 +428,26 @@ def test_a_cas_that_changes_nothing_keeps_the_very_same_state():
                                                   "from": [1, {"a": 2}], "to": to})
         assert reply == {"type": "cas_ok"} and changed is not state
         assert changed[("s", "k")] == ("k", to)
+
+
+# Values as a message's JSON decodes them: numbers of every kind that Python calls equal,
+# maps whose keys come in any order.
+_scalars = st.sampled_from([0, 1, -1, 0.0, -0.0, 1.0, 2.5, True, False, None, "", "1", "a",
+                            10 ** 20])
+_decoded = st.recursive(_scalars, lambda inner: st.lists(inner, max_size=4)
+                        | st.dictionaries(st.sampled_from(["a", "b", "1", "c"]), inner,
+                                          max_size=4), max_leaves=12)
+
+
+@settings(max_examples=500, deadline=None)
+@given(a=_decoded, b=_decoded, reorder=st.booleans())
+def test_a_cas_compares_as_clojure_whatever_python_says(a, b, reorder):
+    if reorder and isinstance(b, dict):
+        b = dict(reversed(list(b.items())))
+    a, b = json.loads(json.dumps(a)), json.loads(json.dumps(b))
+    assert services._same(a, b) == (clj_key(a) == clj_key(b))
+    state = {clj_key("k"): ("k", a)}
+    after, reply = services.kv_step(state, {"type": "cas", "key": "k", "from": b, "to": 7})
+    assert (reply["type"] == "cas_ok") == (clj_key(a) == clj_key(b))
+    again, _ = services.kv_step(state, {"type": "write", "key": "k", "value": b})
+    assert (again is state) == (clj_key(a) == clj_key(b))
