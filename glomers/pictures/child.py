@@ -4,9 +4,10 @@
 it (the history files), then draws. The units of drawing (units.UNITS) are shared, so
 neither process idles while the other still has pictures to draw: a pipe holds one byte
 per unit, written and its writing end closed before the fork, and whoever reads a byte
-draws that unit (a one-byte read goes to exactly one reader; an emptied pipe reads as its
-end at once, never blocking). The child takes units until none is left; the parent takes
-those still there once its analysis is done (`Child.finish`), then waits for the child.
+draws that unit (a one-byte read goes to exactly one reader; reads never block, so an
+emptied pipe says at once that nothing is left). The child takes units until none is
+left; the parent takes those still there once its analysis is done (`Child.finish`), then
+waits for the child.
 
 The child notes each unit it finished (files, errors, latency quantiles) in an unnamed
 temporary file. Once it has ended, the parent reads the notes, draws any unit the child
@@ -49,9 +50,9 @@ class Child:
                 self.code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1
             except ChildProcessError:
                 self.code = -1
-            self.finished = self._read_notes()
             os.close(self._units)
             self._units = None
+            self.finished = self._read_notes()
         return self.code == DREW
 
     @property
@@ -63,7 +64,10 @@ class Child:
         """The next unit nobody has taken yet, or None when there is none left."""
         if self._units is None:
             return None
-        byte = os.read(self._units, 1)
+        try:
+            byte = os.read(self._units, 1)
+        except BlockingIOError:     # the pipe is empty (and some process still holds its
+            return None             # writing end: one forked while `start` filled it)
         return UNITS[byte[0]] if byte else None
 
     def draw_share(self, run_dir, journal, history, opts):
@@ -100,16 +104,20 @@ class Child:
     def _read_notes(self):
         """The units the child noted as finished; a note cut short by its end is left out
         (that unit is drawn again)."""
-        with self._notes:
-            self._notes.seek(0)
-            text = self._notes.read().decode("utf-8", "replace")
+        try:
+            with self._notes:
+                self._notes.seek(0)
+                text = self._notes.read().decode("utf-8", "replace")
+        except OSError:             # no notes: the parent draws the child's units again
+            return {}
         finished = {}
         for line in text.split("\n"):
             try:
                 name, files, errors, latency = json.loads(line)
-            except ValueError:
+            except (ValueError, TypeError):
                 continue
-            finished[name] = files, [tuple(error) for error in errors], latency
+            if name in UNITS:
+                finished[name] = files, [tuple(error) for error in errors], latency
         return finished
 
 
@@ -117,8 +125,8 @@ class Child:
 def _run_frozen():
     """Draw with the run's objects (the history, the journal's summary, the analysis) left
     out of garbage collection: they live on until the process ends, and a full collection
-    that walked them all, as the drawing's allocations set one off, would cost a busy run's
-    parent more than half a second. Drawing makes hardly any cyclic garbage of its own."""
+    that walked them all, as the drawing's allocations set one off, cost a busy run's parent
+    about half a second. Drawing makes hardly any cyclic garbage of its own."""
     gc.freeze()
     try:
         yield
@@ -156,6 +164,7 @@ def start(run_dir, journal, history, opts, first=None):
             os.write(filling, bytes(range(len(UNITS))))
         finally:
             os.close(filling)
+        os.set_blocking(units, False)
         notes = tempfile.TemporaryFile()
     except OSError:
         os.close(units)
