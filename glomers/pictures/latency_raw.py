@@ -56,10 +56,11 @@ def render(history, workload="", perf=None):
     out = []
     for (f, kind), points in sorted(found.items(), key=lambda item: -len(item[1])):
         colour = TYPE_COLOURS.get(kind, "#000")
-        out.append(f'<g class="series" data-series="{esc(f)} {esc(kind)}">')
+        label, shape = esc(f), shapes[f]
+        out.append(f'<g class="series" data-series="{label} {esc(kind)}">')
         for x, latency, index in points[::stride]:
-            out.append(plot.marker(shapes[f], frame.x(x), frame.y(latency), colour,
-                                   f"op {index}: {esc(f)} {kind}, {latency:.1f} ms at "
+            out.append(plot.marker(shape, frame.x(x), frame.y(latency), colour,
+                                   f"op {index}: {label} {kind}, {latency:.1f} ms at "
                                    f"{x:.3f} s"))
         out.append("</g>")
     frame.parts.append("\n".join(out))

@@ -184,12 +184,20 @@ def marker(shape, x, y, colour, title=None):
         return f'<circle cx="{x}" cy="{y}" r="3" {style}>{hover}</circle>'
     if shape == "square":
         return f'<rect x="{x - 3}" y="{y - 3}" width="6" height="6" {style}>{hover}</rect>'
-    paths = {"triangle": f"M{x},{y - 3.5}l3.5,6h-7z", "down": f"M{x},{y + 3.5}l3.5,-6h-7z",
-             "diamond": f"M{x},{y - 4}l4,4l-4,4l-4,-4z",
-             "cross": f"M{x - 3},{y - 3}l6,6m0,-6l-6,6",
-             "plus": f"M{x - 4},{y}h8m-4,-4v8",
-             "star": f"M{x - 4},{y}h8m-4,-4v8m-3,-7l6,6m0,-6l-6,6"}
-    return f'<path d="{paths.get(shape, paths["triangle"])}" {style}>{hover}</path>'
+    return f'<path d="{_PATHS.get(shape, _triangle)(x, y)}" {style}>{hover}</path>'
+
+
+def _triangle(x, y):
+    return f"M{x},{y - 3.5}l3.5,6h-7z"
+
+
+# Each path made only for the shape asked: a plot of 20,000 points draws one per point.
+_PATHS = {"triangle": _triangle,
+          "down": lambda x, y: f"M{x},{y + 3.5}l3.5,-6h-7z",
+          "diamond": lambda x, y: f"M{x},{y - 4}l4,4l-4,4l-4,-4z",
+          "cross": lambda x, y: f"M{x - 3},{y - 3}l6,6m0,-6l-6,6",
+          "plus": lambda x, y: f"M{x - 4},{y}h8m-4,-4v8",
+          "star": lambda x, y: f"M{x - 4},{y}h8m-4,-4v8m-3,-7l6,6m0,-6l-6,6"}
 
 
 def shape_of(fs):
