@@ -9,6 +9,7 @@ and, in one process or the other, waits for a signal file or never returns.
 """
 
 import io
+import json
 import os
 import signal
 import time
@@ -63,27 +64,28 @@ class Steer:
         return found
 
 
-def _serial(tmp_path, results):
+def _serial(tmp_path, results, journal=JOURNAL):
     """The folder and console of one process drawing everything (no child)."""
     folder = tmp_path / "serial"
     folder.mkdir()
     out = io.StringIO()
-    pictures.after_run(str(folder), JOURNAL, HISTORY, results, OPTS, out)
+    pictures.after_run(str(folder), journal, HISTORY, results, OPTS, out)
     return folder, out.getvalue()
 
 
-def _split(tmp_path, results, first=lambda: None, meanwhile=lambda child: None):
+def _split(tmp_path, results, first=lambda: None, meanwhile=lambda child: None,
+           journal=JOURNAL):
     """The folder and console of a run drawn by a child and this process; `meanwhile` runs
     as this process's analysis would, before after_run."""
     folder = tmp_path / "split"
     folder.mkdir()
     out = io.StringIO()
-    child = pictures.start(str(folder), JOURNAL, HISTORY, OPTS, first=first)
+    child = pictures.start(str(folder), journal, HISTORY, OPTS, first=first)
     assert child is not None
     try:
         with pictures.settled(child, first):
             meanwhile(child)
-            pictures.after_run(str(folder), JOURNAL, HISTORY, results, OPTS, out, child)
+            pictures.after_run(str(folder), journal, HISTORY, results, OPTS, out, child)
     finally:
         if child.code is None:          # the test failed: leave no child behind
             os.kill(child.pid, signal.SIGKILL)
@@ -91,10 +93,10 @@ def _split(tmp_path, results, first=lambda: None, meanwhile=lambda child: None):
     return folder, out.getvalue(), child
 
 
-def _same_folders(serial, split):
+def _same_folders(serial, split, drawn=units.FILES["messages"] + units.FILES["timeline"]):
     names = sorted(os.listdir(serial))
     assert names == sorted(os.listdir(split))
-    assert set(units.FILES["messages"] + units.FILES["timeline"]) < set(names)
+    assert set(drawn) < set(names)
     for name in names:
         assert (serial / name).read_bytes() == (split / name).read_bytes(), name
 
@@ -192,6 +194,34 @@ def test_a_child_that_failed_its_first_work_leaves_every_unit_to_the_parent(tmp_
     assert all(pids[0] == os.getpid() for pids in drawn.values())
     _same_folders(serial, tmp_path / "split")
     assert split_console == serial_console
+
+
+@pytest.mark.parametrize("who", ["parent", "child"])
+def test_a_picture_that_fails_is_recorded_in_its_place_whoever_drew_it(tmp_path, monkeypatch,
+                                                                       who):
+    # A journal the diagram cannot read: the message pictures fail, the others are drawn.
+    # (No verdict: with one, pointers that fail on the journal are noted by a serial draw
+    # only, as before the pictures were shared.)
+    steer = Steer(tmp_path, monkeypatch)
+    broken = [{"event": "send"}]
+    go = tmp_path / "go"
+    if who == "parent":             # the parent takes the messages, the child the rest
+        def parent_messages():
+            go.write_text("")
+            _wait_for(lambda: "rate" in steer.drawn(), "the child's last unit")
+        steer.before[(False, "messages")] = parent_messages
+        steps = {"first": lambda: _wait_for(go.exists, "the parent's first unit")}
+    else:                           # the child draws everything before the parent comes
+        steps = {"meanwhile": lambda child: child.wait()}
+    _, split_console, child = _split(tmp_path, PASSING, journal=broken, **steps)
+    drawn = steer.drawn()
+    serial, serial_console = _serial(tmp_path, PASSING, journal=broken)
+    assert drawn["messages"] == [os.getpid() if who == "parent" else child.pid]
+    recorded = json.loads((tmp_path / "split" / "pictures.json").read_text())
+    assert [name for name, _ in recorded["errors"]] == ["messages"]
+    assert "timeline.html" in recorded["files"] and "messages.svg" not in recorded["files"]
+    _same_folders(serial, tmp_path / "split", drawn=units.FILES["timeline"])
+    assert split_console == serial_console and "could not draw messages" in split_console
 
 
 def test_a_child_that_drew_everything_keeps_the_record_if_the_parent_is_stopped(tmp_path):
