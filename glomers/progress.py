@@ -31,7 +31,8 @@ class Progress:
         """Count one history op (nemesis ops excluded)."""
         if op["process"] == "nemesis":
             return
-        self.counts[op["type"]] = self.counts.get(op["type"], 0) + 1
+        counts, kind = self.counts, op["type"]
+        counts[kind] = counts.get(kind, 0) + 1
         if not self.quiet and time.monotonic() - self._last_print >= 1.0:
             self.status()
 

@@ -15,6 +15,7 @@ import json
 import math
 import os
 import tempfile
+import weakref
 
 from . import edn, quote
 from .compact_json import compact_encoder
@@ -157,24 +158,61 @@ class JournalSummary:
     need not read the journal twice) or from a journal read back (`of`)."""
 
     def __init__(self):
-        self.pairs = set()
-        self.counts = collections.Counter()
-        self.rows = 0
+        self._pairs = set()
+        self._counts = collections.Counter()
+        self._rows = 0
         self._init = set()       # ids of init messages, whose recv is left out too
+        # (src, dest, type) -> sends not yet counted in the three above: one dict update
+        # per send instead of three (`add` runs once per event of a run); folded in, in
+        # the order they first came, whenever pairs, counts or rows is read.
+        self._sends = {}
+
+    @property
+    def pairs(self):
+        """The (src, dest) pairs of the messages sent."""
+        self._fold()
+        return self._pairs
+
+    @property
+    def counts(self):
+        """A Counter of messages sent per body type (str of its "type")."""
+        self._fold()
+        return self._counts
+
+    @property
+    def rows(self):
+        """The number of events."""
+        self._fold()
+        return self._rows
+
+    def _fold(self):
+        sends = self._sends
+        if sends:
+            pairs, counts = self._pairs, self._counts
+            for (src, dest, type_name), count in sends.items():
+                pairs.add((src, dest))
+                counts[type_name] += count
+                self._rows += count
+            sends.clear()
 
     def add(self, event, message):
         """Count one event ("send", "recv" or "drop") of a message (id, src, dest, body)."""
         if event == "send":
             body = message.body
-            type_name = str(body.get("type")) if body.__class__ is dict else "None"
+            if body.__class__ is dict:
+                type_name = body.get("type")
+                if type_name.__class__ is not str:      # a str is what str() would give
+                    type_name = str(type_name)
+            else:
+                type_name = "None"
             if type_name in INIT_TYPES:
                 self._init.add(message.id)
                 return
-            self.pairs.add((message.src, message.dest))
-            self.counts[type_name] += 1
-        elif message.id in self._init:
-            return
-        self.rows += 1
+            key = (message.src, message.dest, type_name)
+            sends = self._sends
+            sends[key] = sends.get(key, 0) + 1
+        elif message.id not in self._init:
+            self._rows += 1
 
     @classmethod
     def of(cls, events):
@@ -186,45 +224,82 @@ class JournalSummary:
         return summary
 
 
+JOURNAL_BLOCK_CHARS = 1 << 18   # journal text gathered before each write
+
+
 class JournalWriter:
     """journal.jsonl written as the run goes, so memory does not grow with the message
     count. A send event holds the body whole; its recv event, the same body, holds it with
     long strings cut when it is big (its send event, by message id, has it whole).
     With `summarize`, `summary` is the JournalSummary of what was written (for the
-    pictures; None without)."""
+    pictures; None without).
+
+    Events are gathered into blocks of about JOURNAL_BLOCK_CHARS characters, each written
+    at once (one write per event cost more than making the event's line). `close` writes
+    the last block; so does the exit of the process, if the run never got to close it (an
+    interrupted or crashed run keeps every event recorded)."""
 
     def __init__(self, run_dir, summarize=True):
         self.path = os.path.join(run_dir, "journal.jsonl")
         self._out = open(self.path, "w", encoding="utf-8")
         self._big = set()        # ids of messages whose send event was long
         self.summary = JournalSummary() if summarize else None
+        self._add = self.summary.add if summarize else None
+        self._lines = []         # the block being gathered; None once closed
+        self._size = 0           # its characters
+        self._finalizer = weakref.finalize(self, _write_and_close, self._out, self._lines)
 
     def record(self, time_ns, event, message):
         """Write one journal event (the Network's `record` callback)."""
-        if self._out.closed:
+        lines = self._lines
+        if lines is None:
             return
-        if self.summary is not None:
-            self.summary.add(event, message)
-        line = None
-        cut = event == "recv" and self._big and message.id in self._big
-        if cut:
-            self._big.discard(message.id)
-        elif type(time_ns) is int and event in _EVENT_TEXT:
-            try:
-                # The text dumps_json would write, around the message's JSON made once.
-                line = f'{{"time":{time_ns},{_EVENT_TEXT[event]}{message.journal_tail()}\n'
-            except (TypeError, ValueError):
-                pass
-        if line is None:
-            body = quote.clip_value(message.body) if cut else message.body
+        if self._add is not None:
+            self._add(event, message)
+        big = self._big
+        if big and event == "recv" and message.id in big:
+            big.discard(message.id)
             line = dumps_json({"time": time_ns, "event": event, "id": message.id,
-                               "src": message.src, "dest": message.dest, "body": body}) + "\n"
-        if event == "send" and len(line) > quote.VALUE_LIMIT + 1:
-            self._big.add(message.id)
-        self._out.write(line)
+                               "src": message.src, "dest": message.dest,
+                               "body": quote.clip_value(message.body)}) + "\n"
+        else:
+            line = None
+            text = _EVENT_TEXT.get(event)
+            if text is not None and time_ns.__class__ is int:
+                try:
+                    # The text dumps_json would write, around the message's JSON made once.
+                    line = f'{{"time":{time_ns},{text}{message.journal_tail()}\n'
+                except (TypeError, ValueError):
+                    pass
+            if line is None:
+                line = dumps_json({"time": time_ns, "event": event, "id": message.id,
+                                   "src": message.src, "dest": message.dest,
+                                   "body": message.body}) + "\n"
+        size = len(line)
+        if size > quote.VALUE_LIMIT + 1 and event == "send":
+            big.add(message.id)
+        lines.append(line)
+        size += self._size
+        if size >= JOURNAL_BLOCK_CHARS:
+            self._out.write("".join(lines))
+            lines.clear()
+            size = 0
+        self._size = size
 
     def close(self):
-        self._out.close()
+        """Write what is left and close the file; later events are not recorded."""
+        self._lines = None
+        self._finalizer()
+
+
+def _write_and_close(out, lines):
+    """The last block of a JournalWriter, then its file closed (at close, or at exit)."""
+    try:
+        if lines:
+            out.write("".join(lines))
+            lines.clear()
+    finally:
+        out.close()
 
 
 class Journal:

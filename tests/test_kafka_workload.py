@@ -6,6 +6,7 @@ import random
 from collections import Counter
 
 import pytest
+from hypothesis import example, given, settings, strategies as st
 
 from glomers.client import ErrorReply
 from glomers.edn import Keyword as K
@@ -283,3 +284,27 @@ def test_a_malformed_poll_reply_is_rejected():
     with pytest.raises(MalformedReply):
         invoke(Conn({"type": "poll_ok", "msgs": {"5": [[0]]}}),
                {"f": "poll", "value": [[K("poll")]]})
+
+
+# A completion's send and poll offsets, gathered in one walk for the generator, are what
+# Jepsen's op->max-offsets gives for each kind alone; any shape a node can return.
+_KEYS = st.one_of(st.integers(-3, 30).map(str), st.sampled_from(["x", "", "07"]))
+_OFFSET = st.one_of(st.none(), st.integers(-2, 6))
+_PAIRS = st.lists(st.lists(st.one_of(_OFFSET, st.integers()), min_size=1, max_size=2)
+                  .map(lambda p: p if len(p) == 2 else p + [1]), max_size=4)
+_SEND = st.tuples(st.just(K("send")), _KEYS,
+                  st.one_of(st.integers(), st.tuples(_OFFSET, st.integers()).map(list)))
+_POLL = st.one_of(st.tuples(st.just(K("poll"))),
+                  st.tuples(st.just(K("poll")),
+                            st.one_of(st.none(), st.dictionaries(_KEYS, _PAIRS, max_size=4))))
+
+
+@settings(max_examples=400, deadline=None)
+@example("ok", "send", [[K("send"), "1", [-1, 0]], [K("send"), "1", [None, 0]]])
+@example("ok", "poll", [[K("poll"), {"2": [[None, 1], [-2, 3]], "x": []}], [K("poll")]])
+@given(st.sampled_from(["ok", "ok", "info"]), st.sampled_from(["send", "poll", "assign"]),
+       st.one_of(st.none(), st.lists(st.one_of(_SEND, _POLL).map(list), max_size=4)))
+def test_sends_and_polls_of_a_completion_in_one_walk_are_max_offsets_of_each(kind, f, value):
+    op = {"type": K(kind), "f": K(f), "value": value}
+    assert kafka._sent_and_polled(op) == (kafka.max_offsets(op, ("send",)),
+                                          kafka.max_offsets(op, ("poll",)))

@@ -12,12 +12,14 @@ node answered), with a write-behind journal losing committed txns where txn.py d
 
 import asyncio
 import json
+import math
 import os
 import random
 import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import maelstrom_node
 from maelstrom_node import ErrorCode, Node, RPCError
@@ -765,3 +767,25 @@ def test_a_write_behind_journal_loses_committed_txns_under_kills():
     for seed in (1, 2):
         findings += txn_fault_run(write_behind_serve, seed, ["kill"])[1]
     assert any("acknowledged" in line or "again" in line for line in findings), findings
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(st.floats(0, 1, exclude_max=True), st.just(1 - 2 ** -53),
+                          st.just(0.0), st.just(0.5)), min_size=1, max_size=20),
+       st.integers(1, 12))
+def test_a_key_is_drawn_from_the_slot_elles_floor_of_a_logarithm_picks(draws, count):
+    # The pool truncates where Elle floors (the same for the positive quotients it sees)
+    # and clamps a rounding past the end to the last slot.
+    class Draws:
+        def __init__(self):
+            self.left = list(draws)
+
+        def random(self):
+            return self.left.pop(0)
+
+    pool = workload.KeyPool(Draws(), count, 16)
+    pool.active = [100 + i for i in range(count)]
+    for r in draws:
+        x = r * pool.scale + 2
+        slot = min(int(math.floor(math.log(x) / math.log(2) - 1)), count - 1)
+        assert pool.key() == 100 + slot

@@ -9,6 +9,7 @@ import math
 
 KEY_DIST_BASE = 2
 DEFAULT_KEY_COUNT = 10
+_LOG_BASE = math.log(KEY_DIST_BASE)     # the same float key() divided by when it called log
 
 
 class KeyPool:
@@ -26,13 +27,15 @@ class KeyPool:
         self.next_value = {}        # key -> the value its next write will carry
         # A uniform draw from [0, scale) maps onto the slots by a logarithm (Elle's trick).
         self.scale = (KEY_DIST_BASE ** count - 1) * KEY_DIST_BASE / (KEY_DIST_BASE - 1)
+        self._last_slot = count - 1     # slots are replaced in place, never added or removed
 
     def key(self):
         """A random active key."""
         x = self.rng.random() * self.scale + KEY_DIST_BASE
-        slot = int(math.floor(math.log(x) / math.log(KEY_DIST_BASE) - 1))
+        # x >= KEY_DIST_BASE, so the quotient is >= 1 and int() truncates as floor() would.
+        slot = int(math.log(x) / _LOG_BASE - 1)
         # Floating-point rounding must never pick a slot past the end.
-        return self.active[min(slot, len(self.active) - 1)]
+        return self.active[slot if slot < self._last_slot else self._last_slot]
 
     def exhausted(self, k):
         """True when k has had all its writes."""

@@ -17,6 +17,10 @@ NAME = "txn-rw-register"
 IDEMPOTENT = frozenset()
 REUSABLE_CLIENT = True
 
+# Shared keyword instances (keywords are immutable): one per mop showed in profiles.
+_READ, _OK = K("r"), K("ok")
+_REPLY_F = {"r": _READ, "w": K("w")}    # a validated reply mop's f -> its keyword
+
 
 class Generator:
     """Endless txns: length uniform in 1..max-txn-length, each mop a read or a write at 1/2.
@@ -33,32 +37,36 @@ class Generator:
         self.pool = KeyPool(rng, key_count, opts.get("max_writes_per_key") or 16)
 
     def next(self, ctx):
-        length = self.rng.randint(1, self.max_length)
+        rng, pool = self.rng, self.pool
+        length = rng.randint(1, self.max_length)
+        write = K(self.WRITE)
         txn = []
         while len(txn) < length:
-            f = "r" if self.rng.random() < 0.5 else "w"
-            k = self.pool.key()
+            f = "r" if rng.random() < 0.5 else "w"
+            k = pool.key()
             if f == "r":
-                txn.append([K("r"), k, None])
-            elif self.pool.exhausted(k):
+                txn.append([_READ, k, None])
+            elif pool.exhausted(k):
                 # As Elle does: retire the key, then draw the whole mop again.
-                self.pool.retire(k)
+                pool.retire(k)
             else:
-                txn.append([K(self.WRITE), k, self.pool.take_value(k)])
+                txn.append([write, k, pool.take_value(k)])
         return {"f": "txn", "value": txn}
 
 
 generator = Generator
 
 
-def _mop(value):
-    """One returned mop: exactly [f, k, v] with f "r" or "w" (Maelstrom's reply schema)."""
-    return isinstance(value, list) and len(value) == 3 and value[0] in ("r", "w") \
-        and isinstance(value[0], str)
-
-
 def _txn(value):
-    return isinstance(value, list) and all(_mop(mop) for mop in value)
+    """A returned txn: a list of mops, each exactly [f, k, v] with f "r" or "w" (Maelstrom's
+    reply schema). A plain loop rather than all() over a helper: this runs for every reply."""
+    if not isinstance(value, list):
+        return False
+    for mop in value:
+        if not (isinstance(mop, list) and len(mop) == 3 and mop[0] in ("r", "w")
+                and isinstance(mop[0], str)):
+            return False
+    return True
 
 
 async def invoke(conn, op, opts):
@@ -66,4 +74,4 @@ async def invoke(conn, op, opts):
     request = [[str(f), k, v] for f, k, v in op["value"]]
     reply = await conn.rpc({"txn": request, "type": "txn"})
     validate(reply, "txn_ok", {"txn": _txn})
-    return {**op, "type": K("ok"), "value": [[K(f), k, v] for f, k, v in reply["txn"]]}
+    return {**op, "type": _OK, "value": [[_REPLY_F[f], k, v] for f, k, v in reply["txn"]]}
