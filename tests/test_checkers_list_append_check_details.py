@@ -19,6 +19,7 @@ RU = {"consistency_models": ["read-uncommitted"]}
 RC = {"consistency_models": ["read-committed"]}
 SER = {"consistency_models": ["serializable"]}
 SESSION = {"consistency_models": ["strong-session-serializable"]}
+SS = {"consistency_models": ["strict-serializable"]}
 
 
 def names(result):
@@ -259,7 +260,7 @@ def test_duplicates_only_among_possible_txns_in_check():
 # -- version orders ------------------------------------------------------------------------
 
 def test_incompatible_order_reports_the_first_bad_pair_per_key():
-    values = {1: [[1], [2], [1, 3]], 2: [[1], [1, 2], [1, 3, 4]], 3: [[1], [1, 2]]}
+    values = [(1, [[1], [2], [1, 3]]), (2, [[1], [1, 2], [1, 3, 4]]), (3, [[1], [1, 2]])]
     assert la.incompatible_orders(values) == [{"key": 1, "values": [[1], [2]]},
                                               {"key": 2, "values": [[1, 2], [1, 3, 4]]}]
 
@@ -443,3 +444,22 @@ def test_a_history_run_one_txn_at_a_time_is_valid(shape, opts, outcomes):
         ops.append(op(len(ops), outcome, done if outcome == "ok" else invoked, i))
     result = la.check(ops, opts)
     assert result["valid?"] is True or names(result) == ["empty-transaction-graph"], result
+
+
+def test_keys_a_node_made_up_are_checked_as_clojure_would():
+    # Keys the generator never sends (a node's reply decides them): a list and an object
+    # are keys like any other, and 1, 1.0 and true are three keys, not one.
+    keys = [[1, 2], {"a": 1}, 1, 1.0, True]
+    txns = []
+    for i, k in enumerate(keys):
+        txns += [(0, "ok", [("append", k, i + 10)]), (1, "ok", [("r", k, [i + 10])])]
+    assert la.check(history(*txns), SS)["valid?"] is True
+    bad = [(0, "ok", [("append", [1, 2], 1)]), (1, "ok", [("append", [1, 2], 2)]),
+           (2, "ok", [("r", [1, 2], [1, 2])]), (3, "ok", [("r", [1, 2], [2, 1])]),
+           (0, "ok", [("append", {"a": 1}, 5), ("r", True, [7])]),
+           (1, "ok", [("append", True, 7), ("r", {"a": 1}, [5])])]
+    result = la.check(history(*bad), SS)
+    assert result["valid?"] is False
+    assert result["anomalies"]["incompatible-order"] == [{"key": [1, 2],
+                                                          "values": [[1, 2], [2, 1]]}]
+    assert "G1c" in result["anomaly-types"]

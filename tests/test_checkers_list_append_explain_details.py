@@ -32,6 +32,7 @@ def test_values_are_spelled_as_clojure_prints_them():
     assert _text([]) == "[]"
     assert _text(Symbol("...")) == "..."
     assert _text(0) == "0" and _text("k") == "k"
+    assert _text({"a": [1, None]}) == "{:a [1 nil]}"
 
 
 def test_a_valid_result_counts_the_committed_txns_and_names_the_models():

@@ -9,6 +9,7 @@ from glomers.checkers.list_append_ops import (INIT, AppendIndex, Dependencies, a
                                               possible, read_mops, sorted_values,
                                               write_index)
 from glomers.edn import Keyword as K
+from glomers.values import clj_key
 
 
 def op(index, type_, mops, process=0):
@@ -58,32 +59,43 @@ def test_sorted_values_are_distinct_non_empty_reads_shortest_first():
     ops = [op(0, "ok", [("r", 1, [1, 2]), ("r", 2, None), ("r", 1, [1])]),
            op(1, "ok", [("r", 1, []), ("r", 1, [1, 2]), ("r", 1, [3])]),
            op(2, "ok", [("r", 3, [9])])]
-    assert sorted_values(ops) == {1: [[1], [3], [1, 2]], 3: [[9]]}
     # Keys in first-seen order.
-    assert list(sorted_values(ops)) == [1, 3]
+    assert sorted_values(ops) == [(1, [[1], [3], [1, 2]]), (3, [[9]])]
 
 
 def test_an_empty_read_before_another_read_in_one_txn_is_only_skipped():
     ops = [op(0, "ok", [("r", 1, []), ("r", 2, [4])])]
-    assert sorted_values(ops) == {2: [[4]]}
+    assert sorted_values(ops) == [(2, [[4]])]
 
 
 def test_a_key_never_read_is_ordered_by_its_one_append():
     ops = [op(0, "ok", [("append", 1, 5)]), op(1, "ok", [("append", 2, 1)]),
            op(2, "ok", [("append", 2, 2)]), op(3, "ok", [("r", 3, [7]), ("append", 3, 8)])]
     # Key 2 has two appends and no read: no order. Key 3 was read: the read says it.
-    assert sorted_values(ops) == {3: [[7]], 1: [[5]]}
+    assert sorted_values(ops) == [(3, [[7]]), (1, [[5]])]
 
 
 def test_a_key_appended_three_times_and_never_read_has_no_order():
     ops = [op(i, "ok", [("append", 1, i + 1)]) for i in range(3)]
-    assert sorted_values(ops) == {}
+    assert sorted_values(ops) == []
 
 
 def test_reads_equal_in_clojure_are_one_value():
     ops = [op(0, "ok", [("r", 1, [1])]), op(1, "ok", [("r", 1, (1,))]),
            op(2, "ok", [("r", 1, [1.0])])]
-    assert sorted_values(ops) == {1: [[1], [1.0]]}
+    assert sorted_values(ops) == [(1, [[1], [1.0]])]
+
+
+def test_keys_are_whatever_the_node_returned_and_equal_only_as_clojure_says():
+    # A node answers with keys the generator never sent: a list, an object, and 1, 1.0
+    # and true, which Python takes for one key and Clojure for three.
+    ops = [op(0, "ok", [("r", [1, 2], [5]), ("r", {"a": 1}, [6]), ("r", 1, [7])]),
+           op(1, "ok", [("r", 1.0, [8]), ("r", True, [9]), ("r", [1, 2], [5, 4])])]
+    assert sorted_values(ops) == [([1, 2], [[5], [5, 4]]), ({"a": 1}, [[6]]), (1, [[7]]),
+                                  (1.0, [[8]]), (True, [[9]])]
+    index = AppendIndex(sorted_values(ops))
+    assert [index.order[clj_key(k)] for k in ([1, 2], {"a": 1}, 1, 1.0, True)] == \
+        [[5, 4], [6], [7], [8], [9]]
 
 
 def test_prefix():
@@ -97,7 +109,7 @@ def test_prefix():
 
 
 def test_the_version_order_is_the_longest_read_without_repeats():
-    index = AppendIndex({1: [[3], [3, 1, 3, 2]], 2: [[7]]})
+    index = AppendIndex([(1, [[3], [3, 1, 3, 2]]), (2, [[7]])])
     assert index.order == {("i", 1): [3, 1, 2], ("i", 2): [7]}
     assert index.position[("i", 1)] == {("i", 3): 0, ("i", 1): 1, ("i", 2): 2}
     assert index.previous(1, 3) is INIT

@@ -63,6 +63,16 @@ def test_mixed_kinds_are_explained_with_the_cause():
         "vectors) and reports :unknown otherwise"]
 
 
+def test_ids_that_are_objects_fail_on_their_order_even_when_duplicated():
+    # The same object id twice: Maelstrom cannot order objects, and says so; the
+    # duplicates could not have keyed the result's map either.
+    ops = history({"a": 1}, {"a": 1})
+    result = common.guard(unique_ids.check, ops, OPTS)
+    assert result["valid?"] == common.UNKNOWN
+    assert "cannot compare dict {:a 1} with dict {:a 1}" in unique_ids.explain(result, ops,
+                                                                                OPTS)[0]
+
+
 def test_attempts_count_invocations_not_completions():
     result = unique_ids.check(history(1, 2, open_invocations=2), OPTS)
     assert (result["attempted-count"], result["acknowledged-count"]) == (4, 2)

@@ -192,7 +192,7 @@ def incompatible_orders(sorted_vals):
     """Per key, the first pair of reads (by length) where the shorter is not a prefix of
     the longer: no single order of appends explains both."""
     cases = []
-    for k, values in sorted_vals.items():
+    for k, values in sorted_vals:
         for a, b in zip(values, values[1:]):
             if not is_prefix(a, b):
                 cases.append({"key": k, "values": [a, b]})

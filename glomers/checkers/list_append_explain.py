@@ -18,6 +18,8 @@ def _text(value):
         return "true" if value else "false"
     if isinstance(value, (list, tuple)):
         return "[" + " ".join(_text(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return dumps(value, width=None)     # a node may return an object where keys go
     return str(value)
 
 

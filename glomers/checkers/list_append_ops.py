@@ -54,8 +54,10 @@ def possible(ops):
 
 
 def sorted_values(ops):
-    """{key: [distinct non-empty lists read, shortest first]}, keys in first-seen order;
-    a key never read but appended exactly once (in all of `ops`) gets [[v]]."""
+    """[(key, [distinct non-empty lists read, shortest first])], keys in first-seen order;
+    a key never read but appended exactly once (in all of `ops`) gets [[v]]. Pairs, not a
+    dict keyed by the keys: a key is whatever a node returned (a list, an object), and 1,
+    1.0 and true are three keys (Clojure equality, `clj_key`)."""
     values, raw_keys = {}, {}
     for op in ops:
         for _, _, k, v in read_mops(op):
@@ -74,7 +76,7 @@ def sorted_values(ops):
     for key, v in appends.items():
         if v is not None and key not in values:
             values[key] = {clj_key([v]): [v]}
-    return {raw_keys[key]: sorted(seen.values(), key=len) for key, seen in values.items()}
+    return [(raw_keys[key], sorted(seen.values(), key=len)) for key, seen in values.items()]
 
 
 def is_prefix(a, b):
@@ -88,7 +90,7 @@ class AppendIndex:
 
     def __init__(self, sorted_vals):
         self.order, self.position = {}, {}
-        for k, values in sorted_vals.items():
+        for k, values in sorted_vals:
             key = clj_key(k)
             order, position = [], {}
             for element in values[-1]:

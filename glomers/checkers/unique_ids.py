@@ -106,6 +106,9 @@ def check(history, opts=None):
     shown = sorted(range(len(duplicates)), key=lambda i: (duplicates[i][1], i))
     shown = sorted(shown[::-1][:DUPLICATES_SHOWN])
     acks = [op.get("value") for op in generates if op.get("type") == "ok"]
+    # First, as Maelstrom's compare fails first: ids that are objects cannot be ordered
+    # (and, duplicated, could not key the map below).
+    id_range = _range(acks)
     return {
         "valid?": not duplicates,
         "attempted-count": sum(1 for op in generates if op.get("type") == "invoke"),
@@ -113,7 +116,7 @@ def check(history, opts=None):
         "duplicated-count": len(duplicates),
         "duplicated": edn.StringMap((_hashable(duplicates[i][0]), duplicates[i][1])
                                     for i in shown),
-        "range": _range(acks),
+        "range": id_range,
     }
 
 
