@@ -186,3 +186,13 @@ def test_clj_sorted_sorts_numbers_together_and_strings_together():
 def test_clj_sorted_refuses_to_compare_across_types(values):
     with pytest.raises(TypeError, match="Clojure cannot compare"):
         clj_sorted(values)
+
+
+def test_clj_sorted_refuses_objects_and_names_the_values_as_edn():
+    # A node's messages may be objects: Clojure cannot order maps, even among themselves.
+    with pytest.raises(TypeError) as raised:
+        clj_sorted([{"a": 1}, {"a": 2}])
+    assert str(raised.value) == "Clojure cannot compare {:a 1} {:a 2}"
+    with pytest.raises(TypeError) as raised:
+        clj_sorted(["s", [1, 2], None])
+    assert str(raised.value) == 'Clojure cannot compare "s" [1 2] nil'

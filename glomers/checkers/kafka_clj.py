@@ -7,6 +7,8 @@ their hash, five bits at a time from the lowest (the levels of its hash trie). H
 integers use Murmur3's hashLong, strings Murmur3's hashInt of Java's String.hashCode.
 """
 
+from glomers import edn
+
 _MASK = 0xFFFFFFFF
 
 
@@ -94,6 +96,10 @@ def clj_sorted(values):
     (numbers with strings, say): then this raises TypeError, as Jepsen's sort throws."""
     kinds = {("n" if isinstance(v, (int, float)) and not isinstance(v, bool) else type(v))
              for v in values}
-    if len(kinds) > 1:
-        raise TypeError(f"Clojure cannot compare {sorted(map(repr, values))}")
-    return sorted(values)
+    try:
+        if len(kinds) > 1 or dict in kinds:     # maps are not comparable in Clojure either
+            raise TypeError
+        return sorted(values)
+    except TypeError:
+        shown = sorted(edn.dumps(v, width=None) for v in values)
+        raise TypeError(f"Clojure cannot compare {' '.join(shown)}") from None
