@@ -129,6 +129,8 @@ def _analyse(test, opts, workload, run_dir, history, journal, drawing, aborted, 
     if "workload" not in results:
         print(quote.clip(f"The whole analysis failed, as Maelstrom's does when a checker "
                          f"asserts: {results.get('error', {}).get('cause')}"), file=out)
+        for line in report.stopped_hint(results.get("error", {})):
+            print("  " + line, file=out)
         pictures.after_run(run_dir, journal, history, results, opts, out, drawing)
         print(report.verdict_line(results.get("valid?")), file=out)
         status = ABORTED if aborted else report.exit_status(results.get("valid?"))

@@ -224,6 +224,7 @@ def check_lines(results, history, opts, workload, journal=None, run_dir=None, wh
     lines.append(f"  {_mark(result.get('valid?'))} workload      {workload.NAME}")
     if "error" in result:
         lines.append(f"      the checker could not finish: {_error_text(result['error'])}")
+        lines.extend("      " + h for h in stopped_hint(result["error"]))
     else:
         if explanation is None:
             explanation = workload_explanation(result, history, opts, workload, journal)
@@ -252,6 +253,21 @@ def fmt(value):
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)
+
+
+# What Maelstrom's own checkers throw on values a node returned, as the bench words it:
+# ids or messages of kinds Clojure cannot order, a message or an element no client sent,
+# keys of several types (Elle's type sanity).
+_STOPPED_ON_NODE_VALUES = ("cannot compare", "no writer of value", "No transaction wrote",
+                           "History includes a mix of")
+
+
+def stopped_hint(error):
+    """The hint for an analysis that stopped, where Maelstrom's stops too, on values a node
+    returned; [] for any other error (a bench bug gets no advice for the node)."""
+    text = _error_text(error)
+    return evidence.hint("checker-stopped") if any(
+        words in text for words in _STOPPED_ON_NODE_VALUES) else []
 
 
 def _error_text(error):

@@ -53,6 +53,9 @@ def test_a_checker_that_cannot_finish_makes_the_run_unknown_and_exits_2(tmp_path
     assert results["valid?"] == "unknown"
     assert results["workload"]["valid?"] == "unknown"
     assert results["stats"]["valid?"] is True          # nothing else failed
+    # What to try: Maelstrom stops there too, and the ids must be of one kind.
+    assert "the checker could not finish: cannot compare" in out
+    assert "hint: Maelstrom's checker stops here too" in out and "ids of one kind" in out
 
 
 def test_an_unknown_consistency_model_is_refused_before_the_run(tmp_path):

@@ -1,6 +1,8 @@
 """The console keeps a failing run to one screen: per failure class the first cases in full,
 then a count with their names and the command that shows them all; one hint per class."""
 
+import pytest
+
 from glomers import report
 from glomers.checkers import evidence
 from glomers.run import Problem
@@ -86,3 +88,20 @@ def test_elle_anomaly_names_map_to_their_family():
     assert evidence.txn_kind("G0") == "txn-G0"
     assert evidence.txn_kind("incompatible-order") == "txn-order"
     assert evidence.txn_kind("something-new") == "txn-other"
+
+
+@pytest.mark.parametrize("cause", [
+    'cannot compare vector [1 2] with string "a"',               # unique-ids
+    "Clojure cannot compare 1 {:a 1}",                           # kafka
+    "no writer of value 7 in key '9': some poll returned a message no op ever tried to send",
+    "No transaction wrote 9 [1 2]",                              # txn-list-append
+    "History includes a mix of different types for transaction keys: ['Long', 'Map']"])
+def test_a_check_stopped_on_what_a_node_returned_says_what_to_try(cause):
+    (line,) = report.stopped_hint({"cause": cause})
+    assert line.startswith("hint: Maelstrom's checker stops here too")
+
+
+@pytest.mark.parametrize("cause", ["unhashable type: 'dict'", "list index out of range", ""])
+def test_a_check_stopped_by_anything_else_gets_no_advice_for_the_node(cause):
+    assert report.stopped_hint({"cause": cause}) == []
+    assert report.stopped_hint(cause) == []

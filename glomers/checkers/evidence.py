@@ -107,6 +107,10 @@ CLASSES = {
                          "into one message per period, and send over fewer links"),
     "targets-latency": ("missed targets", "lower latency: fewer hops between the node that "
                         "gets a value and the others, and a shorter batching period"),
+    # a check that stopped, as Maelstrom's does, on what a node returned
+    "checker-stopped": ("checks that could not finish", "Maelstrom's checker stops here "
+                        "too (verdict unknown: the test fails): return keys and messages as "
+                        "the workload sent them, and ids of one kind (docs/protocol.md)"),
     # node problems
     "crash": ("crashes", "the node exited or could not start: its last stderr lines are "
               "above and all of them in node-logs/; a node must run until its stdin closes"),
