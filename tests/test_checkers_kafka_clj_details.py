@@ -181,8 +181,8 @@ def test_clj_sorted_sorts_numbers_together_and_strings_together():
     assert clj_sorted([True, False]) == [False, True]
 
 
-@pytest.mark.parametrize("values", [[1, "1"], [1, True], [1.5, False], ["a", None],
-                                    [2, 1, "x"]])
+@pytest.mark.parametrize("values", [[1, "1"], [1, True], [1.5, False], ["a", 1],
+                                    [2, 1, "x"], [[1], 1], [{"a": 1}, {"a": 1}]])
 def test_clj_sorted_refuses_to_compare_across_types(values):
     with pytest.raises(TypeError, match="Clojure cannot compare"):
         clj_sorted(values)
@@ -196,3 +196,12 @@ def test_clj_sorted_refuses_objects_and_names_the_values_as_edn():
     with pytest.raises(TypeError) as raised:
         clj_sorted(["s", [1, 2], None])
     assert str(raised.value) == 'Clojure cannot compare "s" [1 2] nil'
+
+
+def test_clj_sorted_orders_as_clojure_compare_does():
+    # nil first (Clojure compares nil with anything), vectors by length before their
+    # elements, numbers by value whatever their type, a lone object never compared.
+    assert clj_sorted(["b", None, "a"]) == [None, "a", "b"]
+    assert clj_sorted([[5], [1, 2], [1, 1], None]) == [None, [5], [1, 1], [1, 2]]
+    assert clj_sorted([2, 1.5, 1]) == [1, 1.5, 2]
+    assert clj_sorted([{"a": 1}]) == [{"a": 1}]

@@ -7,7 +7,12 @@ their hash, five bits at a time from the lowest (the levels of its hash trie). H
 integers use Murmur3's hashLong, strings Murmur3's hashInt of Java's String.hashCode.
 """
 
+import functools
+
 from glomers import edn
+
+# Clojure's compare on JSON values (the unique-ids checker orders its ids with it too).
+from .unique_ids import clj_compare
 
 _MASK = 0xFFFFFFFF
 
@@ -92,14 +97,13 @@ def map_order(keys):
 
 
 def clj_sorted(values):
-    """Values sorted with Clojure's `compare`, which refuses to compare across types
-    (numbers with strings, say): then this raises TypeError, as Jepsen's sort throws."""
-    kinds = {("n" if isinstance(v, (int, float)) and not isinstance(v, bool) else type(v))
-             for v in values}
+    """Values sorted with Clojure's `compare`, as Jepsen's sorted sets hold them: nil
+    first, vectors by length first, strings by UTF-16 code units. Clojure refuses to
+    compare across types (numbers with strings, say) and maps at all: then this raises
+    TypeError, as Jepsen's sort throws. A lone value is never compared."""
+    values = list(values)
     try:
-        if len(kinds) > 1 or dict in kinds:     # maps are not comparable in Clojure either
-            raise TypeError
-        return sorted(values)
+        return sorted(values, key=functools.cmp_to_key(clj_compare))
     except TypeError:
         shown = sorted(edn.dumps(v, width=None) for v in values)
         raise TypeError(f"Clojure cannot compare {' '.join(shown)}") from None
