@@ -13,6 +13,7 @@ import os
 
 from . import explain_errors, fault_story
 from .recheck import json_safe
+from .report import stopped_hint
 from .run_folder import MAX_ENTRIES, checker_module, edn_text, node_logs
 from .run_files import Unreadable
 from .checkers import common
@@ -181,7 +182,8 @@ def workload_lines(folder, result):
     if checker is None or not hasattr(checker, "explain"):
         return [f"no checker for {folder.workload} in this checkout yet"]
     if "error" in result:
-        return [f"our checker could not finish: {first_line(result)}"]
+        return [f"our checker could not finish: {first_line(result)}",
+                *stopped_hint(result["error"])]
     try:
         if folder.journal is not None and "journal" in checker.explain.__code__.co_varnames:
             return checker.explain(result, folder.history, folder.opts, journal=folder.journal)
@@ -198,7 +200,9 @@ def results_workload(folder):
 
 
 def sub_checks(results):
-    return [(name, value) for name, value in results.items() if isinstance(value, dict)]
+    """The named checks of a results map (the :error of a whole failed analysis is none)."""
+    return [(name, value) for name, value in results.items()
+            if isinstance(value, dict) and str(name) != "error"]
 
 
 def is_partial(folder):
@@ -282,6 +286,7 @@ def text_lines(folder, report, shape=None):
         if not isinstance(results.get("workload"), dict):
             lines.append(f"  the whole analysis failed, so there are no sub-checks: "
                          f"{first_line(results)}")
+            lines.extend("  " + hint for hint in stopped_hint(results.get("error")))
         for name, result in sub_checks(results):
             name = str(name)[:40]
             described = shape(f":{name}", describe_check, name, result, folder,

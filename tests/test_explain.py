@@ -693,3 +693,26 @@ def test_a_log_whose_command_contradicts_the_history_is_flagged(tmp_path):
     text = _damaged(folder, "jepsen.log.tail", "jepsen.log.tail: holds a command that runs "
                                                "-w broadcast, but the history holds echo ops")
     assert "Command (from the log): lein run test -w broadcast" in text
+
+
+def test_a_whole_failed_analysis_on_a_made_up_element_says_what_to_try(tmp_path):
+    # A read returned an element no client appended: Elle asserts, and so does the bench.
+    history = [_op(0, "invoke", 0, "txn", [[K("r"), 9, None]], 1_000_000_000),
+               _op(1, "ok", 0, "txn", [[K("r"), 9, [[1, 2]]]], 1_500_000_000)]
+    results = {"valid?": K("unknown"),
+               "error": {"via": [{"type": "java.lang.AssertionError"}],
+                         "cause": "No transaction wrote 9 [1 2]"}}
+    store.write_history(str(tmp_path), history)
+    store.write_results(str(tmp_path), results)
+    store.write_test(str(tmp_path), {"workload": "txn-list-append", "nodes": ["n0"],
+                                     "node_count": 1, "concurrency": 1},
+                     {"aborted": None, "problems": []})
+    status, text = _explain(tmp_path)
+    lines = text.splitlines()
+    failed = next(i for i, line in enumerate(lines) if "the whole analysis failed" in line)
+    assert "No transaction wrote 9 [1 2]" in lines[failed]
+    assert lines[failed + 1].strip().startswith("hint: Maelstrom's checker stops here too")
+    assert not any(line.strip().startswith("? error") for line in lines)
+    report = json.loads(_explain(tmp_path, as_json=True)[1])
+    assert "error" not in report["maelstrom"]["checks"]
+    assert report["maelstrom"]["error"] == "No transaction wrote 9 [1 2]"
