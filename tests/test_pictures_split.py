@@ -196,12 +196,12 @@ def test_a_child_that_failed_its_first_work_leaves_every_unit_to_the_parent(tmp_
     assert split_console == serial_console
 
 
+@pytest.mark.parametrize("results", [FAILING, PASSING], ids=["failing", "passing"])
 @pytest.mark.parametrize("who", ["parent", "child"])
 def test_a_picture_that_fails_is_recorded_in_its_place_whoever_drew_it(tmp_path, monkeypatch,
-                                                                       who):
-    # A journal the diagram cannot read: the message pictures fail, the others are drawn.
-    # (No verdict: with one, pointers that fail on the journal are noted by a serial draw
-    # only, as before the pictures were shared.)
+                                                                       who, results):
+    # A journal the diagram cannot read: the message pictures fail, the others are drawn;
+    # with a verdict, its pointers (which read the journal) fail too, and come first.
     steer = Steer(tmp_path, monkeypatch)
     broken = [{"event": "send"}]
     go = tmp_path / "go"
@@ -213,12 +213,13 @@ def test_a_picture_that_fails_is_recorded_in_its_place_whoever_drew_it(tmp_path,
         steps = {"first": lambda: _wait_for(go.exists, "the parent's first unit")}
     else:                           # the child draws everything before the parent comes
         steps = {"meanwhile": lambda child: child.wait()}
-    _, split_console, child = _split(tmp_path, PASSING, journal=broken, **steps)
+    _, split_console, child = _split(tmp_path, results, journal=broken, **steps)
     drawn = steer.drawn()
-    serial, serial_console = _serial(tmp_path, PASSING, journal=broken)
+    serial, serial_console = _serial(tmp_path, results, journal=broken)
     assert drawn["messages"] == [os.getpid() if who == "parent" else child.pid]
     recorded = json.loads((tmp_path / "split" / "pictures.json").read_text())
-    assert [name for name, _ in recorded["errors"]] == ["messages"]
+    assert [name for name, _ in recorded["errors"]] == \
+        (["pointers", "messages"] if results else ["messages"])
     assert "timeline.html" in recorded["files"] and "messages.svg" not in recorded["files"]
     _same_folders(serial, tmp_path / "split", drawn=units.FILES["timeline"])
     assert split_console == serial_console and "could not draw messages" in split_console

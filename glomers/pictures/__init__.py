@@ -66,7 +66,9 @@ def after_run(run_dir, journal, history, results, opts, out, child=None):
     try:
         # The pointers are found while the child may still be drawing (they read the
         # journal, not the pictures), then this process draws its share.
-        focus = focus_of(results, history, journal, opts, []) if child is not None else None
+        pointer_errors = []
+        focus = focus_of(results, history, journal, opts, pointer_errors) \
+            if child is not None else None
         if child is not None:
             child.finish(run_dir, journal, history, opts)
             recorded = read_record(run_dir)
@@ -76,10 +78,14 @@ def after_run(run_dir, journal, history, results, opts, out, child=None):
             else:
                 drawn = Drawn([], [], [])
             files = list(dict.fromkeys(recorded.get("files", []) + drawn.files))
-            drawn = Drawn(files, [tuple(e) for e in recorded.get("errors", [])
-                                  if e[0] not in drawn.files] + drawn.errors,
+            # The pointers' errors are those of the verdict's pointers (the child drew
+            # before the verdict), first, as a single draw lists them.
+            unit_errors = [tuple(e) for e in recorded.get("errors", [])
+                           if e[0] not in drawn.files] + drawn.errors
+            drawn = Drawn(files, pointer_errors + [e for e in unit_errors
+                                                   if e[0] != "pointers"],
                           focus.lines(files, EACH))
-            _update_where(run_dir, drawn.where)
+            _update_record(run_dir, drawn)
         else:
             drawn = draw(run_dir, journal, history, results, opts)
     except Exception as error:         # the verdict comes first, whatever happens here
@@ -94,9 +100,11 @@ def after_run(run_dir, journal, history, results, opts, out, child=None):
     return drawn
 
 
-def _update_where(run_dir, where):
+def _update_record(run_dir, drawn):
+    """pictures.json with the errors and pointers known once the verdict is."""
     path = os.path.join(run_dir, "pictures.json")
     recorded = read_record(run_dir)
-    recorded["where"] = where
+    recorded["errors"] = [list(error) for error in drawn.errors]
+    recorded["where"] = drawn.where
     with open(path, "w", encoding="utf-8") as out:
         json.dump(recorded, out, indent=1)
