@@ -67,7 +67,6 @@ class Test:
         self.hosts = {}
         self.aborted = None
         self.interpreter = None
-        self.longest_line = 0       # the longest stdout line any node wrote (characters)
         self.longest_string = 0     # no node wrote a string longer than this (a bound)
         self.longest_strings = {}   # id(value) -> (value, its longest string), for reports
         self.unlisted = {}          # (node, kind) -> problems beyond PROBLEMS_PER_KIND
@@ -153,12 +152,12 @@ class Test:
         """A line a node wrote to stdout: validate, route, or mute the node as Maelstrom does."""
         if node_id in self.muted:
             return
-        if len(line) > self.longest_line:
-            self.longest_line = len(line)
+        # Only a line longer than every string seen so far can be too long or hold a longer
+        # string (and a line too long never counts: no string is ever that long).
+        if len(line) > self.longest_string:
             if len(line) > hosts.STDOUT_LINE_LIMIT:      # in-process nodes come here whole
                 self.on_oversize(node_id, len(line.encode()), line[:4096])
                 return
-        if len(line) > self.longest_string:     # only a longer line can hold a longer string
             self.longest_string = max(self.longest_string, quote.longest_string_bound(line))
         try:
             src, dest, body = parse_node_line(line, node_id)

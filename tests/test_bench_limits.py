@@ -369,3 +369,17 @@ def test_the_string_bound_of_a_long_line_of_short_strings_is_small():
     assert quote.longest_string_bound(line) == len("messages")     # a key is a string too
     escaped = json.dumps({"src": "n1", "body": {"text": 'say "hi"', "n": list(range(200))}})
     assert quote.longest_string_bound(escaped) == len(escaped)
+
+
+def test_every_line_above_the_limit_is_refused_not_only_the_longest_so_far(tmp_path,
+                                                                         monkeypatch):
+    # A second node's too-long line, shorter than the first node's, is refused too.
+    monkeypatch.setattr(run.hosts, "STDOUT_LINE_LIMIT", 100)
+    test = run.Test({"seed": 1}, None, str(tmp_path))
+    refused = []
+    monkeypatch.setattr(test, "on_oversize", lambda node, size, head: refused.append(
+        (node, size)))
+    test.on_line("n0", '{"src":"n0","dest":"c1","body":{"echo":"' + "x" * 500 + '"}}')
+    test.on_line("n1", '{"src":"n1","dest":"c1","body":{"echo":"' + "y" * 200 + '"}}')
+    assert [node for node, _ in refused] == ["n0", "n1"]
+    assert test.longest_string == 0         # neither line's strings count

@@ -75,31 +75,24 @@ def max_offsets(op, kinds=("send", "poll")):
     `kinds` picks the send micro-ops, the poll micro-ops or both. A polled key with no
     pairs counts as -1, so it is still "touched".
     """
-    if op.get("type") != "ok" or op.get("f") not in ("send", "poll"):
-        return {}
     offsets = {}
-    for mop in op.get("value") or ():
-        if mop[0] not in kinds:
-            continue
-        if mop[0] == "poll" and len(mop) > 1:
-            for key, pairs in (mop[1] or {}).items():
-                key = _int_key(key)
-                high = max((p[0] for p in pairs if p[0] is not None), default=-1)
-                offsets[key] = max(offsets.get(key, -1), high)
-        elif mop[0] == "send" and isinstance(mop[2], list) and mop[2][0] is not None:
-            key = _int_key(mop[1])
-            offsets[key] = max(offsets.get(key, 0), mop[2][0])
+    _offsets_into(op, offsets if "send" in kinds else {}, offsets if "poll" in kinds else {})
     return offsets
 
 
 def _sent_and_polled(op):
-    """(max_offsets(op, ("send",)), max_offsets(op, ("poll",))) in one pass over op's value.
-
-    The generator needs both after every :ok op; one walk instead of two, same results.
-    """
+    """(max_offsets(op, ("send",)), max_offsets(op, ("poll",))) in one walk of op's value:
+    the generator needs both after every :ok op."""
     sent, polled = {}, {}
+    _offsets_into(op, sent, polled)
+    return sent, polled
+
+
+def _offsets_into(op, sent, polled):
+    """One walk of an :ok send or poll op's micro-ops: each key's highest offset sent goes
+    into `sent`, polled into `polled` (the same dict for both: max_offsets of both kinds)."""
     if op.get("type") != "ok" or op.get("f") not in ("send", "poll"):
-        return sent, polled
+        return
     for mop in op.get("value") or ():
         kind = mop[0]
         if kind == "send":
@@ -111,7 +104,6 @@ def _sent_and_polled(op):
                 key = _int_key(key)
                 high = max((p[0] for p in pairs if p[0] is not None), default=-1)
                 polled[key] = max(polled.get(key, -1), high)
-    return sent, polled
 
 
 class Generator:
